@@ -1,0 +1,12 @@
+/** The public identity API: keys, did:key, JWTs, credentials, key stores, PeerIds, DID resolution. */
+export * from './result.js'
+export * from './did-key.js'
+export * from './signer.js'
+export * from './jwt.js'
+export * from './native-ed25519.js'
+export * from './peer-id.js'
+export * from './resolver.js'
+export * from './keystore.js'
+export * from './did-jwt-signer.js'
+export * from './credential-claims.js'
+export * from './credentials.js'
