@@ -11,6 +11,7 @@ export const ED25519_PUBLIC_KEY_LENGTH = 32
 const PREFIX = 'did:key:'
 /** Longest possible Ed25519 did:key is 56 chars; refuse absurd input before decoding. */
 const MAX_DID_LENGTH = 128
+const BASE58_ID = /^z[1-9A-HJ-NP-Za-km-z]+$/
 
 export const DidErrorCode = {
   INVALID_DID: 'INVALID_DID',
@@ -48,6 +49,9 @@ export function parseDidKey (did: unknown): Result<Uint8Array> {
   if (parts.length !== 3) return fail(DidErrorCode.INVALID_DID, 'did:key must have exactly one method-specific id')
   const id = parts[2]
   if (!id.startsWith('z')) return fail(DidErrorCode.INVALID_MULTIBASE, 'did:key id must be base58btc multibase (prefix "z")')
+  // the base-x decoder turns characters outside its alphabet (e.g. U+FFFD) into garbage instead of
+  // failing, so the alphabet is checked first and the result must re-encode to the same text
+  if (!BASE58_ID.test(id)) return fail(DidErrorCode.INVALID_MULTIBASE, 'did:key id has characters outside the base58btc alphabet')
   let bytes: Uint8Array
   try {
     bytes = base58btc.decode(id)
@@ -61,6 +65,7 @@ export function parseDidKey (did: unknown): Result<Uint8Array> {
   if (key.length !== ED25519_PUBLIC_KEY_LENGTH) {
     return fail(DidErrorCode.INVALID_PUBLIC_KEY_LENGTH, `did:key holds ${key.length} key bytes, expected 32`)
   }
+  if (base58btc.encode(bytes) !== id) return fail(DidErrorCode.INVALID_MULTIBASE, 'did:key id is not canonical base58btc')
   return ok(Uint8Array.from(key))
 }
 

@@ -33,7 +33,10 @@ describe('did:key', () => {
     ['secp256k1 codec', 'did:key:' + base58btc.encode(new Uint8Array([0xe7, 0x01, ...new Uint8Array(33)])), DidErrorCode.UNSUPPORTED_KEY_TYPE],
     ['truncated key', 'did:key:' + base58btc.encode(new Uint8Array([0xed, 0x01, ...new Uint8Array(31)])), DidErrorCode.INVALID_PUBLIC_KEY_LENGTH],
     ['long key', 'did:key:' + base58btc.encode(new Uint8Array([0xed, 0x01, ...new Uint8Array(33)])), DidErrorCode.INVALID_PUBLIC_KEY_LENGTH],
-    ['huge', 'did:key:z' + 'a'.repeat(10_000), DidErrorCode.INVALID_DID]
+    ['huge', 'did:key:z' + 'a'.repeat(10_000), DidErrorCode.INVALID_DID],
+    // found by the byte-flip corpus: the base-x decoder maps U+FFFD to garbage bytes instead of failing
+    ['non-ASCII character', RFC8037_DID.slice(0, 14) + '\uFFFD' + RFC8037_DID.slice(15), DidErrorCode.INVALID_MULTIBASE],
+    ['non-ASCII character 2', RFC8037_DID.slice(0, 20) + '\u0100' + RFC8037_DID.slice(21), DidErrorCode.INVALID_MULTIBASE]
   ]
   it('rejects every truncation of a valid DID', () => {
     for (let n = 0; n < RFC8037_DID.length; n++) expect(parseDidKey(RFC8037_DID.slice(0, n)).ok, `length ${n}`).to.equal(false)

@@ -1,0 +1,87 @@
+/**
+ * The native verifier and the did-jwt verifier must accept and reject exactly the same tokens, with
+ * the same reason codes (DESIGN.md section 2). One corpus of good and bad tokens goes to both.
+ */
+import { expect } from 'chai'
+import { base58btc } from 'multiformats/bases/base58'
+import { issueAgentCredential, issueNodeCredential, verifyCredential, verifyCredentialDidJwt, type VerifyCredentialOptions } from '../../identity/credentials.js'
+import { peerIdStringFromPublicKey } from '../../identity/peer-id.js'
+import { acme, alice, bob, globex, principal } from '../helpers/principals.js'
+import { fakeClock } from '../helpers/clock.js'
+import { agentPayload, EDDSA, everyBitFlip, everyCharFlip, forge, nodePayload, type Json } from './forge.js'
+
+const T0 = Date.UTC(2026, 0, 1)
+const N = T0 / 1000
+
+async function corpus (): Promise<Array<[string, string]>> {
+  const clock = fakeClock(T0)
+  const out: Array<[string, string]> = []
+  const add = (name: string, t: string): void => { out.push([name, t]) }
+  const peerId = peerIdStringFromPublicKey(principal('acme-node-1').publicKey)
+  const good = await issueAgentCredential(acme, { agentDid: alice.did, name: 'alice', ring: 2, capabilities: ['records/read', 'orders/*'] }, { clock, ttlSeconds: 3600 })
+  add('good agent', good)
+  add('good node', await issueNodeCredential(acme, { peerId, orgName: 'Acme' }, { clock, ttlSeconds: 3600 }))
+  add('other org', await forge(EDDSA, agentPayload(globex.did, bob.did, clock), globex))
+  add('Ed25519 alias', await forge({ alg: 'Ed25519', typ: 'JWT' }, agentPayload(acme.did, alice.did, clock), acme))
+  add('alg none', await forge({ alg: 'none' }, agentPayload(acme.did, alice.did, clock), { none: true }))
+  add('alg none signed', await forge({ alg: 'none' }, agentPayload(acme.did, alice.did, clock), acme))
+  add('HS256 public key', await forge({ alg: 'HS256' }, agentPayload(acme.did, alice.did, clock), { hs256Key: acme.publicKey }))
+  add('ES256K', await forge({ alg: 'ES256K' }, agentPayload(acme.did, alice.did, clock), acme))
+  add('no alg', await forge({ typ: 'JWT' }, agentPayload(acme.did, alice.did, clock), acme))
+  add('wrong key', await forge(EDDSA, agentPayload(acme.did, alice.did, clock), globex))
+  const over: Array<[string, Json, Json?]> = [
+    ['missing exp', { exp: undefined }], ['string exp', { exp: String(N + 10) }], ['missing iat', { iat: undefined }],
+    ['past exp', { iat: N - 7200, nbf: N - 7200, exp: N - 3600 }], ['exp at skew edge', { iat: N - 7200, nbf: N - 7200, exp: N - 60 }],
+    ['exp inside skew', { iat: N - 7200, nbf: N - 7200, exp: N - 59 }], ['future nbf', { nbf: N + 120 }], ['nbf inside skew', { nbf: N + 60 }],
+    ['future iat', { nbf: undefined, iat: N + 120 }], ['future iat, valid nbf', { iat: N + 120 }],
+    ['future iat and expired', { iat: N + 120, nbf: undefined, exp: N - 3600 }], ['future nbf and expired', { nbf: N + 120, exp: N - 3600 }],
+    ['missing jti', { jti: undefined }], ['no vc', { vc: undefined }], ['sub mismatch', { sub: bob.did }],
+    ['aud present', { aud: 'did:key:z6Mkother' }], ['ring 0', {}, { ring: 0 }], ['ring 1', {}, { ring: 1 }], ['org mismatch', {}, { org: globex.did }],
+    ['self-issued iss', { iss: 'https://self-issued.me/v2' }], ['client_id only', { iss: undefined, client_id: acme.did }],
+    ['did:web iss', { iss: 'did:web:acme.example' }, { org: 'did:web:acme.example' }], ['did:ethr iss', { iss: 'did:ethr:0x1234' }],
+    ['DID URL iss', { iss: `${acme.did}#${acme.did.slice(8)}` }], ['truncated iss', { iss: acme.did.slice(0, 40) }],
+    ['31-byte iss', { iss: 'did:key:' + base58btc.encode(new Uint8Array([0xed, 0x01, ...acme.publicKey.subarray(0, 31)])) }],
+    ['33-byte iss', { iss: 'did:key:' + base58btc.encode(new Uint8Array([0xed, 0x01, ...acme.publicKey, 1])) }],
+    ['malformed sub', { sub: 'did:key:zzz' }, { id: 'did:key:zzz' }]
+  ]
+  for (const [name, o, s] of over) add(name, await forge(EDDSA, agentPayload(acme.did, alice.did, clock, o, s ?? {}), acme))
+  add('node bad peer id', await forge(EDDSA, nodePayload(acme.did, alice.did, clock), acme))
+  for (const { index, token } of everyCharFlip(good)) add(`char flip ${index}`, token)
+  for (const { index, token } of everyBitFlip(good)) add(`bit flip ${index}`, token)
+  return out
+}
+
+describe('credential verification paths agree', () => {
+  let tokens: Array<[string, string]>
+  before(async () => { tokens = await corpus() })
+
+  const variants: Array<[string, (c: ReturnType<typeof fakeClock>) => VerifyCredentialOptions]> = [
+    ['defaults, expected issuer acme', (clock) => ({ clock, expectedIssuer: acme.did })],
+    ['no expected issuer, alias allowed, no skew', (clock) => ({ clock, allowEd25519Alias: true, skewSeconds: 0 })],
+    ['expecting a NodeCredential', (clock) => ({ clock, expectedType: 'NodeCredential' })]
+  ]
+  for (const [name, make] of variants) {
+    it(`native and did-jwt give the same verdict and code for every token (${name})`, async () => {
+      const options = make(fakeClock(T0))
+      let accepted = 0
+      const codes = new Set<string>()
+      for (const [tname, t] of tokens) {
+        const a = verifyCredential(t, options)
+        const b = await verifyCredentialDidJwt(t, options)
+        expect(b.ok, `${tname}: native ${a.ok ? 'accepts' : a.error.code}, did-jwt ${b.ok ? 'accepts' : b.error.code + ' ' + b.error.message}`).to.equal(a.ok)
+        if (!a.ok && !b.ok) expect(b.error.code, `${tname}: ${b.error.message}`).to.equal(a.error.code)
+        if (a.ok) accepted++
+        else codes.add(a.error.code)
+      }
+      // the corpus exercises both verdicts and many distinct reasons
+      expect(accepted).to.be.greaterThan(0)
+      expect(codes.size).to.be.greaterThan(5)
+    })
+  }
+
+  it('the good tokens are accepted and the rest rejected under the defaults', async () => {
+    const options = { clock: fakeClock(T0), expectedIssuer: acme.did }
+    const accepted = tokens.filter(([, t]) => verifyCredential(t, options).ok).map(([n]) => n)
+    expect(accepted.sort()).to.deep.equal(['aud present', 'exp inside skew', 'good agent', 'good node', 'nbf inside skew', 'ring 1'].sort())
+  })
+})
