@@ -1,0 +1,302 @@
+/**
+ * The mesh component: runs hello on every connection, serves trustmesh protocols only on connections
+ * that completed it, closes provisional connections that do not complete it in time, keeps enrolled
+ * partners and static peers connected, and opens streams to a partner org's verified node.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Connection, Stream, StreamHandler, StreamHandlerOptions, ConnectionGater, PeerId } from '@libp2p/interface'
+import type { Clock } from '../clock.js'
+import type { Logger } from '../logger.js'
+import type { MeshLibp2p } from '../libp2p/create-libp2p.js'
+import { isDialableLanAddress } from '../libp2p/lan-only.js'
+import { jsonStream, ProtocolError } from '../../protocols/codec.js'
+import { HELLO_MAX_BYTES, HELLO_MAX_INBOUND_STREAMS, HELLO_PROTOCOL, HELLO_TIMEOUT_MS, helloReplySchema, helloSchema, type HelloMessage, type HelloReply } from '../../protocols/hello/messages.js'
+import { verifyHello, type VerifyHelloOptions, type VerifiedHello } from './verify-hello.js'
+import type { PeerRegistry } from './peer-registry.js'
+import type { Enrolment } from './enrolments.js'
+
+/** How long a PeerId that failed hello is refused by the gater. */
+export const HELLO_FAILURE_BACKOFF_MS = 30_000
+/** PeerIds of removed orgs stay refused this long (or until the org is enrolled again). */
+export const REMOVED_ORG_REFUSAL_MS = 365 * 24 * 3600_000
+const REDIAL_INTERVAL_MS = 3_000
+const MAX_REDIAL_BACKOFF_MS = 60_000
+
+export class PeerUnreachableError extends Error {
+  override readonly name = 'PeerUnreachableError'
+  readonly code = 'PEER_UNREACHABLE'
+}
+
+export interface MeshComponents {
+  libp2p: MeshLibp2p
+  registry: PeerRegistry
+  enrolments: { get: (orgDid: string) => Enrolment | undefined, list: () => Enrolment[] }
+  clock: Clock
+  logger: Logger
+  localHello: () => HelloMessage
+  verifySpiffe?: VerifyHelloOptions['verifySpiffe']
+  staticPeers?: string[]
+  onPeerVerified?: (peer: VerifiedHello, connection: Connection) => void
+  dialTimeoutMs?: number
+  helloTimeoutMs?: number
+}
+
+/** A gater that consults the registry's refusals and allows only literal LAN/loopback addresses. */
+export function createConnectionGater (registry: PeerRegistry): ConnectionGater {
+  const refused = (peerId: PeerId): boolean => registry.isRefused(peerId.toString()) != null
+  return {
+    denyDialPeer: refused,
+    denyInboundEncryptedConnection: refused,
+    denyOutboundEncryptedConnection: refused,
+    denyDialMultiaddr: (ma) => !isDialableLanAddress(ma)
+  }
+}
+
+export class Mesh {
+  readonly #c: MeshComponents
+  readonly #log: Logger
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>()
+  readonly #dialing = new Set<string>()
+  readonly #nextDial = new Map<string, { at: number, backoff: number }>()
+  readonly #staticPeerIds = new Map<string, string>()
+  #interval?: ReturnType<typeof setInterval>
+  #started = false
+
+  constructor (components: MeshComponents) {
+    this.#c = components
+    this.#log = components.logger
+  }
+
+  async start (): Promise<void> {
+    if (this.#started) return
+    this.#started = true
+    const { libp2p } = this.#c
+    await libp2p.handle(HELLO_PROTOCOL, (stream, connection) => this.#respondHello(stream, connection), { maxInboundStreams: HELLO_MAX_INBOUND_STREAMS, maxOutboundStreams: HELLO_MAX_INBOUND_STREAMS })
+    libp2p.addEventListener('connection:open', this.#onOpen)
+    libp2p.addEventListener('connection:close', this.#onClose)
+    libp2p.addEventListener('peer:discovery', this.#onDiscovery)
+    this.#interval = setInterval(() => { this.redial() }, REDIAL_INTERVAL_MS)
+    this.#interval.unref()
+    this.redial()
+  }
+
+  async stop (): Promise<void> {
+    if (!this.#started) return
+    this.#started = false
+    const { libp2p } = this.#c
+    libp2p.removeEventListener('connection:open', this.#onOpen)
+    libp2p.removeEventListener('connection:close', this.#onClose)
+    libp2p.removeEventListener('peer:discovery', this.#onDiscovery)
+    if (this.#interval != null) clearInterval(this.#interval)
+    for (const t of this.#timers) clearTimeout(t)
+    this.#timers.clear()
+  }
+
+  /**
+   * Register a trustmesh protocol that is served only on connections that completed hello. The check
+   * wraps the handler rather than using libp2p's `use()` middleware, whose registrar hands out its
+   * stored middleware array and appends a handler to it on every inbound stream.
+   */
+  async handle (protocol: string, handler: StreamHandler, options: StreamHandlerOptions = {}): Promise<void> {
+    await this.#c.libp2p.handle(protocol, async (stream, connection) => {
+      if (!this.#c.registry.isVerified(connection.id)) {
+        this.#log.warn('stream refused before hello', { protocol, peer: connection.remotePeer.toString() })
+        stream.abort(new ProtocolError('HELLO_REQUIRED', `${protocol} is served only after hello`))
+        return
+      }
+      await handler(stream, connection)
+    }, options)
+  }
+
+  /** A verified connection to a node of `orgDid`, dialling its enrolled addresses if needed. */
+  async connectionToOrg (orgDid: string, options: { signal?: AbortSignal } = {}): Promise<Connection> {
+    const found = this.#verifiedConnection(orgDid)
+    if (found != null) return found
+    const e = this.#c.enrolments.get(orgDid)
+    if (e == null) throw new PeerUnreachableError(`org ${orgDid} is not enrolled`)
+    const signal = options.signal ?? AbortSignal.timeout(this.#c.dialTimeoutMs ?? 5_000)
+    for (const a of e.addrs) {
+      try {
+        await this.#c.libp2p.dial(multiaddr(a), { signal })
+      } catch (err) {
+        this.#log.debug('dial failed', { addr: a, error: (err as Error).message })
+      }
+    }
+    // hello runs asynchronously after the connection opens: wait for it, bounded by the signal
+    while (!signal.aborted) {
+      const c = this.#verifiedConnection(orgDid)
+      if (c != null) return c
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    throw new PeerUnreachableError(`no verified connection to org ${orgDid} (tried ${e.addrs.length} address(es))`)
+  }
+
+  async openStream (orgDid: string, protocol: string, options: { signal?: AbortSignal } = {}): Promise<Stream> {
+    const conn = await this.connectionToOrg(orgDid, options)
+    return await conn.newStream(protocol, { signal: options.signal ?? AbortSignal.timeout(this.#c.dialTimeoutMs ?? 5_000) })
+  }
+
+  /** Cut off every node of an org at once and refuse its PeerIds from now on. */
+  async disconnectOrg (orgDid: string): Promise<number> {
+    const peers = this.#c.registry.peersOfOrg(orgDid)
+    for (const p of peers) {
+      this.#c.registry.refuse(p, `org ${orgDid} was removed`, REMOVED_ORG_REFUSAL_MS)
+      for (const conn of this.#c.libp2p.getConnections()) {
+        if (conn.remotePeer.toString() === p) conn.abort(new ProtocolError('ORG_REMOVED', 'org removed'))
+      }
+    }
+    return peers.length
+  }
+
+  /** Dial enrolled orgs that have no verified connection and static peers not connected. */
+  redial (): void {
+    if (!this.#started) return
+    for (const e of this.#c.enrolments.list()) {
+      if (this.#verifiedConnection(e.orgDid) != null) continue
+      for (const a of e.addrs) this.#dialAddr(a)
+    }
+    for (const a of this.#c.staticPeers ?? []) {
+      const pid = this.#staticPeerIds.get(a)
+      if (pid != null && this.#c.libp2p.getConnections().some(c => c.remotePeer.toString() === pid)) continue
+      this.#dialAddr(a)
+    }
+  }
+
+  #verifiedConnection (orgDid: string): Connection | undefined {
+    const peers = new Set(this.#c.registry.peersOfOrg(orgDid))
+    return this.#c.libp2p.getConnections().find(c => peers.has(c.remotePeer.toString()) && c.status === 'open' && this.#c.registry.isVerified(c.id))
+  }
+
+  #dialAddr (addr: string): void {
+    const now = this.#c.clock.now()
+    const next = this.#nextDial.get(addr)
+    if (this.#dialing.has(addr) || (next != null && next.at > now)) return
+    this.#dialing.add(addr)
+    this.#c.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.#c.dialTimeoutMs ?? 5_000) })
+      .then(conn => {
+        this.#nextDial.delete(addr)
+        this.#staticPeerIds.set(addr, conn.remotePeer.toString())
+      })
+      .catch(err => {
+        const backoff = Math.min((next?.backoff ?? REDIAL_INTERVAL_MS / 2) * 2, MAX_REDIAL_BACKOFF_MS)
+        this.#nextDial.set(addr, { at: this.#c.clock.now() + backoff, backoff })
+        this.#log.debug('dial failed', { addr, error: (err as Error).message, retryInMs: backoff })
+      })
+      .finally(() => this.#dialing.delete(addr))
+  }
+
+  readonly #onOpen = (evt: CustomEvent<Connection>): void => {
+    const conn = evt.detail
+    if (conn.direction === 'outbound') {
+      this.#initiateHello(conn).catch(err => { this.#log.warn('hello failed', { peer: conn.remotePeer.toString(), error: (err as Error).message }) })
+    }
+    // either side: a connection that has not completed hello in time is closed
+    const t = setTimeout(() => {
+      this.#timers.delete(t)
+      if (conn.status === 'open' && !this.#c.registry.isVerified(conn.id)) {
+        this.#log.warn('closing connection: hello not completed in time', { peer: conn.remotePeer.toString() })
+        this.#c.registry.refuse(conn.remotePeer.toString(), 'HELLO_TIMEOUT', HELLO_FAILURE_BACKOFF_MS)
+        conn.abort(new ProtocolError('HELLO_TIMEOUT', 'hello not completed in time'))
+      }
+    }, this.#c.helloTimeoutMs ?? HELLO_TIMEOUT_MS)
+    t.unref()
+    this.#timers.add(t)
+  }
+
+  readonly #onClose = (evt: CustomEvent<Connection>): void => {
+    this.#c.registry.connectionClosed(evt.detail.id)
+  }
+
+  readonly #onDiscovery = (evt: CustomEvent<{ id: PeerId, multiaddrs: Array<{ toString: () => string }> }>): void => {
+    const { id, multiaddrs } = evt.detail
+    if (id.equals(this.#c.libp2p.peerId)) return
+    if (this.#c.libp2p.getConnections(id).length > 0 || this.#c.registry.isRefused(id.toString()) != null) return
+    const addr = multiaddrs.map(m => m.toString()).find(m => /^\/ip4\/[^/]+\/tcp\//.test(m))
+    if (addr == null) return
+    this.#log.info('discovered peer on the LAN', { peer: id.toString(), addr })
+    this.#dialAddr(addr.includes('/p2p/') ? addr : `${addr}/p2p/${id.toString()}`)
+  }
+
+  #fail (conn: Connection, code: string, message: string): void {
+    const peer = conn.remotePeer.toString()
+    this.#log.warn('hello refused', { peer, code, reason: message })
+    this.#c.registry.refuse(peer, code, HELLO_FAILURE_BACKOFF_MS)
+    conn.abort(new ProtocolError(code, message))
+  }
+
+  #verify (hello: HelloMessage, conn: Connection): ReturnType<typeof verifyHello> {
+    return verifyHello(hello, {
+      remotePeerId: conn.remotePeer.toString(),
+      clock: this.#c.clock,
+      enrolledOrg: (did) => this.#c.enrolments.get(did),
+      verifySpiffe: this.#c.verifySpiffe
+    })
+  }
+
+  #accept (conn: Connection, peer: VerifiedHello): void {
+    this.#c.registry.markVerified(conn.id, peer)
+    this.#log.info('peer verified', { peer: peer.peerId, org: peer.orgDid, name: peer.orgName, direction: conn.direction, ...(peer.spiffeId != null ? { spiffeId: peer.spiffeId } : {}) })
+    this.#c.onPeerVerified?.(peer, conn)
+  }
+
+  async #initiateHello (conn: Connection): Promise<void> {
+    const signal = AbortSignal.timeout(this.#c.helloTimeoutMs ?? HELLO_TIMEOUT_MS)
+    let stream: Stream
+    try {
+      stream = await conn.newStream(HELLO_PROTOCOL, { signal })
+    } catch (err) {
+      this.#fail(conn, 'HELLO_UNSUPPORTED', `could not open hello: ${(err as Error).message}`)
+      return
+    }
+    const js = jsonStream(stream, HELLO_MAX_BYTES)
+    let reply: HelloReply
+    try {
+      await js.write(this.#c.localHello(), { signal })
+      reply = await js.read(helloReplySchema, { signal })
+    } catch (err) {
+      const code = err instanceof ProtocolError ? err.code : 'HELLO_FAILED'
+      this.#fail(conn, code, (err as Error).message)
+      return
+    }
+    if (!reply.ok) {
+      this.#fail(conn, reply.code, `peer refused our hello: ${reply.message}`)
+      return
+    }
+    const v = this.#verify(reply.hello, conn)
+    if (!v.ok) {
+      this.#fail(conn, v.error.code, v.error.message)
+      return
+    }
+    this.#accept(conn, v.value)
+    await stream.close().catch(() => {})
+  }
+
+  async #respondHello (stream: Stream, conn: Connection): Promise<void> {
+    const signal = AbortSignal.timeout(this.#c.helloTimeoutMs ?? HELLO_TIMEOUT_MS)
+    const js = jsonStream(stream, HELLO_MAX_BYTES)
+    let hello: HelloMessage
+    try {
+      hello = await js.read(helloSchema, { signal })
+    } catch (err) {
+      const code = err instanceof ProtocolError ? err.code : 'HELLO_FAILED'
+      this.#log.debug('bad hello', { code, error: (err as Error).message, name: (err as Error).name })
+      stream.abort(err as Error)
+      this.#fail(conn, code, (err as Error).message)
+      return
+    }
+    const v = this.#verify(hello, conn)
+    if (!v.ok) {
+      await js.write({ ok: false, code: v.error.code, message: v.error.message } satisfies HelloReply, { signal }).catch(() => {})
+      await stream.close().catch(() => {})
+      this.#fail(conn, v.error.code, v.error.message)
+      return
+    }
+    this.#accept(conn, v.value)
+    try {
+      await js.write({ ok: true, hello: this.#c.localHello() } satisfies HelloReply, { signal })
+      await stream.close()
+    } catch (err) {
+      this.#log.debug('hello reply not delivered', { error: (err as Error).message })
+    }
+  }
+}
