@@ -3,7 +3,7 @@
  * (`/key/swarm/psk/1.0.0/`, `/base16/`, 64 hex digits). `init` writes one per org; operators share it
  * out of band. A node refuses to start without a valid one.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 
 export const SWARM_KEY_HEADER = '/key/swarm/psk/1.0.0/'
 
@@ -27,4 +27,13 @@ export function parseSwarmKey (text: string, source = 'swarm key'): Uint8Array {
     throw new InvalidSwarmKeyError(`${source} must hold exactly 64 hex digits (32 bytes)`)
   }
   return new TextEncoder().encode(`${SWARM_KEY_HEADER}\n/base16/\n${lines[2].toLowerCase()}`)
+}
+
+/**
+ * The mDNS service tag of a mesh, derived from its swarm key so that only nodes holding the same key
+ * answer each other's queries, and the key itself is never revealed (a hash prefix only).
+ */
+export function mdnsServiceTag (swarmKeyFile: Uint8Array): string {
+  const digest = createHash('sha256').update('trustmesh-mdns-tag:').update(swarmKeyFile).digest('hex')
+  return `_tm-${digest.slice(0, 12)}._udp.local`
 }

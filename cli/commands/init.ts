@@ -1,0 +1,36 @@
+/** `trustmesh init`: create the organisation's keys, NodeCredential, swarm key and default policy. */
+import type { Command } from 'commander'
+import { readFile } from 'node:fs/promises'
+import { contextOf } from '../context.js'
+import { fields } from '../output.js'
+import { initOrganisation } from '../../node/init-org.js'
+import { systemClock } from '../../node/clock.js'
+import { parseSwarmKey } from '../../node/libp2p/swarm-key.js'
+
+export function register (program: Command): void {
+  program.command('init')
+    .description('initialise an organisation in the data directory (never overwrites)')
+    .option('--org-name <name>', 'organisation name', 'my-org')
+    .option('--passphrase <passphrase>', 'passphrase for the key store (default: TRUSTMESH_PASSPHRASE, else a generated 0600 passphrase file)')
+    .option('--swarm-key <file>', 'join an existing mesh: use this swarm key file instead of generating one')
+    .action(async (opts: { orgName: string, passphrase?: string, swarmKey?: string }, cmd: Command) => {
+      const { dataDir, out } = contextOf(cmd)
+      let swarmKey: string | undefined
+      if (opts.swarmKey != null) {
+        swarmKey = await readFile(opts.swarmKey, 'utf8')
+        parseSwarmKey(swarmKey, opts.swarmKey)
+      }
+      const r = await initOrganisation({ dataDir, orgName: opts.orgName, passphrase: opts.passphrase, clock: systemClock, swarmKey })
+      if (r.created && r.generatedPassphrase) out.note(`note: keys are protected by a generated passphrase in ${r.layout.passphrase} (mode 0600); set TRUSTMESH_PASSPHRASE before init to choose your own`)
+      if (!r.created) out.note(`${r.layout.root} is already initialised; nothing was changed`)
+      out.result({ created: r.created, dataDir: r.layout.root, ...r.identity }, () => fields([
+        ['status', r.created ? 'initialised' : 'already initialised'],
+        ['data dir', r.layout.root],
+        ['org name', r.identity.orgName],
+        ['org DID', r.identity.orgDid],
+        ['node PeerId', r.identity.peerId],
+        ['swarm key', r.layout.swarmKey + ' (share out of band with partner orgs)'],
+        ['policy', r.layout.policy]
+      ]))
+    })
+}

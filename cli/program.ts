@@ -1,0 +1,27 @@
+/** Assembles the command tree: nouns are groups, each verb registers itself from its own file. */
+import { Command } from 'commander'
+import { register as init } from './commands/init.js'
+import { register as identityShow } from './commands/identity/show.js'
+import { register as credentialVerify } from './commands/credential/verify.js'
+
+export const VERSION = '0.1.0'
+
+export function buildProgram (): Command {
+  const program = new Command('trustmesh')
+    .description('trust mesh for AI agents across organisations')
+    .version(VERSION)
+    .option('-d, --data-dir <dir>', 'data directory of the organisation (default: TRUSTMESH_DATA_DIR or ./.trustmesh)')
+    .option('--json', 'machine-readable output')
+    .showHelpAfterError(false)
+    .exitOverride()
+  program.configureOutput({ writeErr: (s) => { process.stderr.write(s.startsWith('error:') ? `trustmesh: ${s.slice(7)}` : s) } })
+
+  const group = (name: string, description: string): Command => {
+    const c = program.command(name).description(description).exitOverride()
+    return c
+  }
+  init(program)
+  identityShow(group('identity', 'this organisation\'s identity'))
+  credentialVerify(group('credential', 'verify credentials'))
+  return program
+}

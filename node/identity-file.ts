@@ -1,0 +1,32 @@
+/**
+ * identity.json: the public facts of an initialised organisation (no secrets), readable without the
+ * passphrase or a running node, so `identity show` works offline.
+ */
+import { readFile } from 'node:fs/promises'
+
+export interface IdentityFile {
+  version: 1
+  orgDid: string
+  orgName: string
+  peerId: string
+  nodeDid: string
+  createdAt: string
+}
+
+export class NotInitialisedError extends Error {
+  override readonly name = 'NotInitialisedError'
+  readonly code = 'NOT_INITIALISED'
+}
+
+export async function readIdentityFile (path: string, dataDir: string): Promise<IdentityFile> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotInitialisedError(`${dataDir} is not an initialised trustmesh data directory; run: trustmesh init --data-dir ${dataDir}`)
+    throw err
+  }
+  const v = JSON.parse(text) as IdentityFile
+  if (v.version !== 1 || typeof v.orgDid !== 'string' || typeof v.peerId !== 'string') throw new NotInitialisedError(`${path} is not a valid identity file`)
+  return v
+}

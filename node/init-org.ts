@@ -1,0 +1,125 @@
+/**
+ * `trustmesh init`: create an organisation's data directory: the org root key and the node key
+ * (encrypted), a NodeCredential binding the node's PeerId to the org DID, a 32-byte swarm key, a
+ * default deny-by-default policy and the public identity file. Never overwrites anything: running it
+ * twice reports the existing identity.
+ */
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises'
+import { FileKeyStore, type KeyStore } from '../identity/keystore.js'
+import { issueNodeCredential } from '../identity/credentials.js'
+import { libp2pPrivateKeyFromSeed, peerIdStringFromPublicKey } from '../identity/peer-id.js'
+import type { Clock } from './clock.js'
+import { dataDirLayout, NODE_KEY, ORG_KEY, type DataDirLayout } from './data-dir.js'
+import { readIdentityFile, type IdentityFile } from './identity-file.js'
+import { formatSwarmKey } from './libp2p/swarm-key.js'
+import { DEFAULT_POLICY_YAML } from './policy/default-policy.js'
+import { PASSPHRASE_ENV } from '../identity/keystore.js'
+
+export const NODE_CREDENTIAL_TTL_SECONDS = 30 * 24 * 3600
+const ORG_NAME = /^[\w][\w .@&()-]{0,63}$/u
+
+export class InitError extends Error {
+  override readonly name = 'InitError'
+  constructor (readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+export interface InitOptions {
+  dataDir: string
+  orgName: string
+  passphrase?: string
+  clock: Clock
+  /** scrypt cost for tests; default the key store's. */
+  scryptN?: number
+  /** Swarm key file text to join an existing mesh; default: a new random key. */
+  swarmKey?: string
+}
+
+export interface InitResult {
+  created: boolean
+  identity: IdentityFile
+  layout: DataDirLayout
+  /** True when keys are protected by a generated passphrase file rather than one the operator chose. */
+  generatedPassphrase: boolean
+}
+
+/** Write a file with mode 0600 that must not exist yet. */
+async function writeNew (path: string, data: string | Uint8Array): Promise<void> {
+  const fh = await open(path, 'wx', 0o600)
+  try {
+    await fh.writeFile(data)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  await chmod(path, 0o600)
+}
+
+/**
+ * The passphrase protecting the key store: an explicit option, else TRUSTMESH_PASSPHRASE, else the
+ * data directory's generated passphrase file (0600) when init created one.
+ */
+export async function resolveNodePassphrase (layout: DataDirLayout, option?: string): Promise<{ passphrase: string, generated: boolean }> {
+  if (option != null && option !== '') return { passphrase: option, generated: false }
+  const env = process.env[PASSPHRASE_ENV]
+  if (env != null && env !== '') return { passphrase: env, generated: false }
+  try {
+    return { passphrase: (await readFile(layout.passphrase, 'utf8')).trim(), generated: true }
+  } catch {
+    throw new InitError('NO_PASSPHRASE', `no passphrase for the keys in ${layout.keys}: pass --passphrase or set ${PASSPHRASE_ENV}`)
+  }
+}
+
+export function openKeyStore (layout: DataDirLayout, passphrase: string, scryptN?: number): KeyStore {
+  return new FileKeyStore(layout.keys, passphrase, scryptN != null ? { scrypt: { N: scryptN, r: 8, p: 1 } } : undefined)
+}
+
+export async function initOrganisation (opts: InitOptions): Promise<InitResult> {
+  const layout = dataDirLayout(opts.dataDir)
+  try {
+    const identity = await readIdentityFile(layout.identity, opts.dataDir)
+    const generated = await readFile(layout.passphrase).then(() => true, () => false)
+    return { created: false, identity, layout, generatedPassphrase: generated }
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'NOT_INITIALISED') throw err
+  }
+  if (!ORG_NAME.test(opts.orgName)) throw new InitError('INVALID_ORG_NAME', `org name ${JSON.stringify(opts.orgName)} must be 1-64 letters, digits, spaces or . @ & ( ) - _`)
+  await mkdir(layout.root, { recursive: true, mode: 0o700 })
+  await chmod(layout.root, 0o700)
+
+  let passphrase = opts.passphrase ?? process.env[PASSPHRASE_ENV]
+  let generatedPassphrase = false
+  if (passphrase == null || passphrase === '') {
+    passphrase = randomBytes(32).toString('base64url')
+    await writeNew(layout.passphrase, passphrase + '\n')
+    generatedPassphrase = true
+  }
+  const keys = openKeyStore(layout, passphrase, opts.scryptN)
+  const org = await keys.has(ORG_KEY) ? await keys.load(ORG_KEY) : await keys.create(ORG_KEY)
+  const node = await keys.has(NODE_KEY) ? await keys.load(NODE_KEY) : await keys.create(NODE_KEY)
+  const privateKey = await libp2pPrivateKeyFromSeed(node.exportSeed())
+  const peerId = peerIdStringFromPublicKey(privateKey.publicKey.raw)
+  const credential = await issueNodeCredential(org, { peerId, orgName: opts.orgName }, { clock: opts.clock, ttlSeconds: NODE_CREDENTIAL_TTL_SECONDS })
+  await writeNew(layout.nodeCredential, credential + '\n').catch(ignoreExists)
+  await writeNew(layout.swarmKey, opts.swarmKey ?? formatSwarmKey()).catch(ignoreExists)
+  await writeNew(layout.policy, DEFAULT_POLICY_YAML).catch(ignoreExists)
+  const identity: IdentityFile = {
+    version: 1,
+    orgDid: org.did,
+    orgName: opts.orgName,
+    peerId,
+    nodeDid: node.did,
+    createdAt: new Date(opts.clock.now()).toISOString()
+  }
+  // the identity file is written last: its presence means init completed
+  await writeFile(layout.identity + '.tmp', JSON.stringify(identity, null, 2) + '\n', { mode: 0o600 })
+  const { rename } = await import('node:fs/promises')
+  await rename(layout.identity + '.tmp', layout.identity)
+  return { created: true, identity, layout, generatedPassphrase }
+}
+
+function ignoreExists (err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EEXIST') throw err
+}
