@@ -170,6 +170,7 @@ export function createTaskDispatcher (options: TaskDispatcherOptions): TaskDispa
       return fail('NO_HANDLER', `no local agent ${agentDid} is registered for ${ability}`)
     }
     if (stopped) return fail('DISPATCHER_STOPPED', 'the node is stopping; task not delivered')
+    if (aborted(signal)) return fail('ABORTED', 'dispatch aborted')
     if (tasks.has(task.id) || finished.has(task.id)) return fail('DUPLICATE_TASK', `task ${task.id} was already dispatched`)
     const s = stateOf(agentDid)
     if (s.queue.length + s.delivered.size >= maxPending) return fail('AGENT_BUSY', `agent ${agentDid} already has ${maxPending} pending tasks`)

@@ -1,4 +1,5 @@
 /** Shared pieces of the control API tests: short temp dirs (sun_path limit) and raw HTTP over a socket. */
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import type { Agent } from 'node:http'
@@ -39,4 +40,13 @@ export async function waitFor (check: () => boolean, timeoutMs = 5000): Promise<
     if (Date.now() > until) throw new Error('condition not met before the deadline')
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
+}
+
+/** Leave a socket file nobody answers on, as a node killed with SIGKILL does. */
+export async function staleSocket (socketPath: string): Promise<void> {
+  const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(socketPath)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise<void>((resolve, reject) => { child.stdout.once('data', () => { resolve() }); child.once('error', reject) })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
+  child.kill('SIGKILL')
+  await exited
 }

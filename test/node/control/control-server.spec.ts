@@ -1,13 +1,12 @@
 import { expect } from 'chai'
 import { statSync, existsSync, writeFileSync } from 'node:fs'
-import { spawn } from 'node:child_process'
 import { Agent } from 'node:http'
 import { createControlServer, MAX_BODY_BYTES } from '../../../node/control/control-server.js'
 import type { ControlServer } from '../../../node/control/control-server.js'
 import { ControlRouteError } from '../../../node/control/errors.js'
 import { silentLogger } from '../../../node/logger.js'
 import type { Logger } from '../../../node/logger.js'
-import { raw, tempDir } from './control-fixtures.js'
+import { raw, staleSocket, tempDir } from './control-fixtures.js'
 import type { TempDir } from './control-fixtures.js'
 
 describe('control server', () => {
@@ -133,12 +132,7 @@ describe('control server socket file', () => {
   afterEach(() => { tmp.remove() })
 
   it('replaces a stale socket file nobody answers on', async () => {
-    // a process killed with SIGKILL leaves its socket file behind, with nobody answering on it
-    const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(tmp.socketPath)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] })
-    await new Promise<void>((resolve, reject) => { child.stdout.once('data', () => { resolve() }); child.once('error', reject) })
-    const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
-    child.kill('SIGKILL')
-    await exited
+    await staleSocket(tmp.socketPath)
     expect(statSync(tmp.socketPath).isSocket()).to.equal(true)
     const server = createControlServer({ socketPath: tmp.socketPath, logger: silentLogger() })
     server.route('GET', '/ping', async () => 'pong')
