@@ -1,0 +1,25 @@
+/** A policy decision as data: the effect, a stable code, a human reason and the trace that decided. */
+import type { Effect } from './policy-document.js'
+
+export interface TraceEntry {
+  /** Index of the level in the effective policy (0 = first root); -1 for checks outside the levels. */
+  readonly level: number
+  /** Reference the level was loaded from. */
+  readonly file: string
+  /** Rule id that decided the level; absent when its default did. */
+  readonly rule?: string
+  readonly effect: Effect
+  readonly code: string
+  readonly reason: string
+}
+
+export interface Decision {
+  readonly effect: Effect
+  readonly code: string
+  readonly reason: string
+  readonly trace: readonly TraceEntry[]
+}
+
+export function denyDecision (code: string, reason: string, trace: readonly TraceEntry[] = []): Decision {
+  return { effect: 'deny', code, reason, trace }
+}
