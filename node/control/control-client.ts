@@ -6,7 +6,7 @@
  */
 import { request as httpRequest } from 'node:http'
 import type { IncomingMessage } from 'node:http'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import {
   ControlAbortError, ControlApiError, ControlConnectionError, ControlTimeoutError, InvalidClientOptionsError,
   NodeNotRunningError
@@ -48,7 +48,7 @@ export function controlSocketPath (dataDir: string): string {
 export function createClient (options: ClientOptions): ControlClient {
   const socketPath = options.socketPath ?? (options.dataDir != null ? controlSocketPath(options.dataDir) : undefined)
   if (socketPath == null || socketPath.length === 0) throw new InvalidClientOptionsError('createClient needs dataDir or socketPath')
-  const dataDir = options.dataDir ?? socketPath.replace(/\/[^/]*$/, '')
+  const dataDir = options.dataDir ?? dirname(socketPath)
   const defaultTimeout = options.timeoutMs ?? DEFAULT_CONTROL_TIMEOUT_MS
 
   const request = async <T = unknown>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> => {

@@ -118,7 +118,9 @@ export function createControlServer (options: ControlServerOptions): ControlServ
       throw new ControlSocketError(socketPath, `control socket path is ${Buffer.byteLength(socketPath)} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} a Unix socket allows; use a shorter data directory`)
     }
     await clearStaleSocket(socketPath)
-    const s = createServer({ keepAliveTimeout: 5000 }, (req, res) => { void handle(req, res) })
+    const s = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+      handle(req, res).catch((err: unknown) => { logger.error('control reply failed', { error: String(err) }); res.destroy() })
+    })
     s.headersTimeout = 10_000
     s.requestTimeout = 0 // long polls outlive any fixed request timeout; bodies are capped instead
     await new Promise<void>((resolve, reject) => {
@@ -220,8 +222,11 @@ async function readJson (req: IncomingMessage, max: number): Promise<unknown> {
 
 function errorReply (err: unknown, logger: Logger, req: IncomingMessage): Reply {
   if (err instanceof Coded) return { status: err.status, body: { error: { code: err.code, message: err.message } } }
-  const e = err as { code?: unknown, status?: unknown, message?: unknown } | null
-  if (e != null && typeof e === 'object' && typeof e.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(e.code)) {
+  const e = err as { code?: unknown, status?: unknown, message?: unknown, syscall?: unknown, errno?: unknown } | null
+  // Node system errors (ENOENT, EACCES, ...) also carry a code, but they are I/O failures whose
+  // messages name local paths: they stay internal
+  const systemError = e != null && typeof e === 'object' && (e.syscall !== undefined || typeof e.errno === 'number')
+  if (e != null && typeof e === 'object' && !systemError && typeof e.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(e.code)) {
     const status = typeof e.status === 'number' && Number.isInteger(e.status) && e.status >= 400 && e.status <= 599 ? e.status : 400
     const message = typeof e.message === 'string' ? e.message : e.code
     return { status, body: { error: { code: e.code, message } } }

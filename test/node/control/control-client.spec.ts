@@ -51,6 +51,11 @@ describe('control client', () => {
       expect(nf).to.include({ code: 'NOT_FOUND', status: 404 })
     })
 
+    it('surfaces an oversized body as 413 BODY_TOO_LARGE, not a broken pipe', async () => {
+      const err = await caught(createClient({ socketPath: tmp.socketPath }).request('POST', '/v1/sum', { pad: 'x'.repeat(8 * 1024 * 1024) }))
+      expect(err).to.include({ code: 'BODY_TOO_LARGE', status: 413 })
+    })
+
     it('times out with CONTROL_TIMEOUT and the server sees the disconnect', async () => {
       const t0 = Date.now()
       const err = await caught(createClient({ socketPath: tmp.socketPath, timeoutMs: 100 }).request('GET', '/v1/hang'))

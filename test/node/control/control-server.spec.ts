@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { statSync, existsSync, writeFileSync } from 'node:fs'
 import { Agent } from 'node:http'
+import { readFile } from 'node:fs/promises'
 import { createControlServer, MAX_BODY_BYTES } from '../../../node/control/control-server.js'
 import type { ControlServer } from '../../../node/control/control-server.js'
 import { ControlRouteError } from '../../../node/control/errors.js'
@@ -29,6 +30,7 @@ describe('control server', () => {
     server.route('POST', '/v1/coded', async () => { throw new ControlRouteError('POLICY_DENY', 'denied by policy', 403) })
     server.route('POST', '/v1/coded-default', async () => { throw Object.assign(new Error('bad input'), { code: 'BAD_INPUT' }) })
     server.route('POST', '/v1/boom', async () => { throw new Error('secret detail at /etc/x') })
+    server.route('POST', '/v1/io', async () => { await readFile('/tmp/tmc-secret-missing-file') })
     await server.start()
   })
 
@@ -95,6 +97,9 @@ describe('control server', () => {
     expect(r.json).to.deep.equal({ error: { code: 'INTERNAL', message: 'internal error' } })
     expect(r.text).to.not.contain('secret')
     expect(logged.join('\n')).to.contain('secret detail')
+    const io = await raw(tmp.socketPath, 'POST', '/v1/io')
+    expect(io.status).to.equal(500)
+    expect(io.text).to.not.contain('secret')
   })
 
   it('start and stop are idempotent; stop removes the socket file', async () => {
