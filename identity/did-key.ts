@@ -39,8 +39,25 @@ export function didKeyFromPublicKey (publicKey: Uint8Array): string {
   return PREFIX + base58btc.encode(bytes)
 }
 
-/** Strictly parse an Ed25519 did:key and return its 32-byte public key. */
+/** Successful parses, keyed by the DID text: parsing is pure, and the hot path sees few issuers. */
+const MAX_CACHED_DIDS = 4096
+const parsed = new Map<string, Uint8Array>()
+
+/** Strictly parse an Ed25519 did:key and return its 32-byte public key (a fresh copy). */
 export function parseDidKey (did: unknown): Result<Uint8Array> {
+  if (typeof did === 'string') {
+    const hit = parsed.get(did)
+    if (hit != null) return ok(Uint8Array.from(hit))
+  }
+  const r = parseDidKeyUncached(did)
+  if (r.ok) {
+    parsed.set(did as string, Uint8Array.from(r.value))
+    if (parsed.size > MAX_CACHED_DIDS) parsed.delete(parsed.keys().next().value as string)
+  }
+  return r
+}
+
+function parseDidKeyUncached (did: unknown): Result<Uint8Array> {
   if (typeof did !== 'string' || did.length === 0) return fail(DidErrorCode.INVALID_DID, 'DID must be a non-empty string')
   if (did.length > MAX_DID_LENGTH) return fail(DidErrorCode.INVALID_DID, `DID is too long (${did.length} characters)`)
   const parts = did.split(':')
