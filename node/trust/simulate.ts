@@ -5,7 +5,7 @@
  * praise they like; one honest observer runs personalised EigenTrust from its pre-trusted set.
  */
 import { admitEvidence, type EvidenceRecord, type Outcome } from './evidence.js'
-import { computeEigenTrust, type EigenTrustResult, type TrustEdge } from './eigentrust.js'
+import { computeEigenTrust, globalTrustOf, type EigenTrustResult, type TrustEdge } from './eigentrust.js'
 import { DAY_MS, localScore, type LocalScoreOptions } from './local-score.js'
 import { createPrng, type Prng } from './prng.js'
 import { foldToOrgs } from './sybil-cap.js'
@@ -127,13 +127,8 @@ export function simulatePopulation (cfg: PopulationConfig): PopulationResult {
   const pre = Array.from({ length: Math.min(cfg.preTrusted ?? 4, nHonest) }, (_, i) => orgId(i))
   const res = run(edges, pre, cfg.alpha)
   let adv = 0
-  for (let i = nHonest; i < n; i++) adv += trustOf(res, orgId(i))
+  for (let i = nHonest; i < n; i++) adv += globalTrustOf(res, orgId(i))
   return { adversaryShare: adv, honestShare: 1 - adv, orgs: n, adversaries: nAdv, edges: edges.length, iterations: res.iterations, converged: res.converged }
-}
-
-function trustOf (res: EigenTrustResult, id: string): number {
-  const i = res.graph.index.get(id)
-  return i === undefined ? 0 : res.trust[i]
 }
 
 export interface SybilConfig {
@@ -193,10 +188,10 @@ export function simulateSybil (cfg: SybilConfig): SybilResult {
       selfEdges.push({ from: orgId(s), to: agentId(s, a), weight: localTrustFromScore(localScore(mine, NOW).score) })
     }
     const naive = run([...orgEdges, ...agentEdges, ...sybilPraise, ...selfEdges], pre, cfg.alpha)
-    let naiveTotal = trustOf(naive, orgId(s))
-    for (let a = 0; a < agents; a++) naiveTotal += trustOf(naive, agentId(s, a))
+    let naiveTotal = globalTrustOf(naive, orgId(s))
+    for (let a = 0; a < agents; a++) naiveTotal += globalTrustOf(naive, agentId(s, a))
     // capped: the org's agents share the org's trust, so the org total is the org's trust
-    return { capped: trustOf(folded, orgId(s)), naive: naiveTotal }
+    return { capped: globalTrustOf(folded, orgId(s)), naive: naiveTotal }
   }
   const b = capped(1)
   const a = capped(cfg.agents ?? 100)
