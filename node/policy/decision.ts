@@ -8,7 +8,8 @@ export interface TraceEntry {
   readonly file: string
   /** Rule id that decided the level; absent when its default did. */
   readonly rule?: string
-  readonly effect: Effect
+  /** `abstain`: a child level with no matching rule and no default of its own. */
+  readonly effect: Effect | 'abstain'
   readonly code: string
   readonly reason: string
 }

@@ -11,7 +11,7 @@ import { denyDecision, type Decision, type TraceEntry } from './decision.js'
 import { restrictiveness } from './effects.js'
 import { PolicyCode } from './errors.js'
 import { matchRule, type PolicyRequest } from './match.js'
-import type { EffectivePolicy, Effect, PolicyLevel, PolicyRule } from './policy-document.js'
+import { levelDefault, type EffectivePolicy, type Effect, type PolicyLevel, type PolicyRule } from './policy-document.js'
 import { checkRing, isAgentRing, requiredRingDetail } from './rings.js'
 import { TRUST_MAX } from './policy-document.js'
 
@@ -30,7 +30,7 @@ function describeRule (level: PolicyLevel, rule: PolicyRule): string {
   return `rule '${rule.id}' of ${level.file}${rule.reason != null ? ` (${rule.reason})` : ''}`
 }
 
-/** One level on its own: its most restrictive matching rule, else its default. */
+/** One level on its own: its most restrictive matching rule, else its default (or abstain). */
 export function evaluateLevel (level: PolicyLevel, index: number, req: PolicyRequest): TraceEntry {
   let best: TraceEntry | undefined
   let trustNearMiss: PolicyRule | undefined
@@ -55,7 +55,8 @@ export function evaluateLevel (level: PolicyLevel, index: number, req: PolicyReq
     consider({ level: index, file: level.file, rule: rule.id, effect: rule.effect, code: codeFor(rule.effect), reason: `${describeRule(level, rule)}: ${rule.effect}` })
   }
   if (best != null) return best
-  const def: Effect = restrictiveness(level.document.default) >= restrictiveness('require_approval') ? level.document.default : 'deny'
+  const def = levelDefault(level.document)
+  if (def === 'abstain') return { level: index, file: level.file, effect: 'abstain', code: 'ABSTAIN', reason: `no rule of ${level.file} matched and it sets no default; its parents decide` }
   let code = codeFor(def)
   let reason = `no rule of ${level.file} matched; default ${def}`
   if (def === 'deny' && trustNearMiss != null) {
@@ -102,8 +103,9 @@ function evaluateUnsafe (policy: EffectivePolicy | undefined, req: PolicyRequest
   }
 
   const trace = policy.levels.map((level, i) => evaluateLevel(level, i, req))
-  let decisive = trace[0]
-  for (const t of trace) if (restrictiveness(t.effect) > restrictiveness(decisive.effect)) decisive = t
+  let decisive: TraceEntry | undefined
+  for (const t of trace) if (t.effect !== 'abstain' && (decisive == null || restrictiveness(t.effect) > restrictiveness(decisive.effect))) decisive = t
+  if (decisive == null) return denyDecision(PolicyCode.POLICY_DENY, 'no level of the policy decided; default deny', trace)
   const effect: Effect = decisive.effect === 'allow' || decisive.effect === 'require_approval' ? decisive.effect : 'deny'
   return { effect, code: decisive.code, reason: `level ${decisive.level} (${decisive.file}): ${decisive.reason}`, trace }
 }

@@ -15,7 +15,7 @@ export {
   type Elevation, type ElevationRequest, type VerifyElevationOptions
 } from './elevation.js'
 export {
-  validatePolicyDocument, isEffectivePolicy,
+  validatePolicyDocument, isEffectivePolicy, levelDefault,
   type ArgCondition, type DefaultEffect, type Effect, type EffectivePolicy, type PolicyDocument, type PolicyLevel, type PolicyRule, type RuleMatch, type Scalar
 } from './policy-document.js'
 export { loadPolicy, loadPolicyText, tryLoadPolicy, parsePolicyDocument, MAX_POLICY_BYTES, MAX_POLICY_DOCUMENTS, MAX_EXTENDS_DEPTH, type LoadPolicyOptions, type PolicySourceLoader } from './load-policy.js'

@@ -2,9 +2,10 @@
  * Inheritance never loosens (org -> unit -> agent). Evaluation is already a conjunction of levels; on
  * top of that a child that *tries* to loosen is refused at load, with the offending rule and file
  * named, so an operator learns at once rather than wondering why an allow never takes effect:
- * - a default looser than an ancestor's (deny < require_approval < allow in looseness);
- * - a ring entry that lets a less privileged ring do what an ancestor reserves for a more privileged
- *   one, or that maps an ability an ancestor leaves unmapped (unmapped means denied);
+ * - a default looser than an ancestor's (deny < require_approval < allow in looseness; a child
+ *   without a default abstains and leaves the decision to its ancestors);
+ * - a ring entry that, layered over an ancestor's table, lets a less privileged ring do what the
+ *   ancestor reserves for a more privileged one, or maps an ability it leaves unmapped (denied);
  * - an allow (or require_approval) rule that overlaps an ancestor rule that is stricter;
  * - an allow (or require_approval) rule no ancestor rule of the same or looser effect covers, where
  *   that ancestor's default is stricter (it would allow what the ancestor denies by default);
@@ -13,7 +14,7 @@
 import { overlapWitnesses, splitSegments } from './ability.js'
 import { restrictiveness } from './effects.js'
 import { PolicyLoadCode, PolicyLoadError } from './errors.js'
-import type { PolicyLevel, PolicyRule } from './policy-document.js'
+import { levelDefault, type PolicyLevel, type PolicyRule } from './policy-document.js'
 import { lookupRingTable } from './rings.js'
 import { matchesOverlap, uncoveredDimension } from './rule-relations.js'
 
@@ -32,9 +33,12 @@ function concrete (ability: string): string {
 }
 
 function checkDefault (child: PolicyLevel, ancestors: readonly PolicyLevel[]): void {
+  const mine = levelDefault(child.document)
+  if (mine === 'abstain') return
   for (const a of ancestors) {
-    if (restrictiveness(child.document.default) < restrictiveness(a.document.default)) {
-      throw loosens(child, `default '${child.document.default}' is looser than '${a.document.default}' of parent ${a.file}`, undefined, 'default')
+    const theirs = levelDefault(a.document)
+    if (theirs !== 'abstain' && restrictiveness(mine) < restrictiveness(theirs)) {
+      throw loosens(child, `default '${mine}' is looser than '${theirs}' of parent ${a.file}`, undefined, 'default')
     }
   }
 }
@@ -46,9 +50,10 @@ function checkRings (child: PolicyLevel, ancestors: readonly PolicyLevel[]): voi
     const witnesses = new Set<string>(overlapWitnesses(pattern, pattern))
     for (const p of parents) for (const q of Object.keys(p.document.rings)) for (const w of overlapWitnesses(pattern, q)) witnesses.add(w)
     for (const w of witnesses) {
-      const mine = lookupRingTable(child.document.rings, concrete(w))
-      if (mine == null || mine.pattern !== pattern) continue
       for (const p of parents) {
+        // the child's entries layered over the parent's: what the child asks for at w
+        const mine = lookupRingTable({ ...p.document.rings, ...child.document.rings }, concrete(w))
+        if (mine == null || mine.pattern !== pattern) continue
         const theirs = lookupRingTable(p.document.rings, concrete(w))
         if (theirs == null) {
           throw loosens(child, `ring entry '${pattern}: ${mine.ring}' maps ${show(w)}, which parent ${p.file} leaves unmapped (denied)`, undefined, `rings.${pattern}`)
@@ -86,10 +91,11 @@ function checkRule (child: PolicyLevel, rule: PolicyRule, ancestors: readonly Po
         throw loosens(child, `${rule.effect} rule '${rule.id}' overlaps ${s.effect} rule '${s.id}' of parent ${a.file}`, rule.id)
       }
     }
-    if (restrictiveness(a.document.default) > mine) {
+    const theirs = levelDefault(a.document)
+    if (theirs !== 'abstain' && restrictiveness(theirs) > mine) {
       const covered = a.document.rules.some((s) => restrictiveness(s.effect) <= mine && uncoveredDimension(s.match, rule.match) == null)
       if (!covered) {
-        throw loosens(child, `${rule.effect} rule '${rule.id}' reaches requests that parent ${a.file} answers with its default '${a.document.default}' (no parent rule with effect ${rule.effect} or looser covers it)`, rule.id)
+        throw loosens(child, `${rule.effect} rule '${rule.id}' reaches requests that parent ${a.file} answers with its default '${theirs}' (no parent rule with effect ${rule.effect} or looser covers it)`, rule.id)
       }
     }
   }

@@ -48,7 +48,11 @@ export interface PolicyDocument {
   readonly version: 1
   readonly name: string
   readonly extends: readonly string[]
-  readonly default: DefaultEffect
+  /**
+   * What the level answers when none of its rules match. Absent: `deny` for a root document; for a
+   * document that extends others, the level abstains and its ancestors decide.
+   */
+  readonly default?: DefaultEffect
   /** Ability pattern -> required ring (0..3). */
   readonly rings: Readonly<Record<string, number>>
   readonly rules: readonly PolicyRule[]
@@ -179,7 +183,7 @@ export function validatePolicyDocument (value: unknown, file: string): PolicyDoc
   if (typeof d.name !== 'string' || d.name.length === 0 || d.name.length > 256) throw bad(ctx, 'name', 'name must be a non-empty string')
   const ext = 'extends' in d ? stringList(ctx, 'extends', d.extends, (s) => s.length > 0 && s.length <= 1024 ? undefined : 'parent reference must be 1..1024 characters') : []
   if (new Set(ext).size !== ext.length) throw bad(ctx, 'extends', 'a parent is listed twice')
-  let def: DefaultEffect = 'deny'
+  let def: DefaultEffect | undefined
   if ('default' in d) {
     if (d.default === 'allow') throw bad(ctx, 'default', "default 'allow' is refused: trustmesh policies are default deny (use 'deny' or 'require_approval' and allow with rules)")
     if (d.default !== 'deny' && d.default !== 'require_approval') throw bad(ctx, 'default', `default must be 'deny' or 'require_approval' (got ${JSON.stringify(d.default)})`)
@@ -205,7 +209,7 @@ export function validatePolicyDocument (value: unknown, file: string): PolicyDoc
     if (seen.has(r.id)) throw bad({ file, rule: r.id }, 'id', `rule id '${r.id}' is used twice in this document`)
     seen.add(r.id)
   }
-  return { version: 1, name: d.name, extends: ext, default: def, rings, rules }
+  return { version: 1, name: d.name, extends: ext, ...(def != null ? { default: def } : {}), rings, rules }
 }
 
 /** One loaded document in an inheritance chain. */
@@ -221,6 +225,13 @@ export interface PolicyLevel {
  */
 export interface EffectivePolicy {
   readonly levels: readonly PolicyLevel[]
+}
+
+/** The level's answer when no rule matches: its default, `deny` for a root, `abstain` for a child without one. */
+export function levelDefault (doc: PolicyDocument): DefaultEffect | 'abstain' {
+  if (doc.default === 'deny' || doc.default === 'require_approval') return doc.default
+  if (doc.default != null) return 'deny'
+  return doc.extends.length === 0 ? 'deny' : 'abstain'
 }
 
 export function isEffectivePolicy (v: PolicyDocument | EffectivePolicy): v is EffectivePolicy {
