@@ -1,0 +1,51 @@
+/**
+ * What the composition root hands to each feature: the narrow set of long-lived parts a feature may
+ * use. Features (delegation, tasks, policy, trust, audit, ...) are built from this and never construct
+ * global state themselves.
+ */
+import type { Clock } from './clock.js'
+import type { Logger } from './logger.js'
+import type { DataDirLayout } from './data-dir.js'
+import type { IdentityFile } from './identity-file.js'
+import type { Ed25519Signer } from '../identity/signer.js'
+import type { KeyStore } from '../identity/keystore.js'
+import type { Store } from './store/open-store.js'
+import type { Enrolments } from './mesh/enrolments.js'
+import type { PeerRegistry } from './mesh/peer-registry.js'
+import type { Mesh } from './mesh/mesh.js'
+import type { MeshLibp2p } from './libp2p/create-libp2p.js'
+import type { ControlServer } from './control/control-server.js'
+import type { TaskDispatcher } from './control/task-dispatcher.js'
+
+export interface NodeContext {
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly layout: DataDirLayout
+  readonly identity: IdentityFile
+  /** The org root key: signs credentials, root delegations, revocations, attestations. */
+  readonly orgSigner: Ed25519Signer
+  /** The node key: its PeerId; signs receipts and audit checkpoints. */
+  readonly nodeSigner: Ed25519Signer
+  readonly keys: KeyStore
+  readonly store: Store
+  readonly enrolments: Enrolments
+  readonly registry: PeerRegistry
+  readonly libp2p: MeshLibp2p
+  readonly mesh: Mesh
+  readonly control: ControlServer
+  readonly dispatcher: TaskDispatcher
+  /** The NodeCredential this node presents in hello. */
+  readonly nodeCredential: () => string
+  readonly startedAt: number
+  /** Features register a contribution to `node status`. */
+  readonly statusProviders: Map<string, () => unknown>
+}
+
+/** A capability of the node, started after the core in list order and stopped in reverse. */
+export interface Feature {
+  readonly name: string
+  start?: () => Promise<void>
+  stop?: () => Promise<void>
+}
+
+export type FeatureFactory = (ctx: NodeContext) => Feature | Promise<Feature>
