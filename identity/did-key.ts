@@ -5,6 +5,7 @@
  */
 import { base58btc } from 'multiformats/bases/base58'
 import { fail, ok, type Result } from './result.js'
+import { checkEd25519PublicKey } from './ed25519-point.js'
 
 export const ED25519_PUB_MULTICODEC = new Uint8Array([0xed, 0x01])
 export const ED25519_PUBLIC_KEY_LENGTH = 32
@@ -18,7 +19,11 @@ export const DidErrorCode = {
   UNSUPPORTED_DID_METHOD: 'UNSUPPORTED_DID_METHOD',
   INVALID_MULTIBASE: 'INVALID_MULTIBASE',
   UNSUPPORTED_KEY_TYPE: 'UNSUPPORTED_KEY_TYPE',
-  INVALID_PUBLIC_KEY_LENGTH: 'INVALID_PUBLIC_KEY_LENGTH'
+  INVALID_PUBLIC_KEY_LENGTH: 'INVALID_PUBLIC_KEY_LENGTH',
+  /** Not the canonical encoding of an Ed25519 curve point. */
+  INVALID_PUBLIC_KEY: 'INVALID_PUBLIC_KEY',
+  /** A small-order point: trivially forgeable signatures verify under it. */
+  WEAK_PUBLIC_KEY: 'WEAK_PUBLIC_KEY'
 } as const
 
 /** Thrown by the throwing variants; `code` is one of DidErrorCode. */
@@ -83,6 +88,9 @@ function parseDidKeyUncached (did: unknown): Result<Uint8Array> {
     return fail(DidErrorCode.INVALID_PUBLIC_KEY_LENGTH, `did:key holds ${key.length} key bytes, expected 32`)
   }
   if (base58btc.encode(bytes) !== id) return fail(DidErrorCode.INVALID_MULTIBASE, 'did:key id is not canonical base58btc')
+  const point = checkEd25519PublicKey(key)
+  if (point === 'small-order') return fail(DidErrorCode.WEAK_PUBLIC_KEY, 'did:key is a small-order Ed25519 point (weak key)')
+  if (point !== 'ok') return fail(DidErrorCode.INVALID_PUBLIC_KEY, `did:key is not a valid Ed25519 public key (${point})`)
   return ok(Uint8Array.from(key))
 }
 

@@ -6,7 +6,7 @@ import {
   CredentialError, CredentialErrorCode as C, type VerifyCredentialOptions
 } from '../../identity/credentials.js'
 import { didJwtSigner } from '../../identity/did-jwt-signer.js'
-import { DidErrorCode } from '../../identity/did-key.js'
+import { DidErrorCode, didKeyFromPublicKey } from '../../identity/did-key.js'
 import { peerIdStringFromPublicKey, PeerIdErrorCode } from '../../identity/peer-id.js'
 import { Ed25519Signer } from '../../identity/signer.js'
 import { verifyEd25519 } from '../../identity/native-ed25519.js'
@@ -162,6 +162,12 @@ describe('credentials', () => {
         const t = await forge({ alg: 'HS256', typ: 'JWT' }, agentPayload(acme.did, alice.did, clock), { hs256Key: key })
         expectCode(verifyCredential(t, opts()), C.UNSUPPORTED_ALG, 'HS256')
       }
+    })
+
+    it('rejects a small-order issuer key whose trivial signature Ed25519 itself accepts', async () => {
+      const weak = didKeyFromPublicKey(new Uint8Array([1, ...new Uint8Array(31)]))
+      const t = (await forge(EDDSA, agentPayload(weak, alice.did, clock), { none: true })) + Buffer.from([1, ...new Uint8Array(63)]).toString('base64url')
+      expectCode(verifyCredential(t, { clock }), DidErrorCode.WEAK_PUBLIC_KEY)
     })
 
     it('rejects a token signed by another key than its iss', async () => {
