@@ -1,0 +1,22 @@
+/**
+ * SPIFFE node attestation: fetch this node's X509-SVID from the Workload API, validate partners'
+ * SVIDs against their own trust bundles, and bind an SVID to the org DID with the org's signature.
+ */
+export { SpiffeErrorCode, SpiffeError, SpiffeNotConfiguredError, SpiffeBadAddressError, SpiffeUnavailableError, SpiffeRejectedError, SpiffeNoSvidError, SpiffeAbortedError } from './errors.js'
+export type { SpiffeErrorCodeValue } from './errors.js'
+export { parseSpiffeId, parseTrustDomain, SPIFFE_SCHEME } from './spiffe-id.js'
+export type { SpiffeId } from './spiffe-id.js'
+export { parseEndpointAddress, resolveEndpointAddress, SPIFFE_ENDPOINT_ENV } from './endpoint-address.js'
+export type { EndpointAddress } from './endpoint-address.js'
+export { validateX509Svid, SvidErrorCode, MAX_SVID_CHAIN, MAX_BUNDLE_CERTS } from './validate-svid.js'
+export type { ValidateSvidOptions, ValidatedSvid } from './validate-svid.js'
+export { parseBundleFile, createTrustBundle, certificatesToPem, BundleErrorCode } from './bundle-file.js'
+export type { TrustBundle } from './bundle-file.js'
+export { issueSvidBinding, verifySvidBinding, leafSha256, SvidBindingErrorCode, SVID_BINDING_TYPE } from './svid-binding.js'
+export type { SvidBinding, IssueSvidBindingInput, VerifySvidBindingExpect } from './svid-binding.js'
+export { createWorkloadApiClient, DEFAULT_CALL_TIMEOUT_MS } from './workload-api-client.js'
+export type { WorkloadApiClient, WorkloadApiClientOptions, CallOptions, WatchOptions, Watch, JwtSvid, ValidatedJwtSvid } from './workload-api-client.js'
+export { createSpiffeSource, DEFAULT_READY_TIMEOUT_MS } from './spiffe-source.js'
+export type { SpiffeSource, SpiffeSourceOptions } from './spiffe-source.js'
+export type { X509Svid, X509SvidSnapshot } from './x509-svid.js'
+export { WORKLOAD_HEADER, WORKLOAD_HEADER_VALUE } from './workload-proto.js'
