@@ -100,10 +100,15 @@ async function signatureLine (body: string, signer: Signer, name: string): Promi
   return `${DASH}${name} ${Buffer.from(bytes).toString('base64')}\n`
 }
 
+/** A C2SP signed note of `text` (which must end in a newline) with one signature. */
+export async function signNote (text: string, signer: Signer, name: string): Promise<string> {
+  if (!text.endsWith('\n') || text.includes('\n\n')) throw new MalformedCheckpointError('note text must end in a newline and contain no blank line')
+  return text + '\n' + await signatureLine(text, signer, name)
+}
+
 /** Signs a checkpoint with the node's key; the key name defaults to the origin. */
 export async function signCheckpoint (signer: Signer, checkpoint: CheckpointBody, options: { name?: string, extensions?: readonly string[] } = {}): Promise<string> {
-  const body = encodeBody(checkpoint, options.extensions)
-  return body + '\n' + await signatureLine(body, signer, options.name ?? checkpoint.origin)
+  return await signNote(encodeBody(checkpoint, options.extensions), signer, options.name ?? checkpoint.origin)
 }
 
 export function parseCheckpoint (text: string): Result<Checkpoint> {

@@ -15,7 +15,7 @@ export {
   type AuditStore, type AuditEntryInput, type AppendResult, type AuditLogOptions
 } from './audit-log.js'
 export {
-  CheckpointErrorCode, MalformedCheckpointError, signCheckpoint, parseCheckpoint, verifyCheckpoint,
+  CheckpointErrorCode, MalformedCheckpointError, signNote, signCheckpoint, parseCheckpoint, verifyCheckpoint,
   cosignCheckpoint, verifyCosignatures, keyId, originForDid,
   type Checkpoint, type CheckpointBody, type NoteSignature, type KnownKey
 } from './checkpoint.js'
