@@ -1,0 +1,44 @@
+/**
+ * Stable reason codes of delegation tokens, chain validation and revocation. Codes are never renamed
+ * or reused; token-level codes (MALFORMED_TOKEN, UNSUPPORTED_ALG, BAD_SIGNATURE, ...) come from jwt.ts
+ * and did-key.ts and pass through unchanged.
+ */
+export const UcanErrorCode = {
+  MALFORMED_TOKEN: 'MALFORMED_TOKEN',
+  INVALID_CID: 'INVALID_CID',
+  INVALID_CAPABILITY: 'INVALID_CAPABILITY',
+  INVALID_CAVEAT: 'INVALID_CAVEAT',
+  UNKNOWN_CAVEAT: 'UNKNOWN_CAVEAT',
+  INVALID_INVOCATION: 'INVALID_INVOCATION',
+  CID_MISMATCH: 'CID_MISMATCH',
+  MISSING_PROOF: 'MISSING_PROOF',
+  DUPLICATE_PROOF: 'DUPLICATE_PROOF',
+  CYCLE: 'CYCLE',
+  CHAIN_TOO_DEEP: 'CHAIN_TOO_DEEP',
+  TOO_MANY_PROOFS: 'TOO_MANY_PROOFS',
+  CHAIN_TOO_LARGE: 'CHAIN_TOO_LARGE',
+  CHAIN_TOO_COMPLEX: 'CHAIN_TOO_COMPLEX',
+  PRINCIPAL_MISALIGNED: 'PRINCIPAL_MISALIGNED',
+  ROOT_NOT_OWNER: 'ROOT_NOT_OWNER',
+  ESCALATION: 'ESCALATION',
+  EXPIRED: 'EXPIRED',
+  NOT_YET_VALID: 'NOT_YET_VALID',
+  MISSING_EXP: 'MISSING_EXP',
+  TTL_TOO_LONG: 'TTL_TOO_LONG',
+  TIME_WIDENED: 'TIME_WIDENED',
+  REVOKED: 'REVOKED',
+  REPLAYED: 'REPLAYED',
+  MISSING_NONCE: 'MISSING_NONCE',
+  INVOCATION_TTL_TOO_LONG: 'INVOCATION_TTL_TOO_LONG',
+  NO_VALID_PATH: 'NO_VALID_PATH',
+  REVOCATION_UNAUTHORISED: 'REVOCATION_UNAUTHORISED',
+  REVOCATION_UNKNOWN_TOKEN: 'REVOCATION_UNKNOWN_TOKEN',
+  INVALID_REVOCATION: 'INVALID_REVOCATION'
+} as const
+
+export type UcanErrorCodeName = typeof UcanErrorCode[keyof typeof UcanErrorCode]
+
+/** `did:key:z6MkabcdefgH...wxyz` style short form for messages. */
+export function shortDid (did: string): string {
+  return did.length > 28 ? `${did.slice(0, 18)}...${did.slice(-4)}` : did
+}
