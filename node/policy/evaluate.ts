@@ -96,7 +96,7 @@ function evaluateUnsafe (policy: EffectivePolicy | undefined, req: PolicyRequest
     const reason = `ability ${req.ability} has no ring entry${files.length > 0 ? ` in ${files.join(', ')}` : ' (no ring table loaded)'}; unmapped abilities are denied`
     return denyDecision(PolicyCode.UNMAPPED_ABILITY, reason, [{ level: -1, file: files[0] ?? '', effect: 'deny', code: PolicyCode.UNMAPPED_ABILITY, reason }])
   }
-  const ringOk = checkRing(required.ring, req.ring, req.ability)
+  const ringOk = checkRing(required.ring, { ring: req.ring, cappedBy: typeof req.ringCappedBy === 'string' ? req.ringCappedBy : '' }, req.ability)
   if (!ringOk.ok) {
     const reason = `${ringOk.error.message} (ring entry '${required.pattern}' of ${required.file})`
     return denyDecision(ringOk.error.code, reason, [{ level: -1, file: required.file, effect: 'deny', code: ringOk.error.code, reason }])

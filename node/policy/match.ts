@@ -15,6 +15,8 @@ export interface PolicyRequest {
   readonly selfOrg: string
   /** Effective ring of the invocation (see effectiveRing). */
   readonly ring: number
+  /** What capped the ring (effectiveRingDetail().cappedBy), for RING_TOO_LOW messages. */
+  readonly ringCappedBy?: string
   /** Trust score of the caller (0..1000), when known. */
   readonly trust?: number
   readonly args?: unknown

@@ -36,6 +36,11 @@ describe('policy/evaluate', () => {
     })
   }
 
+  it('explains what capped the ring', () => {
+    const d = evaluatePolicy(org, request({ ability: 'payments/send', ring: 3, ringCappedBy: 'chain agent 1 (ring 3)' }))
+    expect(d.reason).to.contain('effective ring 3 (capped by chain agent 1 (ring 3)) but payments/send needs ring 1')
+  })
+
   it('names the deciding rule and level in the reason', () => {
     const d = evaluatePolicy(org, request({ ability: 'payments/read', ring: 1 }))
     expect(d.reason).to.contain("rule 'no-payment-reads'").and.contain('org.yaml')
