@@ -76,6 +76,22 @@ describe('audit/verify-log and bundles', () => {
     expect(raw.ok ? '' : raw.error.code).to.equal('TRUNCATED')
   })
 
+  it('fails TRUNCATED when the tail is cut and the tree state is rewritten to match, then reopened', async () => {
+    const cp = await checkpoint()
+    const audit = db.sublevel('audit')
+    // 12 = 8 + 4: the honest compact range of the first 12 leaves is two stored subtrees.
+    const frontier = [await audit.get('n:03:0000000000000', ENC), await audit.get('n:02:0000000000002', ENC)]
+    expect(frontier.every((h) => typeof h === 'string')).to.equal(true)
+    await audit.batch([
+      { type: 'del', key: entryKey(12) },
+      { type: 'put', key: 'state', value: JSON.stringify({ size: 12, frontier }) }
+    ], ENC)
+    const reopened = await AuditLog.open({ store: audit, clock: fakeClock() })
+    expect(reopened.size()).to.equal(12)
+    const r = await verifyLog(reopened, cp, { cosigners })
+    expect(r.ok ? '' : r.error.code).to.equal('TRUNCATED')
+  })
+
   it('fails on a checkpoint signed by the wrong key or missing a cosignature', async () => {
     const forged = await signCheckpoint(mallory, { origin, size: log.size(), root: log.root() })
     const r = await verifyLog(log, forged, { cosigners: [] })
