@@ -3,6 +3,14 @@ import { Command } from 'commander'
 import { register as init } from './commands/init.js'
 import { register as identityShow } from './commands/identity/show.js'
 import { register as credentialVerify } from './commands/credential/verify.js'
+import { register as nodeStart } from './commands/node/start.js'
+import { register as nodeStatus } from './commands/node/status.js'
+import { register as peerAdd } from './commands/peer/add.js'
+import { register as peerList } from './commands/peer/list.js'
+import { register as peerRemove } from './commands/peer/remove.js'
+import { register as peerTrust } from './commands/peer/trust.js'
+import { register as agentCreate } from './commands/agent/create.js'
+import { register as agentList } from './commands/agent/list.js'
 
 export const VERSION = '0.1.0'
 
@@ -23,5 +31,12 @@ export function buildProgram (): Command {
   init(program)
   identityShow(group('identity', 'this organisation\'s identity'))
   credentialVerify(group('credential', 'verify credentials'))
+  const node = group('node', 'run and inspect this organisation\'s node')
+  nodeStart(node)
+  nodeStatus(node)
+  const peer = group('peer', 'enrol and manage partner organisations')
+  for (const r of [peerAdd, peerList, peerRemove, peerTrust]) r(peer)
+  const agent = group('agent', 'agents hosted by this node')
+  for (const r of [agentCreate, agentList]) r(agent)
   return program
 }

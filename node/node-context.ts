@@ -16,6 +16,8 @@ import type { Mesh } from './mesh/mesh.js'
 import type { MeshLibp2p } from './libp2p/create-libp2p.js'
 import type { ControlServer } from './control/control-server.js'
 import type { TaskDispatcher } from './control/task-dispatcher.js'
+import type { AgentRegistry, AgentRecord } from './agents/agent-registry.js'
+import type { LocalPolicy } from './local-policy.js'
 
 export interface NodeContext {
   readonly clock: Clock
@@ -34,6 +36,11 @@ export interface NodeContext {
   readonly mesh: Mesh
   readonly control: ControlServer
   readonly dispatcher: TaskDispatcher
+  readonly agents: AgentRegistry
+  /** The node's own effective policy (replaced atomically by `policy load`). */
+  readonly policy: { get: () => LocalPolicy, set: (p: LocalPolicy) => void }
+  /** Extension points features subscribe to. */
+  readonly hooks: { agentCreated: Array<(agent: AgentRecord) => Promise<void>> }
   /** The NodeCredential this node presents in hello. */
   readonly nodeCredential: () => string
   readonly startedAt: number

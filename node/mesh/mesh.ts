@@ -174,7 +174,6 @@ export class Mesh {
     this.#dialing.add(addr)
     this.#c.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.#c.dialTimeoutMs ?? 5_000) })
       .then(conn => {
-        this.#nextDial.delete(addr)
         this.#staticPeerIds.set(addr, conn.remotePeer.toString())
       })
       .catch(err => {
@@ -183,6 +182,21 @@ export class Mesh {
         this.#log.debug('dial failed', { addr, error: (err as Error).message, retryInMs: backoff })
       })
       .finally(() => this.#dialing.delete(addr))
+  }
+
+  /** Delay redials of every address that led to this PeerId (the remote refused us). */
+  #backOffPeer (peerId: string): void {
+    for (const [addr, pid] of this.#staticPeerIds) {
+      if (pid !== peerId) continue
+      const prev = this.#nextDial.get(addr)
+      const backoff = Math.min((prev?.backoff ?? REDIAL_INTERVAL_MS / 2) * 2, MAX_REDIAL_BACKOFF_MS)
+      this.#nextDial.set(addr, { at: this.#c.clock.now() + backoff, backoff })
+    }
+  }
+
+  /** Forget dial backoffs, e.g. after an enrolment changed. */
+  resetBackoff (): void {
+    this.#nextDial.clear()
   }
 
   readonly #onOpen = (evt: CustomEvent<Connection>): void => {
@@ -235,6 +249,7 @@ export class Mesh {
 
   #accept (conn: Connection, peer: VerifiedHello): void {
     this.#c.registry.markVerified(conn.id, peer)
+    for (const [addr, pid] of this.#staticPeerIds) if (pid === peer.peerId) this.#nextDial.delete(addr)
     this.#log.info('peer verified', { peer: peer.peerId, org: peer.orgDid, name: peer.orgName, direction: conn.direction, ...(peer.spiffeId != null ? { spiffeId: peer.spiffeId } : {}) })
     this.#c.onPeerVerified?.(peer, conn)
   }
@@ -259,7 +274,10 @@ export class Mesh {
       return
     }
     if (!reply.ok) {
-      this.#fail(conn, reply.code, `peer refused our hello: ${reply.message}`)
+      // the peer did not misbehave: it does not (yet) accept us. Back off dialling it, refuse nothing.
+      this.#log.warn('peer refused our hello', { peer: conn.remotePeer.toString(), code: reply.code, reason: reply.message })
+      this.#backOffPeer(conn.remotePeer.toString())
+      conn.abort(new ProtocolError(reply.code, reply.message))
       return
     }
     const v = this.#verify(reply.hello, conn)

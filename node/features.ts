@@ -1,0 +1,7 @@
+/**
+ * The node's features, in start order. Each capability (delegation and tasks, policy and approvals,
+ * trust, audit, SPIFFE) adds one factory here; the composition root starts them after the core.
+ */
+import type { FeatureFactory } from './node-context.js'
+
+export const defaultFeatures: FeatureFactory[] = []
