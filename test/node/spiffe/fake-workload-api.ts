@@ -18,7 +18,8 @@ export interface ScriptedStatus { code: number, details: string }
 export class FakeWorkloadApi {
   readonly dir: string
   readonly socketPath: string
-  readonly address: string
+  address: string
+  readonly #tcp: boolean
   /** Calls per method, counted before the header check. */
   readonly calls: Record<string, number> = {}
   /** Calls refused for a missing header. */
@@ -35,7 +36,8 @@ export class FakeWorkloadApi {
   readonly #server = new Server()
   readonly #x509Streams = new Set<ServerWritableStream<unknown, X509SvidResponseMessage>>()
 
-  constructor () {
+  constructor (options: { tcp?: boolean } = {}) {
+    this.#tcp = options.tcp === true
     this.dir = mkdtempSync(join(tmpdir(), 'tm-spiffe-'))
     this.socketPath = join(this.dir, 'agent.sock')
     this.address = `unix://${this.socketPath}`
@@ -94,9 +96,11 @@ export class FakeWorkloadApi {
   }
 
   async start (): Promise<this> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.bindAsync(this.address, ServerCredentials.createInsecure(), (err) => { if (err != null) reject(err); else resolve() })
+    const bindTo = this.#tcp ? '127.0.0.1:0' : this.address
+    const port = await new Promise<number>((resolve, reject) => {
+      this.#server.bindAsync(bindTo, ServerCredentials.createInsecure(), (err, p) => { if (err != null) reject(err); else resolve(p) })
     })
+    if (this.#tcp) this.address = `tcp://127.0.0.1:${port}`
     return this
   }
 
@@ -121,8 +125,8 @@ export class FakeWorkloadApi {
   }
 }
 
-export async function startFakeWorkloadApi (): Promise<FakeWorkloadApi> {
-  return await new FakeWorkloadApi().start()
+export async function startFakeWorkloadApi (options: { tcp?: boolean } = {}): Promise<FakeWorkloadApi> {
+  return await new FakeWorkloadApi(options).start()
 }
 
 /** Poll until `check` is true or the deadline passes (no sleeps for synchronisation). */

@@ -37,6 +37,16 @@ describe('spiffe/WorkloadApiClient (real gRPC over a Unix socket)', function () 
     expect((await client.fetchX509Svid()).svid.spiffeId).to.equal(ACME_ID)
   })
 
+  it('works over tcp://127.0.0.1:<port> too', async function () {
+    const tcp = await startFakeWorkloadApi({ tcp: true })
+    const c = createWorkloadApiClient({ socket: tcp.address })
+    try {
+      tcp.pushX509(x509Response(ACME_ID, f.goodChain, f.good.key, f.acmeRoot.der))
+      expect(tcp.address).to.match(/^tcp:\/\/127\.0\.0\.1:\d+$/)
+      expect((await c.fetchX509Svid()).svid.spiffeId).to.equal(ACME_ID)
+    } finally { c.close(); await tcp.stop() }
+  })
+
   it('picks up rotation: each streamed snapshot replaces the previous', async function () {
     api.pushX509(x509Response(ACME_ID, f.goodChain, f.good.key, f.acmeRoot.der))
     client = createWorkloadApiClient({ socket: api.address })
