@@ -20,3 +20,5 @@ export { createSpiffeSource, DEFAULT_READY_TIMEOUT_MS } from './spiffe-source.js
 export type { SpiffeSource, SpiffeSourceOptions } from './spiffe-source.js'
 export type { X509Svid, X509SvidSnapshot } from './x509-svid.js'
 export { WORKLOAD_HEADER, WORKLOAD_HEADER_VALUE } from './workload-proto.js'
+export { presentSvid, verifyPeerSvid } from './peer-svid.js'
+export type { PresentedSvid, VerifyPeerSvidExpect } from './peer-svid.js'
