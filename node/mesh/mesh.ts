@@ -59,6 +59,7 @@ export class Mesh {
   readonly #dialing = new Set<string>()
   readonly #nextDial = new Map<string, { at: number, backoff: number }>()
   readonly #staticPeerIds = new Map<string, string>()
+  readonly #verifiedListeners = new Set<(peer: VerifiedHello, connection: Connection) => void>()
   #interval?: ReturnType<typeof setInterval>
   #started = false
 
@@ -184,6 +185,17 @@ export class Mesh {
       .finally(() => this.#dialing.delete(addr))
   }
 
+  /** Subscribe to peers completing hello (catch-up exchanges start here). Returns an unsubscribe function. */
+  onPeerVerified (listener: (peer: VerifiedHello, connection: Connection) => void): () => void {
+    this.#verifiedListeners.add(listener)
+    return () => { this.#verifiedListeners.delete(listener) }
+  }
+
+  /** The verified org behind a connection, if hello completed on it. */
+  verifiedPeer (connectionId: string): VerifiedHello | undefined {
+    return this.#c.registry.get(connectionId)
+  }
+
   /** Delay redials of every address that led to this PeerId (the remote refused us). */
   #backOffPeer (peerId: string): void {
     for (const [addr, pid] of this.#staticPeerIds) {
@@ -252,6 +264,13 @@ export class Mesh {
     for (const [addr, pid] of this.#staticPeerIds) if (pid === peer.peerId) this.#nextDial.delete(addr)
     this.#log.info('peer verified', { peer: peer.peerId, org: peer.orgDid, name: peer.orgName, direction: conn.direction, ...(peer.spiffeId != null ? { spiffeId: peer.spiffeId } : {}) })
     this.#c.onPeerVerified?.(peer, conn)
+    for (const l of this.#verifiedListeners) {
+      try {
+        l(peer, conn)
+      } catch (err) {
+        this.#log.warn('peer-verified listener failed', { error: (err as Error).message })
+      }
+    }
   }
 
   async #initiateHello (conn: Connection): Promise<void> {
