@@ -28,6 +28,9 @@ import { coreRoutes } from './api/core-routes.js'
 import { AgentRegistry, type AgentRecord } from './agents/agent-registry.js'
 import { defaultFeatures } from './features.js'
 import { SOFTWARE_VERSION } from './version.js'
+import type { HelloMessage } from '../protocols/hello/messages.js'
+import type { VerifyHelloOptions } from './mesh/verify-hello.js'
+import { fail } from '../identity/result.js'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7420']
 /** Renew the NodeCredential at start when it has less than this left. */
@@ -43,6 +46,8 @@ export interface NodeConfig {
   logger?: Logger
   helloTimeoutMs?: number
   dialTimeoutMs?: number
+  /** SPIFFE Workload API address; default SPIFFE_ENDPOINT_SOCKET; unset: no SPIFFE. */
+  spiffeSocket?: string
   /** Extra features (tests); default: defaultFeatures. */
   features?: FeatureFactory[]
 }
@@ -115,6 +120,8 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       allow: ['/ip4/127.0.0.0/ipcidr/8']
     })
     const statusProviders = new Map<string, () => unknown>()
+    const helloExtensions: Array<() => Partial<HelloMessage>> = []
+    let verifySpiffe: NonNullable<VerifyHelloOptions['verifySpiffe']> | undefined
     const mesh = new Mesh({
       libp2p,
       registry,
@@ -124,7 +131,9 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       staticPeers: config.peers,
       helloTimeoutMs: config.helloTimeoutMs,
       dialTimeoutMs: config.dialTimeoutMs,
-      localHello: () => ({ v: 1, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest })
+      // a partner enrolled with a SPIFFE bundle is refused unless SPIFFE verification is wired in
+      verifySpiffe: (h, e, p) => verifySpiffe != null ? verifySpiffe(h, e, p) : fail('SPIFFE_UNAVAILABLE', 'this node cannot verify SPIFFE SVIDs'),
+      localHello: () => Object.assign({ v: 1 as const, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest }, ...helloExtensions.map(f => f()))
     })
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
@@ -136,6 +145,8 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const ctx: NodeContext = {
       clock, logger, layout, identity, orgSigner, nodeSigner, keys, store, enrolments, registry, libp2p, mesh, control, dispatcher, agents,
       policy: holder,
+      settings: { spiffeSocket: config.spiffeSocket ?? process.env.SPIFFE_ENDPOINT_SOCKET },
+      hello: { extensions: helloExtensions, setVerifySpiffe: (fn) => { verifySpiffe = fn } },
       hooks: { agentCreated: [] },
       nodeCredential: () => nodeCredential,
       startedAt: clock.now(),

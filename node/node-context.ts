@@ -18,6 +18,8 @@ import type { ControlServer } from './control/control-server.js'
 import type { TaskDispatcher } from './control/task-dispatcher.js'
 import type { AgentRegistry, AgentRecord } from './agents/agent-registry.js'
 import type { LocalPolicy } from './local-policy.js'
+import type { HelloMessage } from '../protocols/hello/messages.js'
+import type { VerifyHelloOptions } from './mesh/verify-hello.js'
 
 export interface NodeContext {
   readonly clock: Clock
@@ -39,6 +41,13 @@ export interface NodeContext {
   readonly agents: AgentRegistry
   /** The node's own effective policy (replaced atomically by `policy load`). */
   readonly policy: { get: () => LocalPolicy, set: (p: LocalPolicy) => void }
+  /** Settings the operator gave at start that features read (e.g. `spiffeSocket`). */
+  readonly settings: NodeSettings
+  /** Hello extension points: fields a feature adds to our hello, and the SPIFFE check of a peer's. */
+  readonly hello: {
+    readonly extensions: Array<() => Partial<HelloMessage>>
+    setVerifySpiffe: (fn: NonNullable<VerifyHelloOptions['verifySpiffe']>) => void
+  }
   /** Extension points features subscribe to. */
   readonly hooks: { agentCreated: Array<(agent: AgentRecord) => Promise<void>> }
   /** The NodeCredential this node presents in hello. */
@@ -46,6 +55,11 @@ export interface NodeContext {
   readonly startedAt: number
   /** Features register a contribution to `node status`. */
   readonly statusProviders: Map<string, () => unknown>
+}
+
+export interface NodeSettings {
+  /** SPIFFE Workload API address (`unix:///path` or `tcp://ip:port`); else SPIFFE_ENDPOINT_SOCKET; else off. */
+  spiffeSocket?: string
 }
 
 /** A capability of the node, started after the core in list order and stopped in reverse. */

@@ -11,7 +11,7 @@ import { createLogger, type LogLevel } from '../../../node/logger.js'
 import { dataDirLayout } from '../../../node/data-dir.js'
 import { existsSync } from 'node:fs'
 
-interface StartOptions { listen: string[], peer: string[], mdns: boolean, orgName?: string, passphrase?: string, logLevel: LogLevel, logJson?: boolean }
+interface StartOptions { listen: string[], peer: string[], mdns: boolean, orgName?: string, passphrase?: string, spiffeSocket?: string, logLevel: LogLevel, logJson?: boolean }
 
 export function register (node: Command): void {
   node.command('start')
@@ -21,6 +21,7 @@ export function register (node: Command): void {
     .option('--no-mdns', 'disable LAN discovery by mDNS')
     .option('--org-name <name>', 'org name if the data directory has to be initialised')
     .option('--passphrase <passphrase>', 'key store passphrase (default: TRUSTMESH_PASSPHRASE or the generated passphrase file)')
+    .option('--spiffe-socket <address>', 'SPIFFE Workload API (unix:///path or tcp://ip:port; default SPIFFE_ENDPOINT_SOCKET)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .option('--log-json', 'log as JSON lines')
     .action(async (opts: StartOptions, cmd: Command) => {
@@ -36,6 +37,7 @@ export function register (node: Command): void {
         peers: opts.peer,
         mdns: opts.mdns,
         passphrase: opts.passphrase,
+        spiffeSocket: opts.spiffeSocket,
         logger
       })
       let stopping: Promise<void> | undefined
