@@ -23,6 +23,8 @@ export interface CachedDecision {
 export interface ChainCache {
   /** A verified link whose JWT text equals `jwt`, or undefined. */
   getLink: (cid: string, jwt: string) => Delegation | undefined
+  /** A verified link by its exact JWT text (lets a warm hit skip hashing the invocation). */
+  getLinkByJwt: (jwt: string) => Delegation | undefined
   putLink: (link: Delegation) => void
   getDecision: (invocationCid: string) => CachedDecision | undefined
   putDecision: (invocationCid: string, decision: CachedDecision) => void
@@ -47,6 +49,7 @@ export function createChainCache (options: ChainCacheOptions = {}): ChainCache {
   const maxLinks = options.maxLinks ?? 10_000
   const maxDecisions = options.maxDecisions ?? 10_000
   const links = new Map<string, Delegation>()
+  const byJwt = new Map<string, string>()
   const decisions = new Map<string, CachedDecision>()
   /** cid -> invocation CIDs of decisions that depend on it */
   const dependents = new Map<string, Set<string>>()
@@ -64,7 +67,10 @@ export function createChainCache (options: ChainCacheOptions = {}): ChainCache {
   }
 
   function dropLink (cid: string): void {
+    const l = links.get(cid)
+    if (l === undefined) return
     links.delete(cid)
+    byJwt.delete(l.jwt)
   }
 
   return {
@@ -72,9 +78,14 @@ export function createChainCache (options: ChainCacheOptions = {}): ChainCache {
       const l = touch(links, cid)
       return l !== undefined && l.jwt === jwt ? l : undefined
     },
+    getLinkByJwt (jwt) {
+      const cid = byJwt.get(jwt)
+      return cid === undefined ? undefined : touch(links, cid)
+    },
     putLink (link) {
-      links.delete(link.cid)
+      dropLink(link.cid)
       links.set(link.cid, link)
+      byJwt.set(link.jwt, link.cid)
       while (links.size > maxLinks) dropLink(links.keys().next().value as string)
     },
     getDecision (invocationCid) {
@@ -97,6 +108,7 @@ export function createChainCache (options: ChainCacheOptions = {}): ChainCache {
     },
     clear () {
       links.clear()
+      byJwt.clear()
       decisions.clear()
       dependents.clear()
     },

@@ -16,10 +16,52 @@ export const SHA2_256 = 0x12
 const CID_STRING_LENGTH = 59
 const CID_PATTERN = /^bafkrei[a-z2-7]{52}$/
 
-/** The CID of a JWT, computed from its exact UTF-8 bytes. */
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567'
+/** CIDv1 (0x01), raw (0x55), sha2-256 (0x12), 32 bytes (0x20). */
+const PREFIX = [0x01, RAW_CODEC, SHA2_256, 0x20]
+
+/** RFC 4648 base32, lower case, no padding (the multibase 'b' alphabet); hot path, so hand-rolled. */
+function base32Lower (bytes: ArrayLike<number>): string {
+  let out = ''
+  let bits = 0
+  let value = 0
+  for (let i = 0; i < bytes.length; i++) {
+    value = (value << 8) | bytes[i]
+    bits += 8
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+    value &= (1 << bits) - 1
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31]
+  return out
+}
+
+/** The CID of a JWT, computed from its exact UTF-8 bytes (equal to multiformats' CID string). */
 export function cidOfJwt (jwt: string): string {
   const hash = createHash('sha256').update(jwt, 'utf8').digest()
+  const bytes = new Uint8Array(36)
+  bytes.set(PREFIX, 0)
+  bytes.set(hash, 4)
+  return 'b' + base32Lower(bytes)
+}
+
+/** Same as cidOfJwt but through multiformats (reference implementation, for tests). */
+export function cidOfJwtReference (jwt: string): string {
+  const hash = createHash('sha256').update(jwt, 'utf8').digest()
   return CID.create(1, RAW_CODEC, createDigest(SHA2_256, new Uint8Array(hash))).toString(base32)
+}
+
+/**
+ * Fast strict check of a token CID string without building a CID object: the pattern fixes version,
+ * codec, hash and length; the last character must carry no stray bits (canonical spelling).
+ */
+export function isCanonicalCidString (value: unknown): value is string {
+  if (typeof value !== 'string' || value.length !== CID_STRING_LENGTH || !CID_PATTERN.test(value)) return false
+  // 'afkrei' holds 30 of the 32 prefix bits; the next char's top 2 bits are the rest (0x20 -> 00).
+  // 36 bytes = 288 bits = 57 full chars + 3 bits: the low 2 bits of the last char must be 0.
+  return ALPHABET.indexOf(value[7]) < 8 && (ALPHABET.indexOf(value[CID_STRING_LENGTH - 1]) & 3) === 0
 }
 
 /** Strictly parse a token CID: v1, raw, sha2-256, 32-byte digest, canonical base32 lower. */

@@ -16,7 +16,7 @@ import { fail, ok, type Result } from '../result.js'
 import type { Signer } from '../signer.js'
 import { checkAbility, checkResource, type Capabilities } from './capability.js'
 import { checkCaveatShape, type Caveats } from './caveats.js'
-import { cidOfJwt, parseCid } from './cid.js'
+import { cidOfJwt, isCanonicalCidString, parseCid } from './cid.js'
 import { UcanErrorCode } from './errors.js'
 
 export const UCAN_VERSION = '0.10.0'
@@ -164,8 +164,9 @@ export function decodeDelegation (jwt: unknown, options: DecodeOptions & { cid?:
   if (!Array.isArray(prf)) return malformed('prf must be an array of CID strings')
   if (prf.length > MAX_PROOFS_PER_TOKEN) return fail(UcanErrorCode.TOO_MANY_PROOFS, `prf lists ${prf.length} proofs, limit ${MAX_PROOFS_PER_TOKEN}`)
   for (const p of prf) {
+    if (isCanonicalCidString(p)) continue
     const c = parseCid(p)
-    if (!c.ok) return fail(c.error.code, `prf: ${c.error.message}`)
+    return fail(UcanErrorCode.INVALID_CID, `prf: ${c.ok ? 'not a canonical token CID' : c.error.message}`)
   }
   return ok({
     cid: options.cid ?? cidOfJwt(jwt as string),

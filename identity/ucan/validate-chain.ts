@@ -17,7 +17,6 @@ import type { CachedDecision, ChainCache } from './chain-cache.js'
 import { capabilityWidening, describeCapability, listCapabilities, orgOfResource, type Capability } from './capability.js'
 import { checkCaveatFields, type Caveats } from './caveats.js'
 import { checkCaps, enumeratePaths, walkGraph, type GraphLimits } from './chain-graph.js'
-import { cidOfJwt } from './cid.js'
 import { shortDid, UcanErrorCode } from './errors.js'
 import type { Delegation } from './token.js'
 
@@ -322,7 +321,7 @@ function warm (invocation: string, proofs: Readonly<Record<string, string>>, r: 
   const cache = options.cache
   if (cache === undefined) return undefined
   // the decision is keyed by CID; a link entry bound to the exact JWT text proves these are the same bytes
-  const inv = cache.getLink(cidOfJwt(invocation), invocation)
+  const inv = cache.getLinkByJwt(invocation)
   if (inv === undefined) return undefined
   const d: CachedDecision | undefined = cache.getDecision(inv.cid)
   if (d === undefined) return undefined
