@@ -182,8 +182,15 @@ function checkTime (all: readonly Delegation[], r: Resolved): Failure | undefine
   return undefined
 }
 
+function checkAudience (inv: Delegation, index: number, options: ValidateOptions): Failure | undefined {
+  if (options.audience === undefined || inv.audience === options.audience) return undefined
+  return { code: UcanErrorCode.PRINCIPAL_MISALIGNED, message: `invocation is addressed to ${shortDid(inv.audience)}, not ${shortDid(options.audience)}`, link: index }
+}
+
 /** Checks done on every call, even when the structure came from the cache. */
 function checkVolatile (all: readonly Delegation[], r: Resolved, options: ValidateOptions): Failure | undefined {
+  const aud = checkAudience(all[all.length - 1], all.length - 1, options)
+  if (aud !== undefined) return aud
   const time = checkTime(all, r)
   if (time !== undefined) return time
   const last = all.length - 1
@@ -220,9 +227,8 @@ function structural (all: readonly Delegation[], graphVerified: Set<string>, opt
     }
   }
   const inv = all[all.length - 1]
-  if (options.audience !== undefined && inv.audience !== options.audience) {
-    return { code: UcanErrorCode.PRINCIPAL_MISALIGNED, message: `invocation is addressed to ${shortDid(inv.audience)}, not ${shortDid(options.audience)}`, link: all.length - 1 }
-  }
+  const aud = checkAudience(inv, all.length - 1, options)
+  if (aud !== undefined) return aud
   const needed = invokedCapability(inv)
   if (!needed.ok) return { ...needed.error, link: all.length - 1 }
   const rootIssuerFor = options.rootIssuerFor ?? orgOfResource

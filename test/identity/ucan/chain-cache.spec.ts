@@ -47,6 +47,14 @@ describe('ucan/chain-cache', () => {
     expect(again.ok ? 'OK' : again.error.code).to.equal('REVOKED')
   })
 
+  it('re-checks the expected audience on a hit', async () => {
+    const c = await depth(2)
+    const cache = createChainCache()
+    expect(validateInvocation(c.input, opts({ cache })).ok).to.equal(true)
+    const r = validateInvocation(c.input, opts({ cache, audience: bob.did }))
+    expect(r.ok ? 'OK' : r.error.code).to.equal('PRINCIPAL_MISALIGNED')
+  })
+
   it('re-checks time and replay on a hit', async () => {
     const c = await depth(3)
     const cache = createChainCache()
