@@ -1,37 +1,66 @@
 /**
- * The one place that names every sublevel of a node's LevelDB store (as lodestar's buckets). A name,
- * once used, is never reused for another record type: retire it and pick a new one.
+ * The one place that names every sublevel of the node's LevelDB store (lodestar `db/buckets.ts`
+ * style). A name is a key prefix on disk: once shipped it is never renamed, and a retired name is
+ * moved to `RETIRED_SUBLEVELS` and never reused, so old data can never be read as a new record type.
+ * Names are lower-case ASCII (`[a-z0-9-]`), which sorts after LevelDB's `!` separator.
  */
-export const Sublevel = {
+export const SUBLEVELS = {
+  /** Store metadata: schema version, node settings that must survive restarts. */
   meta: 'meta',
+  /** AgentCredentials of agents hosted by this node, by agent DID. */
   agents: 'agents',
+  /** Verified credentials (Agent/Node) seen from peers, by `jti`. */
   credentials: 'credentials',
+  /** Enrolled partner organisations, by org DID. */
   peers: 'peers',
+  /** PeerId -> org DID bindings established by hello. */
   peerBindings: 'peer-bindings',
+  /** Revocation records, by revoked token CID. Irreversible. */
   revocations: 'revocations',
+  /** Invocation nonces and CIDs already seen (replay protection across restarts). */
   nonces: 'nonces',
+  /** Invocations received or sent, by invocation CID. */
   invocations: 'invocations',
+  /** Signed task receipts, by invocation CID. */
   receipts: 'receipts',
+  /** Delegation tokens, by CID. */
   delegations: 'delegations',
+  /** Parked tasks awaiting human approval and their decisions. */
   approvals: 'approvals',
-  approvalUses: 'approval-uses',
+  /** Task state. */
   tasks: 'tasks',
+  /** Policy documents, by digest. */
   policies: 'policies',
+  /** Ring elevations (explicit, time-limited, signed). */
   elevations: 'elevations',
+  /** Audit log leaves, by zero-padded index. */
   auditEntries: 'audit-entries',
-  auditState: 'audit-state',
+  /** Signed audit checkpoints (tree heads). */
   auditCheckpoints: 'audit-checkpoints',
+  /** Peers' cosignatures of our checkpoints and ours of theirs. */
   auditCosignatures: 'audit-cosignatures',
-  auditWitness: 'audit-witness',
+  /** First-hand trust evidence (receipts digested for scoring). */
   trustEvidence: 'trust-evidence',
+  /** Signed TrustAttestations received over gossip. */
   trustAttestations: 'trust-attestations',
+  /** The libp2p datastore (peer store, keychain). */
   libp2p: 'libp2p'
 } as const
 
-export type SublevelName = typeof Sublevel[keyof typeof Sublevel]
+export type SublevelKey = keyof typeof SUBLEVELS
+export type SublevelName = typeof SUBLEVELS[SublevelKey]
 
-const ALL = new Set<string>(Object.values(Sublevel))
+/** Names used by earlier versions and retired: never reuse one of these. */
+export const RETIRED_SUBLEVELS: readonly string[] = []
 
+const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/
+
+/** Every sublevel name in use. */
+export function sublevelNames (): SublevelName[] {
+  return Object.values(SUBLEVELS)
+}
+
+/** True when `name` is a current sublevel name (guards names arriving as plain strings). */
 export function isSublevelName (name: string): name is SublevelName {
-  return ALL.has(name)
+  return (Object.values(SUBLEVELS) as string[]).includes(name) && NAME_PATTERN.test(name)
 }
