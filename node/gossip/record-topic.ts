@@ -1,0 +1,59 @@
+/**
+ * What a gossiped record type declares to the record gossip: its topic, the sublevel its records are
+ * persisted in, size bounds, and the validator that decides, before anything is stored or forwarded,
+ * whether a record is acceptable (signature, issuer, expiry: whatever the record type requires).
+ */
+import type { Failure, Result } from '../../identity/result.js'
+import type { SublevelName } from '../store/sublevels.js'
+
+/** The gossip topics of DESIGN.md section 3. */
+export const RecordTopics = {
+  revocations: '/trustmesh/revocations/1',
+  trust: '/trustmesh/trust/1',
+  audit: '/trustmesh/audit/1'
+} as const
+
+export type RecordTopicName = typeof RecordTopics[keyof typeof RecordTopics]
+
+export interface RecordValidationContext {
+  /** Org of the verified peer the record came from (gossip propagation source or sync peer); absent for local publishes. */
+  fromOrg?: string
+  /** Milliseconds since the epoch (the injected clock). */
+  now: number
+}
+
+export interface RecordTopic<T> {
+  name: RecordTopicName
+  /** Where accepted records are stored, keyed by id, as `StoredRecord`. The sublevel belongs to this topic alone. */
+  sublevel: SublevelName
+  /** Largest record accepted, in UTF-8 bytes; checked before `validate`. */
+  maxBytes: number
+  /** Most records of this topic one sync session pulls from one peer (bounds a flood; the next session continues). */
+  maxRecords: number
+  /** Pure check of one record; its id must be stable for the same record (e.g. its CID). */
+  validate: (record: string, ctx: RecordValidationContext) => Result<{ id: string, value: T }>
+  /** Called once per record, after it is persisted (errors are logged; the record stays stored). */
+  onAccept?: (value: T, id: string, record: string) => Promise<void>
+}
+
+/** The value persisted under the record id in the topic's sublevel. */
+export interface StoredRecord {
+  record: string
+  /** When this node accepted it (ms). */
+  receivedAt: number
+  /** Org it came from; absent when published here. */
+  fromOrg?: string
+}
+
+/** Result of offering one record to a topic (from gossip, sync, or a local publish). */
+export type IntakeOutcome =
+  | { status: 'accepted', id: string }
+  | { status: 'duplicate', id: string }
+  | { status: 'invalid', error: Failure }
+
+export class RecordGossipError extends Error {
+  override readonly name = 'RecordGossipError'
+  constructor (readonly code: 'UNKNOWN_TOPIC' | 'TOPIC_ALREADY_REGISTERED' | 'NOT_STARTED', message: string) {
+    super(message)
+  }
+}
