@@ -16,13 +16,19 @@ export interface IntakeCounters {
   accepted: number
   duplicate: number
   invalid: number
+  /** Of `accepted`, how many came through sync. */
+  synced: number
 }
 
 export interface TopicIntake {
   readonly topic: RecordTopic<unknown>
   readonly repo: Repository<StoredRecord>
   readonly counters: IntakeCounters
-  offer: (record: string, fromOrg: string | undefined) => Promise<IntakeOutcome>
+  /**
+   * Offer one record. `expected`, when given, must approve the validated id before anything is stored
+   * (sync uses it to refuse records it did not ask for); a refused id is invalid (`UNREQUESTED_RECORD`).
+   */
+  offer: (record: string, fromOrg: string | undefined, expected?: (id: string) => boolean) => Promise<IntakeOutcome>
   /** True while a record with this id is being stored. */
   pending: (id: string) => boolean
 }
@@ -35,7 +41,7 @@ const wellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
 export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick<Store, 'repository' | 'batch'>, clock: Clock, logger: Logger }): TopicIntake {
   const repo = deps.store.repository<StoredRecord>(topic.sublevel)
   const inflight = new Set<string>()
-  const counters: IntakeCounters = { accepted: 0, duplicate: 0, invalid: 0 }
+  const counters: IntakeCounters = { accepted: 0, duplicate: 0, invalid: 0, synced: 0 }
   const invalid = (code: string, message: string): IntakeOutcome => {
     counters.invalid++
     return { status: 'invalid', error: fail(code, message).error }
@@ -46,7 +52,7 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
     repo,
     counters,
     pending: (id: string): boolean => inflight.has(id),
-    async offer (record: string, fromOrg: string | undefined): Promise<IntakeOutcome> {
+    async offer (record: string, fromOrg: string | undefined, expected?: (id: string) => boolean): Promise<IntakeOutcome> {
       // UTF-8 bytes >= UTF-16 units, so an over-long string is refused before it is encoded
       if (record.length > topic.maxBytes || encoder.encode(record).length > topic.maxBytes) {
         return invalid('RECORD_TOO_LARGE', `record exceeds the ${topic.maxBytes}-byte limit of ${topic.name}`)
@@ -69,6 +75,7 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
       if (typeof id !== 'string' || id.length === 0 || id.length > SYNC_MAX_ID_CHARS || !wellFormed(id)) {
         return invalid('BAD_RECORD_ID', `validator of ${topic.name} returned an unusable record id`)
       }
+      if (expected != null && !expected(id)) return invalid('UNREQUESTED_RECORD', `record ${id} of ${topic.name} was not requested`)
       if (inflight.has(id) || await repo.has(id) || inflight.has(id)) {
         counters.duplicate++
         return { status: 'duplicate', id }

@@ -120,12 +120,16 @@ async function pullTopic (js: JsonStream, intake: TopicIntake, fromOrg: string, 
       const got = await js.read(recordsSchema, { signal: readSignal(signal) }) as Extract<SyncReply, { op: 'records' }>
       const requested = new Set(chunk)
       for (const record of got.records) {
-        const outcome = await intake.offer(record, fromOrg)
+        const outcome = await intake.offer(record, fromOrg, id => requested.has(id))
         if (outcome.status === 'invalid') {
-          throw new SyncPeerError('INVALID_RECORD', `peer sent an invalid ${topic.name} record (${outcome.error.code}: ${outcome.error.message})`)
+          const code = outcome.error.code === 'UNREQUESTED_RECORD' ? 'UNREQUESTED_RECORD' : 'INVALID_RECORD'
+          throw new SyncPeerError(code, `peer sent an unacceptable ${topic.name} record (${outcome.error.code}: ${outcome.error.message})`)
         }
-        if (!requested.delete(outcome.id)) throw new SyncPeerError('UNREQUESTED_RECORD', `peer sent a ${topic.name} record that was not requested`)
-        if (outcome.status === 'accepted') pulled++
+        requested.delete(outcome.id)
+        if (outcome.status === 'accepted') {
+          pulled++
+          intake.counters.synced++
+        }
       }
       // a reply cut short by its byte bound: ask again for the rest, as long as it makes progress
       if (got.records.length > 0 && requested.size > 0) lacking.unshift(...chunk.filter(id => requested.has(id)))
