@@ -1,6 +1,6 @@
 /** The node's storage: one LevelDB store, typed repositories, atomic batches, named sublevels. */
 export { openStore, STORE_SCHEMA_VERSION } from './open-store.js'
-export type { Store, OpenStoreOptions, RawSublevel } from './open-store.js'
+export type { Store, OpenStoreOptions, RawSublevel, BytesSublevel } from './open-store.js'
 export type { StoreBatch } from './batch.js'
 export type { Repository, Codec, ListOptions, PutOptions } from './repository.js'
 export { compareKeys } from './repository.js'

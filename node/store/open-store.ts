@@ -26,12 +26,17 @@ const SCHEMA_KEY = 'store-schema'
 /** A raw sublevel: utf8 keys, JSON values (for adapters such as a libp2p datastore or the audit log). */
 export type RawSublevel = AbstractSublevel<ClassicLevel<string, string>, string | Buffer | Uint8Array, string, unknown>
 
+/** A raw sublevel: utf8 keys, byte values. */
+export type BytesSublevel = AbstractSublevel<ClassicLevel<string, string>, string | Buffer | Uint8Array, string, Uint8Array>
+
 export interface Store {
   /** Absolute path of the LevelDB directory (`<dataDir>/db`). */
   readonly location: string
   readonly closed: boolean
   repository: <T>(name: SublevelName, codec?: Codec<T>) => Repository<T>
   sublevel: (name: SublevelName) => RawSublevel
+  /** A raw sublevel with utf8 keys and byte values (for the libp2p datastore). */
+  bytesSublevel: (name: SublevelName) => BytesSublevel
   /** A new atomic batch across sublevels, written with `sync: true`. */
   batch: () => StoreBatch
   /** Closes the database; idempotent. */
@@ -60,6 +65,7 @@ class LevelStore implements Store {
   private readonly db: ClassicLevel<string, string>
   private readonly text = new Map<SublevelName, TextSublevel>()
   private readonly raw = new Map<SublevelName, RawSublevel>()
+  private readonly bytes = new Map<SublevelName, BytesSublevel>()
   private closing: Promise<void> | undefined
   private readonly logger: Logger
   private readonly guard = (what: string): void => {
@@ -98,6 +104,17 @@ class LevelStore implements Store {
     if (sub === undefined) {
       sub = this.db.sublevel<string, unknown>(name, { keyEncoding: 'utf8', valueEncoding: 'json' })
       this.raw.set(name, sub)
+    }
+    return sub
+  }
+
+  bytesSublevel (name: SublevelName): BytesSublevel {
+    this.guard(`sublevel ${name}`)
+    if (!isSublevelName(name)) throw new InvalidStoreArgumentError(`unknown sublevel ${JSON.stringify(name)}`)
+    let sub = this.bytes.get(name)
+    if (sub === undefined) {
+      sub = this.db.sublevel<string, Uint8Array>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
+      this.bytes.set(name, sub)
     }
     return sub
   }

@@ -44,7 +44,15 @@ export const SUBLEVELS = {
   /** Signed TrustAttestations received over gossip. */
   trustAttestations: 'trust-attestations',
   /** The libp2p datastore (peer store, keychain). */
-  libp2p: 'libp2p'
+  libp2p: 'libp2p',
+  /** Approval JWT ids already used (an approval is good for one task). */
+  approvalUses: 'approval-uses',
+  /** Gossiped revocation records as received (the RevocationBook indexes them in `revocations`). */
+  revocationRecords: 'revocation-records',
+  /** Audit log tree state (size, frontier) and interior hashes. */
+  auditState: 'audit-state',
+  /** Latest verified checkpoint per peer origin, kept by this node as a witness. */
+  auditWitness: 'audit-witness'
 } as const
 
 export type SublevelKey = keyof typeof SUBLEVELS

@@ -77,4 +77,14 @@ describe('store: StoreBatch', () => {
     expect(await store.repository(SUBLEVELS.peers).count()).to.equal(0)
     expect(() => store.sublevel('bogus' as SublevelName)).to.throw().with.property('code', 'STORE_INVALID_ARGUMENT')
   })
+
+  it('bytes sublevels keep byte values exactly and stay in their own keyspace', async () => {
+    const bytes = store.bytesSublevel(SUBLEVELS.libp2p)
+    expect(store.bytesSublevel(SUBLEVELS.libp2p)).to.equal(bytes)
+    const value = Uint8Array.from([0, 1, 2, 250, 255])
+    await bytes.put('/pkcs8/self', value)
+    expect(Array.from(await bytes.get('/pkcs8/self') as Uint8Array)).to.deep.equal([0, 1, 2, 250, 255])
+    expect(await store.repository(SUBLEVELS.peers).count()).to.equal(0)
+    expect(() => store.bytesSublevel('bogus' as SublevelName)).to.throw().with.property('code', 'STORE_INVALID_ARGUMENT')
+  })
 })
