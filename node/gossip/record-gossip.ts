@@ -46,6 +46,8 @@ export interface StoredRecordEntry extends StoredRecord {
 }
 
 export interface RecordGossip extends Startable {
+  start: () => Promise<void>
+  stop: () => Promise<void>
   /** Declare a topic; allowed before or after start. */
   register: <T>(topic: RecordTopic<T>) => void
   /** Validate locally, persist, then publish. An invalid record is a failure result, never published. */
