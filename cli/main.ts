@@ -18,6 +18,9 @@ function describe (err: unknown): { message: string, exit: number } {
   return { message: code != null && !message.includes(code) ? `${code}: ${message}` : message, exit: EXIT_FAILED }
 }
 
+// a reader that stops early (`| head`) is not an error
+process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0) })
+
 async function main (argv: string[]): Promise<void> {
   const program: Command = buildProgram()
   try {

@@ -11,6 +11,12 @@ import { register as peerRemove } from './commands/peer/remove.js'
 import { register as peerTrust } from './commands/peer/trust.js'
 import { register as agentCreate } from './commands/agent/create.js'
 import { register as agentList } from './commands/agent/list.js'
+import { register as delegationGrant } from './commands/delegation/grant.js'
+import { register as delegationList } from './commands/delegation/list.js'
+import { register as delegationShow } from './commands/delegation/show.js'
+import { register as delegationRevoke } from './commands/delegation/revoke.js'
+import { register as taskSend } from './commands/task/send.js'
+import { register as taskList } from './commands/task/list.js'
 
 export const VERSION = '0.1.0'
 
@@ -38,5 +44,9 @@ export function buildProgram (): Command {
   for (const r of [peerAdd, peerList, peerRemove, peerTrust]) r(peer)
   const agent = group('agent', 'agents hosted by this node')
   for (const r of [agentCreate, agentList]) r(agent)
+  const delegation = group('delegation', 'delegation chains between agents')
+  for (const r of [delegationGrant, delegationList, delegationShow, delegationRevoke]) r(delegation)
+  const task = group('task', 'tasks across organisations')
+  for (const r of [taskSend, taskList]) r(task)
   return program
 }

@@ -11,7 +11,7 @@ import { dataDirLayout, NODE_KEY, ORG_KEY } from './data-dir.js'
 import { readIdentityFile } from './identity-file.js'
 import { openKeyStore, resolveNodePassphrase, NODE_CREDENTIAL_TTL_SECONDS } from './init-org.js'
 import { openStore, type Store } from './store/index.js'
-import { Sublevel } from './store/sublevels.js'
+import { SUBLEVELS as Sublevel } from './store/sublevels.js'
 import { parseSwarmKey, mdnsServiceTag } from './libp2p/swarm-key.js'
 import { parseLanMultiaddr } from './libp2p/lan-only.js'
 import { createMeshLibp2p } from './libp2p/create-libp2p.js'
@@ -25,6 +25,7 @@ import { createTaskDispatcher } from './control/task-dispatcher.js'
 import { loadLocalPolicy, type LocalPolicy } from './local-policy.js'
 import type { Feature, FeatureFactory, NodeContext } from './node-context.js'
 import { coreRoutes } from './api/core-routes.js'
+import { createRecordGossip } from './gossip/index.js'
 import { AgentRegistry, type AgentRecord } from './agents/agent-registry.js'
 import { defaultFeatures } from './features.js'
 import { SOFTWARE_VERSION } from './version.js'
@@ -137,17 +138,18 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     })
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
+    const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock })
     const agents = new AgentRegistry({ repo: store.repository<AgentRecord>(Sublevel.agents), keys, orgSigner, clock })
     const holder = {
       get: () => policy,
       set: (p: LocalPolicy) => { policy = p }
     }
     const ctx: NodeContext = {
-      clock, logger, layout, identity, orgSigner, nodeSigner, keys, store, enrolments, registry, libp2p, mesh, control, dispatcher, agents,
+      clock, logger, layout, identity, orgSigner, nodeSigner, keys, store, enrolments, registry, libp2p, mesh, control, dispatcher, agents, gossip,
       policy: holder,
       settings: { spiffeSocket: config.spiffeSocket ?? process.env.SPIFFE_ENDPOINT_SOCKET },
       hello: { extensions: helloExtensions, setVerifySpiffe: (fn) => { verifySpiffe = fn } },
-      hooks: { agentCreated: [] },
+      hooks: { agentCreated: [], beforeDecision: [], receipt: [] },
       nodeCredential: () => nodeCredential,
       startedAt: clock.now(),
       statusProviders
@@ -166,6 +168,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         started = true
         await libp2p.start()
         await mesh.start()
+        await gossip.start()
         await dispatcher.start?.()
         for (const f of features) await f.start?.()
         await control.start()
@@ -178,6 +181,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         await control.stop().catch(err => { logger.warn('control stop failed', { error: (err as Error).message }) })
         for (const f of [...features].reverse()) await f.stop?.().catch(err => { logger.warn('feature stop failed', { feature: f.name, error: (err as Error).message }) })
         await dispatcher.stop?.()
+        await gossip.stop()
         await mesh.stop()
         await libp2p.stop()
         await store.close()

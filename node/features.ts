@@ -3,5 +3,8 @@
  * trust, audit, SPIFFE) adds one factory here; the composition root starts them after the core.
  */
 import type { FeatureFactory } from './node-context.js'
+import { delegationFeature } from './features/delegation-feature.js'
 
-export const defaultFeatures: FeatureFactory[] = []
+export const defaultFeatures: FeatureFactory[] = [
+  delegationFeature
+]

@@ -19,6 +19,7 @@ import type { TaskDispatcher } from './control/task-dispatcher.js'
 import type { AgentRegistry, AgentRecord } from './agents/agent-registry.js'
 import type { LocalPolicy } from './local-policy.js'
 import type { HelloMessage } from '../protocols/hello/messages.js'
+import type { RecordGossip } from './gossip/index.js'
 import type { VerifyHelloOptions } from './mesh/verify-hello.js'
 
 export interface NodeContext {
@@ -38,6 +39,8 @@ export interface NodeContext {
   readonly mesh: Mesh
   readonly control: ControlServer
   readonly dispatcher: TaskDispatcher
+  /** Signed-record gossip (revocations, trust attestations, audit checkpoints) with catch-up on connect. */
+  readonly gossip: RecordGossip
   readonly agents: AgentRegistry
   /** The node's own effective policy (replaced atomically by `policy load`). */
   readonly policy: { get: () => LocalPolicy, set: (p: LocalPolicy) => void }
@@ -49,12 +52,48 @@ export interface NodeContext {
     setVerifySpiffe: (fn: NonNullable<VerifyHelloOptions['verifySpiffe']>) => void
   }
   /** Extension points features subscribe to. */
-  readonly hooks: { agentCreated: Array<(agent: AgentRecord) => Promise<void>> }
+  readonly hooks: NodeHooks
   /** The NodeCredential this node presents in hello. */
   readonly nodeCredential: () => string
   readonly startedAt: number
   /** Features register a contribution to `node status`. */
   readonly statusProviders: Map<string, () => unknown>
+}
+
+/** A decision about to take effect; audit appends it (throwing makes the decision a DENY). */
+export interface DecisionEvent {
+  kind: 'task.allow' | 'task.deny' | 'task.pending' | 'approval' | 'revocation' | 'enrolment' | 'elevation' | 'policy.load' | 'delegation'
+  subject: string
+  reason?: string
+  details: Record<string, unknown>
+}
+
+/** A task parked for human approval. */
+export interface ParkedTask {
+  taskId: string
+  invoker: string
+  invokerOrg: string
+  executor: string
+  ability: string
+  resource: string
+  args: unknown
+  /** Request as received, so the task can run after approval. */
+  request: unknown
+  reason: string
+}
+
+export interface NodeHooks {
+  agentCreated: Array<(agent: AgentRecord) => Promise<void>>
+  /** Called before any decision takes effect, in order; a throw turns the decision into a DENY. */
+  beforeDecision: Array<(event: DecisionEvent) => Promise<void>>
+  /** Receipts this node signed or received (trust evidence). */
+  receipt: Array<(receipt: string, direction: 'issued' | 'received') => Promise<void>>
+  /** Parks a task that needs approval and returns its approval id; unset: such tasks are denied. */
+  parkForApproval?: (task: ParkedTask) => Promise<string>
+  /** Trust score (0..1000) of an org or agent DID, when known. */
+  trustOf?: (did: string) => number | undefined
+  /** Decision of a policy carried in a chain (by digest) for the request; undefined when unavailable. */
+  carriedPolicy?: (digest: string, request: import('./policy/index.js').PolicyRequest) => import('./policy/index.js').Decision | undefined
 }
 
 export interface NodeSettings {

@@ -8,10 +8,26 @@ import type { LocalPolicy } from '../local-policy.js'
 import { EnrolmentError, type EnrolInput } from '../mesh/enrolments.js'
 import { SOFTWARE_VERSION } from '../version.js'
 import { agentRoutes } from './agent-routes.js'
+import { parseBundleFile, parseSpiffeId } from '../spiffe/index.js'
 
 export interface PolicyHolder {
   get: () => LocalPolicy
   set: (p: LocalPolicy) => void
+}
+
+/** The partner's SPIFFE trust bundle and node ID, checked before anything is stored. */
+function asSpiffeInput (v: unknown): EnrolInput['spiffe'] {
+  if (v === undefined || v === null) return undefined
+  const s = v as { bundlePem?: unknown, spiffeId?: unknown }
+  if (typeof v !== 'object' || typeof s.bundlePem !== 'string' || typeof s.spiffeId !== 'string') {
+    throw new ControlRouteError('BAD_REQUEST', 'spiffe must be { bundlePem: string, spiffeId: string }', 400)
+  }
+  const id = parseSpiffeId(s.spiffeId)
+  if (!id.ok) throw new ControlRouteError('INVALID_SPIFFE_ID', `--spiffe-id: ${id.error.message}`, 400)
+  if (id.value.path === '') throw new ControlRouteError('INVALID_SPIFFE_ID', `--spiffe-id: ${id.value.id} names a trust domain, not the partner's node (add its path)`, 400)
+  const bundle = parseBundleFile(s.bundlePem)
+  if (!bundle.ok) throw new ControlRouteError('INVALID_SPIFFE_BUNDLE', `--spiffe-bundle: ${bundle.error.code}: ${bundle.error.message}`, 400)
+  return { bundlePem: s.bundlePem, spiffeId: id.value.id }
 }
 
 function asEnrolInput (body: unknown): EnrolInput {
@@ -25,7 +41,7 @@ function asEnrolInput (body: unknown): EnrolInput {
     addrs: b.addrs as string[] | undefined,
     maxRing: typeof b.maxRing === 'number' ? b.maxRing : undefined,
     preTrusted: typeof b.preTrusted === 'boolean' ? b.preTrusted : undefined,
-    spiffe: b.spiffe as EnrolInput['spiffe']
+    spiffe: asSpiffeInput(b.spiffe)
   }
 }
 

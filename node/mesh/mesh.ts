@@ -250,6 +250,13 @@ export class Mesh {
     conn.abort(new ProtocolError(code, message))
   }
 
+  /** Close a connection whose hello could not run, backing off redials without refusing the peer. */
+  #giveUp (conn: Connection, code: string, message: string): void {
+    this.#log.warn('hello did not complete', { peer: conn.remotePeer.toString(), code, reason: message })
+    this.#backOffPeer(conn.remotePeer.toString())
+    conn.abort(new ProtocolError(code, message))
+  }
+
   #verify (hello: HelloMessage, conn: Connection): ReturnType<typeof verifyHello> {
     return verifyHello(hello, {
       remotePeerId: conn.remotePeer.toString(),
@@ -279,7 +286,8 @@ export class Mesh {
     try {
       stream = await conn.newStream(HELLO_PROTOCOL, { signal })
     } catch (err) {
-      this.#fail(conn, 'HELLO_UNSUPPORTED', `could not open hello: ${(err as Error).message}`)
+      // most often the remote's gater closed the connection: back off, but hold nothing against it
+      this.#giveUp(conn, 'HELLO_UNAVAILABLE', `could not open hello: ${(err as Error).message}`)
       return
     }
     const js = jsonStream(stream, HELLO_MAX_BYTES)
@@ -289,7 +297,9 @@ export class Mesh {
       reply = await js.read(helloReplySchema, { signal })
     } catch (err) {
       const code = err instanceof ProtocolError ? err.code : 'HELLO_FAILED'
-      this.#fail(conn, code, (err as Error).message)
+      // a malformed or oversized reply is the peer's fault; a closed or silent stream may not be
+      if (code === 'MALFORMED_MESSAGE' || code === 'MESSAGE_TOO_LARGE') this.#fail(conn, code, (err as Error).message)
+      else this.#giveUp(conn, code, (err as Error).message)
       return
     }
     if (!reply.ok) {

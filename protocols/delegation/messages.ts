@@ -1,0 +1,26 @@
+/**
+ * delegation (`/trustmesh/delegation/1.0.0`): a node delivers a delegation its agent granted to the
+ * node of the audience agent, with the proofs and AgentCredentials it rests on.
+ */
+import { literal, object, recordOf, schemaOf, str, bool } from '../schema.js'
+
+export const DELEGATION_PROTOCOL = '/trustmesh/delegation/1.0.0'
+export const DELEGATION_MAX_BYTES = 512 * 1024
+
+export interface DelegationDelivery {
+  v: 1
+  delegation: string
+  proofs: Record<string, string>
+  credentials: Record<string, string>
+}
+
+export interface DeliveryReply { ok: boolean, code?: string, message?: string }
+
+export const deliverySchema = schemaOf<DelegationDelivery>('delegation', object({
+  v: literal(1),
+  delegation: str(16 * 1024),
+  proofs: recordOf(str(16 * 1024), 64),
+  credentials: recordOf(str(16 * 1024), 64)
+}))
+
+export const deliveryReplySchema = schemaOf<DeliveryReply>('deliveryReply', object({ ok: bool(), code: str(64, { optional: true }), message: str(1024, { optional: true }) }))

@@ -1,0 +1,56 @@
+/**
+ * A small example agent: registers a handler with its node's control API and answers tasks.
+ *
+ *   node dist/scripts/example-agent.js --data-dir D --agent <name> --can records/read [--can ...]
+ *     [--forward-to <did> --forward-can <ability> --forward-with <resource>]
+ *
+ * With --forward-*, the agent passes an attenuated part of every task on to an agent in another org
+ * (as itself, under a delegation it holds) and includes that answer in its own.
+ */
+import '../node/polyfill.js'
+import { parseArgs } from 'node:util'
+import { createClient } from '../node/control/control-client.js'
+import { dataDirLayout } from '../node/data-dir.js'
+
+const { values } = parseArgs({
+  options: {
+    'data-dir': { type: 'string', default: '.trustmesh' },
+    agent: { type: 'string' },
+    can: { type: 'string', multiple: true },
+    'forward-to': { type: 'string' },
+    'forward-can': { type: 'string' },
+    'forward-with': { type: 'string' },
+    fail: { type: 'boolean', default: false }
+  }
+})
+
+async function main (): Promise<void> {
+  const layout = dataDirLayout(values['data-dir'])
+  const client = createClient({ dataDir: layout.root, socketPath: layout.controlSocket })
+  if (values.agent == null || values.can == null || values.can.length === 0) {
+    process.stderr.write('example-agent: --agent <name> and at least one --can <ability> are required\n')
+    process.exit(2)
+  }
+  const agent = await client.request<{ did: string, name: string }>('GET', `/v1/agents/${encodeURIComponent(values.agent)}`)
+  const loop = client.onTask(values.can, async (task) => {
+    process.stdout.write(`task ${task.id}: ${task.ability} on ${task.resource} from ${task.invoker}\n`)
+    if (values.fail) throw Object.assign(new Error('this example agent is set to fail'), { code: 'EXAMPLE_FAILURE' })
+    let forwarded: unknown
+    if (values['forward-to'] != null) {
+      forwarded = await client.request('POST', '/v1/tasks', {
+        as: agent.name, to: values['forward-to'], ability: values['forward-can'] ?? task.ability, resource: values['forward-with'] ?? task.resource, args: task.args
+      }, { timeoutMs: 40_000 })
+    }
+    return { handledBy: agent.name, ability: task.ability, resource: task.resource, args: task.args ?? null, ...(forwarded !== undefined ? { forwarded } : {}) }
+  }, { agent: agent.did, onError: (err) => { process.stderr.write(`example-agent: ${err.message}\n`) } })
+  process.stdout.write(`agent ${agent.name} (${agent.did}) is serving ${values.can.join(', ')}\n`)
+  const stop = (): void => { void loop.stop().then(() => process.exit(0)) }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  await loop.done
+}
+
+main().catch((err: Error & { code?: string }) => {
+  process.stderr.write(`example-agent: ${err.code != null ? err.code + ': ' : ''}${err.message}\n`)
+  process.exit(1)
+})
