@@ -4,7 +4,9 @@
  */
 import type { FeatureFactory } from './node-context.js'
 import { delegationFeature } from './features/delegation-feature.js'
+import { spiffeFeature } from './features/spiffe-feature.js'
 
 export const defaultFeatures: FeatureFactory[] = [
+  spiffeFeature(),
   delegationFeature
 ]
