@@ -180,7 +180,7 @@ describe('SPIFFE between two node processes', function () {
     expect(sg.spiffe).to.include({ state: 'ready', spiffeId: GLOBEX_ID, svidExpiresAt: expires })
     expect(sa.connectedPeers[0]).to.include({ orgDid: g.orgDid, spiffeId: GLOBEX_ID })
     const humanStatus = await cli(g.dir, ['node', 'status'])
-    expect(humanStatus.stdout).to.match(new RegExp(`SPIFFE ID\\s+${GLOBEX_ID}`)).and.to.include(expires)
+    expect(humanStatus.stdout).to.match(new RegExp(`SPIFFE ID:\\s+${GLOBEX_ID}`)).and.to.include(expires)
   })
 
   it('a rotated SVID is presented without a restart: refused under the old bundle, verified under the new one', async () => {
