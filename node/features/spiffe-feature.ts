@@ -130,6 +130,7 @@ export function spiffeFeature (options: SpiffeFeatureOptions = {}): FeatureFacto
         let svid: X509Svid
         try {
           source = createSpiffeSource({ socket, logger: log, clock: ctx.clock })
+          log.info('waiting for the X509-SVID from the SPIFFE Workload API', { socket, timeoutMs })
           svid = await source.ready(timeoutMs)
           await prepare(svid)
         } catch (err) {
