@@ -22,11 +22,16 @@ export async function makeOrgTemplates (orgs: OrgName[] = ['acme', 'globex', 'in
   const root = tempDir('tmt')
   const dids = new Map<OrgName, string>()
   const first = orgs.find(o => o !== 'mallory')
-  if (first != null) dids.set(first, (await initOrg(`${root}/${first}`, first)).orgDid)
-  await Promise.all(orgs.filter(o => o !== first).map(async o => {
-    const r = await initOrg(`${root}/${o}`, o, o === 'mallory' || first == null ? {} : { swarmKeyFrom: `${root}/${first}` })
-    dids.set(o, r.orgDid)
-  }))
+  try {
+    if (first != null) dids.set(first, (await initOrg(`${root}/${first}`, first)).orgDid)
+    await Promise.all(orgs.filter(o => o !== first).map(async o => {
+      const r = await initOrg(`${root}/${o}`, o, o === 'mallory' || first == null ? {} : { swarmKeyFrom: `${root}/${first}` })
+      dids.set(o, r.orgDid)
+    }))
+  } catch (err) {
+    removeDir(root)
+    throw err
+  }
   const copies: string[] = []
   return {
     copy (org) {
