@@ -36,6 +36,7 @@ const DIALS_PER_NODE = 3
 const WARMUP_RECORDS = 2
 const MEASURED_RECORDS = 10
 const SETUP_BUDGET_MS = 60_000
+const COMPARISON_NODES = 50
 const DELIVERY_DEADLINE_MS = 5_000
 
 interface Attestation { iss: number, sub: string, score: number, iat: number, exp: number }
@@ -173,17 +174,28 @@ export async function measureGossip (n: number, budgetMs = SETUP_BUDGET_MS): Pro
       }
       for (const j of targets) dials.push([i, j])
     }
+    let failedDials = 0
     const CONCURRENCY = 8
     for (let k = 0; k < dials.length; k += CONCURRENCY) {
       await Promise.all(dials.slice(k, k + CONCURRENCY).map(async ([i, j]) => {
-        await nodes[i].libp2p.dial(multiaddr(nodes[j].libp2p.getMultiaddrs()[0].toString()), { signal: AbortSignal.timeout(20_000) }).catch(() => {})
+        await nodes[i].libp2p.dial(multiaddr(nodes[j].libp2p.getMultiaddrs()[0].toString()), { signal: AbortSignal.timeout(20_000) }).catch((err: Error) => {
+          failedDials++
+          if (process.env.TRUSTMESH_B5_DEBUG != null) process.stderr.write(`dial ${i}->${j} failed: ${err.name} ${err.message}\n`)
+        })
       }))
       if (performance.now() > setupDeadline) return { nodes: n, setupMs: performance.now() - t0, delivered: 0, expected: 0, lastMs: [], ok: false, reason: 'connecting exceeded the setup budget' }
     }
     const meshOf = (b: BenchNode): string[] => (b.libp2p.services.pubsub as unknown as { getMeshPeers: (t: string) => string[] }).getMeshPeers(RecordTopics.trust)
-    const meshed = await until(() => nodes.every(b => meshOf(b).length >= Math.min(2, b.libp2p.getConnections().length)), setupDeadline)
+    // ready: every node has a mesh of at least gossipsub's D_lo (4) peers, or all its connections if fewer
+    const meshed = await until(() => nodes.every(b => meshOf(b).length >= Math.min(4, b.libp2p.getConnections().length)), setupDeadline)
     if (!meshed) return { nodes: n, setupMs: performance.now() - t0, delivered: 0, expected: 0, lastMs: [], ok: false, reason: 'gossipsub mesh did not form within the setup budget' }
     const setupMs = performance.now() - t0
+    if (process.env.TRUSTMESH_B5_DEBUG != null) {
+      const conns = nodes.map(b => b.libp2p.getConnections().length)
+      const mesh = nodes.map(b => meshOf(b).length)
+      const subs = nodes.map(b => b.libp2p.services.pubsub.getSubscribers(RecordTopics.trust).length)
+      process.stderr.write(`setup ${setupMs.toFixed(0)} ms, failed dials ${failedDials}, conns min ${Math.min(...conns)} max ${Math.max(...conns)}, mesh min ${Math.min(...mesh)} max ${Math.max(...mesh)}, subscribers min ${Math.min(...subs)}\n`)
+    }
     const send = async (k: number): Promise<{ delivered: number, lastMs: number }> => {
       const from = nodes[Math.floor(rand() * n)]
       const record = issuers.issue(Math.abs(k) % issuers.keys.length, `did:bench:subject-${k}`)
@@ -194,6 +206,12 @@ export async function measureGossip (n: number, budgetMs = SETUP_BUDGET_MS): Pro
       const others = nodes.filter(b => b !== from)
       await until(() => others.every(b => b.received.has(id)), performance.now() + DELIVERY_DEADLINE_MS)
       const times = others.map(b => b.received.get(id)).filter((t): t is number => t != null)
+      if (process.env.TRUSTMESH_B5_DEBUG != null) {
+        const conns = nodes.map(b => b.libp2p.getConnections().length)
+        const mesh = nodes.map(b => meshOf(b).length)
+        const streams = (b: BenchNode): number => (b.libp2p.services.pubsub as unknown as { streamsOutbound: Map<string, unknown> }).streamsOutbound?.size ?? -1
+        process.stderr.write(`record ${k}: delivered ${times.length}/${others.length}, conns min ${Math.min(...conns)}, mesh min ${Math.min(...mesh)} zero ${mesh.filter(x => x === 0).length}, outbound streams min ${Math.min(...nodes.map(streams))}, publisher mesh ${meshOf(from).length}\n`)
+      }
       return { delivered: times.length, lastMs: times.length > 0 ? Math.max(...times) - start : NaN }
     }
     for (let k = 0; k < WARMUP_RECORDS; k++) await send(-1 - k)
@@ -203,6 +221,10 @@ export async function measureGossip (n: number, budgetMs = SETUP_BUDGET_MS): Pro
       const r = await send(k)
       delivered += r.delivered
       lastMs.push(r.lastMs)
+    }
+    if (process.env.TRUSTMESH_B5_DEBUG != null) {
+      const scores = nodes.flatMap(b => b.libp2p.getConnections().map(c => (b.libp2p.services.pubsub as unknown as { getScore: (p: string) => number }).getScore(c.remotePeer.toString())))
+      process.stderr.write(`scores min ${Math.min(...scores).toFixed(1)}, negative ${scores.filter(x => x < 0).length}/${scores.length}, below -80 ${scores.filter(x => x < -80).length}; per record ${lastMs.map(x => x.toFixed(0)).join(',')}\n`)
     }
     return { nodes: n, setupMs, delivered, expected: MEASURED_RECORDS * (n - 1), lastMs, ok: true }
   } finally {
@@ -229,7 +251,7 @@ export async function runB5 (): Promise<BenchFigure[]> {
   const p50 = percentile(run.lastMs.filter(x => !Number.isNaN(x)), 50)
   const met = run.nodes >= TARGET_NODES && run.delivered === run.expected && worst < TARGET_LAST_MS
   notes.push(`${MEASURED_RECORDS} records, Ed25519 check per hop, in-memory store, hello skipped, one process on ${process.env.TRUSTMESH_CORES ?? 'shared'} cores; setup ${(run.setupMs / 1000).toFixed(1)} s`)
-  return [{
+  const figures: BenchFigure[] = [{
     id: 'B5',
     what: `trust gossip to N=${run.nodes} in-process nodes after warm-up`,
     value: `${pct.toFixed(pct === 100 ? 0 : 2)}% delivered, last receiver p50 ${p50.toFixed(0)} ms / max ${Number.isFinite(worst) ? worst.toFixed(0) : 'never'} ms`,
@@ -237,6 +259,15 @@ export async function runB5 (): Promise<BenchFigure[]> {
     met,
     note: notes.join('; ')
   }]
+  // the same at a small N, for comparison: on one shared machine, latency grows with the total CPU all N nodes need
+  if (run.nodes > COMPARISON_NODES && ladder.length > 1) {
+    const small = await measureGossip(COMPARISON_NODES)
+    if (small.ok) {
+      const w = Math.max(...small.lastMs.map(x => Number.isNaN(x) ? Infinity : x))
+      figures.push({ id: 'B5', what: `same, N=${COMPARISON_NODES} (comparison)`, value: `${((small.delivered / small.expected) * 100).toFixed(0)}% delivered, last receiver max ${Number.isFinite(w) ? w.toFixed(0) : 'never'} ms`, target: 'info' })
+    }
+  }
+  return figures
 }
 
 if (process.argv[1] != null && import.meta.url === pathToFileURL(process.argv[1]).href) {
