@@ -17,6 +17,12 @@ import { register as delegationShow } from './commands/delegation/show.js'
 import { register as delegationRevoke } from './commands/delegation/revoke.js'
 import { register as taskSend } from './commands/task/send.js'
 import { register as taskList } from './commands/task/list.js'
+import { register as auditShow } from './commands/audit/show.js'
+import { register as auditVerify } from './commands/audit/verify.js'
+import { register as auditProof } from './commands/audit/proof.js'
+import { register as auditExport } from './commands/audit/export.js'
+import { register as auditCheckpoint } from './commands/audit/checkpoint.js'
+import { register as auditWitness } from './commands/audit/witness.js'
 
 export const VERSION = '0.1.0'
 
@@ -48,5 +54,7 @@ export function buildProgram (): Command {
   for (const r of [delegationGrant, delegationList, delegationShow, delegationRevoke]) r(delegation)
   const task = group('task', 'tasks across organisations')
   for (const r of [taskSend, taskList]) r(task)
+  const audit = group('audit', 'the tamper-evident log of every decision')
+  for (const r of [auditShow, auditVerify, auditProof, auditExport, auditCheckpoint, auditWitness]) r(audit)
   return program
 }

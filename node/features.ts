@@ -5,8 +5,10 @@
 import type { FeatureFactory } from './node-context.js'
 import { delegationFeature } from './features/delegation-feature.js'
 import { spiffeFeature } from './features/spiffe-feature.js'
+import { auditFeature } from './features/audit-feature.js'
 
 export const defaultFeatures: FeatureFactory[] = [
+  auditFeature,
   spiffeFeature(),
   delegationFeature
 ]

@@ -3,12 +3,13 @@
  * adapters: validation and decisions live in the components they call.
  */
 import { ControlRouteError } from '../control/errors.js'
-import type { NodeContext } from '../node-context.js'
+import type { DecisionEvent, NodeContext } from '../node-context.js'
 import type { LocalPolicy } from '../local-policy.js'
 import { EnrolmentError, type EnrolInput } from '../mesh/enrolments.js'
 import { SOFTWARE_VERSION } from '../version.js'
 import { agentRoutes } from './agent-routes.js'
-import { parseBundleFile, parseSpiffeId } from '../spiffe/index.js'
+import { parseBundleFile } from '../spiffe/bundle-file.js'
+import { parseSpiffeId } from '../spiffe/spiffe-id.js'
 
 export interface PolicyHolder {
   get: () => LocalPolicy
@@ -52,6 +53,15 @@ function routeError (err: unknown): never {
   throw err
 }
 
+/** Records an enrolment decision before it takes effect; an unwritable audit log refuses it. */
+async function audited (ctx: NodeContext, event: DecisionEvent): Promise<void> {
+  try {
+    for (const h of ctx.hooks.beforeDecision) await h(event)
+  } catch (err) {
+    throw new ControlRouteError('AUDIT_UNAVAILABLE', `the audit log cannot be written; nothing is decided without it: ${(err as Error).message}`, 503)
+  }
+}
+
 export function coreRoutes (ctx: NodeContext, policy: PolicyHolder): void {
   const { control } = ctx
 
@@ -86,6 +96,7 @@ export function coreRoutes (ctx: NodeContext, policy: PolicyHolder): void {
 
   control.route('POST', '/v1/peers', async (req) => {
     const input = asEnrolInput(req.body)
+    await audited(ctx, { kind: 'enrolment', subject: input.orgDid, details: { action: 'add', name: input.name, addrs: input.addrs, maxRing: input.maxRing, preTrusted: input.preTrusted } })
     try {
       await ctx.enrolments.add(input, ctx.clock.now())
     } catch (err) { routeError(err) }
@@ -108,6 +119,8 @@ export function coreRoutes (ctx: NodeContext, policy: PolicyHolder): void {
   })
 
   control.route('DELETE', '/v1/peers/:did', async (req) => {
+    if (ctx.enrolments.get(req.params.did) == null) throw new ControlRouteError('NOT_ENROLLED', `org ${req.params.did} is not enrolled`, 404)
+    await audited(ctx, { kind: 'enrolment', subject: req.params.did, details: { action: 'remove' } })
     const removed = await ctx.enrolments.remove(req.params.did)
     if (!removed) throw new ControlRouteError('NOT_ENROLLED', `org ${req.params.did} is not enrolled`, 404)
     const cut = await ctx.mesh.disconnectOrg(req.params.did)

@@ -52,7 +52,9 @@ export const SUBLEVELS = {
   /** Audit log tree state (size, frontier) and interior hashes. */
   auditState: 'audit-state',
   /** Latest verified checkpoint per peer origin, kept by this node as a witness. */
-  auditWitness: 'audit-witness'
+  auditWitness: 'audit-witness',
+  /** Signed audit checkpoints of any node received over gossip (witnesses compare them). */
+  auditGossip: 'audit-gossip'
 } as const
 
 export type SublevelKey = keyof typeof SUBLEVELS
