@@ -4,7 +4,7 @@
  * base64url, EdDSA only, size caps) and the claim checks after it are shared with the native path.
  * Slower than the native path; used for cross-checking and as an independent second opinion.
  */
-import { verifyJWT, type JWTVerifyOptions } from 'did-jwt'
+import type { JWTVerifyOptions } from 'did-jwt'
 import type { Resolvable } from 'did-resolver'
 import { nowSeconds } from '../node/clock.js'
 import { parseDidKey } from './did-key.js'
@@ -39,6 +39,7 @@ export async function verifyCredentialDidJwt (jwt: unknown, options: VerifyCrede
   const resolver = options.resolver ?? (defaultResolver ??= createKeyResolver())
   let payload: Record<string, unknown>
   try {
+    const { verifyJWT } = await import('did-jwt')
     const verified = await verifyJWT(token, {
       resolver: resolver as unknown as DidJwtResolvable,
       skewTime: skew,

@@ -6,7 +6,6 @@
  * checks, so they accept and reject the same tokens with the same reason codes.
  */
 import { randomUUID } from 'node:crypto'
-import { createJWT } from 'did-jwt'
 import { nowSeconds } from '../node/clock.js'
 import { parseDidKey } from './did-key.js'
 import { decodeJwt, verifyJwtSignature } from './jwt.js'
@@ -47,6 +46,8 @@ async function issue (orgSigner: Signer, type: string, subject: Record<string, u
     jti: jtiOf(options),
     vc: { '@context': [CREDENTIALS_V1_CONTEXT], type: ['VerifiableCredential', type], credentialSubject: subject }
   }
+  // loaded on first use: issuing is rare, and did-jwt's curve libraries cost memory in every node
+  const { createJWT } = await import('did-jwt')
   return await createJWT(payload, { issuer: orgSigner.did, signer: didJwtSigner(orgSigner), alg: 'EdDSA' }, { alg: 'EdDSA', typ: 'JWT' })
 }
 

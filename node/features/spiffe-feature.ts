@@ -9,11 +9,15 @@ import type { Feature, FeatureFactory, NodeContext } from '../node-context.js'
 import type { HelloMessage } from '../../protocols/hello/messages.js'
 import type { EnrolledOrgView } from '../mesh/verify-hello.js'
 import { fail, ok, type Result } from '../../identity/result.js'
-import {
-  createSpiffeSource, createTrustBundle, leafSha256, parseSpiffeId, presentSvid, verifyPeerSvid,
-  SpiffeError, SpiffeUnavailableError, DEFAULT_READY_TIMEOUT_MS,
-  type PresentedSvid, type SpiffeSource, type TrustBundle, type X509Svid
-} from '../spiffe/index.js'
+// validation only: the gRPC Workload API client is loaded when a socket is configured, so a node
+// without SPIFFE does not carry @grpc/grpc-js and protobufjs in memory
+import { createTrustBundle, type TrustBundle } from '../spiffe/bundle-file.js'
+import { leafSha256 } from '../spiffe/svid-binding.js'
+import { parseSpiffeId } from '../spiffe/spiffe-id.js'
+import { presentSvid, verifyPeerSvid, type PresentedSvid } from '../spiffe/peer-svid.js'
+import type { X509Svid } from '../spiffe/x509-svid.js'
+import { SpiffeError, SpiffeUnavailableError } from '../spiffe/errors.js'
+import type { SpiffeSource } from '../spiffe/spiffe-source.js'
 
 export const SpiffeFeatureErrorCode = {
   /** The enrolment's SPIFFE part is unusable (bad ID or bundle); nothing from that org is accepted. */
@@ -126,6 +130,7 @@ export function spiffeFeature (options: SpiffeFeatureOptions = {}): FeatureFacto
       async start () {
         if (socket == null || source != null) return
         ctx.statusProviders.set('spiffe', status)
+        const { createSpiffeSource, DEFAULT_READY_TIMEOUT_MS } = await import('../spiffe/spiffe-source.js')
         const timeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS
         let svid: X509Svid
         try {
