@@ -1,5 +1,5 @@
 /** What every command gets: the data directory, the output layer, and a client of the running node. */
-import type { Command } from 'commander'
+import { InvalidArgumentError, type Command } from 'commander'
 import { createOutput, type Output } from './output.js'
 import { DEFAULT_DATA_DIR } from '../node/data-dir.js'
 
@@ -22,9 +22,10 @@ export function contextOf (cmd: Command): CliContext {
 /** Parse an integer option strictly. */
 export function intOption (name: string, min: number, max: number): (v: string) => number {
   return (v: string) => {
-    if (!/^-?\d+$/.test(v)) throw new Error(`${name} must be an integer, got ${JSON.stringify(v)}`)
+    // commander reports InvalidArgumentError as a usage error (exit 2)
+    if (!/^-?\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be an integer, got ${JSON.stringify(v)}`)
     const n = Number(v)
-    if (n < min || n > max) throw new Error(`${name} must be from ${min} to ${max}, got ${n}`)
+    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be from ${min} to ${max}, got ${n}`)
     return n
   }
 }
