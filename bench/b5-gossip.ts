@@ -187,7 +187,12 @@ export async function measureGossip (n: number, budgetMs = SETUP_BUDGET_MS): Pro
     }
     const meshOf = (b: BenchNode): string[] => (b.libp2p.services.pubsub as unknown as { getMeshPeers: (t: string) => string[] }).getMeshPeers(RecordTopics.trust)
     // ready: every node has a mesh of at least gossipsub's D_lo (4) peers, or all its connections if fewer
-    const meshed = await until(() => nodes.every(b => meshOf(b).length >= Math.min(4, b.libp2p.getConnections().length)), setupDeadline)
+    const peersOf = (b: BenchNode): number => new Set(b.libp2p.getConnections().map(c => c.remotePeer.toString())).size
+    const meshed = await until(() => nodes.every(b => meshOf(b).length >= Math.min(4, peersOf(b))), setupDeadline)
+    if (!meshed && process.env.TRUSTMESH_B5_DEBUG != null) {
+      const bad = nodes.filter(b => meshOf(b).length < Math.min(4, peersOf(b)))
+      process.stderr.write(`mesh not ready on ${bad.length} nodes: ${bad.slice(0, 5).map(b => `conns ${b.libp2p.getConnections().length} (${new Set(b.libp2p.getConnections().map(c => c.remotePeer.toString())).size} peers) mesh ${meshOf(b).length} subs ${b.libp2p.services.pubsub.getSubscribers(RecordTopics.trust).length}`).join('; ')}\n`)
+    }
     if (!meshed) return { nodes: n, setupMs: performance.now() - t0, delivered: 0, expected: 0, lastMs: [], ok: false, reason: 'gossipsub mesh did not form within the setup budget' }
     const setupMs = performance.now() - t0
     if (process.env.TRUSTMESH_B5_DEBUG != null) {
