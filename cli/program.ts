@@ -17,6 +17,9 @@ import { register as delegationShow } from './commands/delegation/show.js'
 import { register as delegationRevoke } from './commands/delegation/revoke.js'
 import { register as taskSend } from './commands/task/send.js'
 import { register as taskList } from './commands/task/list.js'
+import { register as trustShow } from './commands/trust/show.js'
+import { register as trustList } from './commands/trust/list.js'
+import { register as trustExplain } from './commands/trust/explain.js'
 import { register as auditShow } from './commands/audit/show.js'
 import { register as auditVerify } from './commands/audit/verify.js'
 import { register as auditProof } from './commands/audit/proof.js'
@@ -54,6 +57,8 @@ export function buildProgram (): Command {
   for (const r of [delegationGrant, delegationList, delegationShow, delegationRevoke]) r(delegation)
   const task = group('task', 'tasks across organisations')
   for (const r of [taskSend, taskList]) r(task)
+  const trust = group('trust', 'trust scores of partner orgs and their agents')
+  for (const r of [trustShow, trustList, trustExplain]) r(trust)
   const audit = group('audit', 'the tamper-evident log of every decision')
   for (const r of [auditShow, auditVerify, auditProof, auditExport, auditCheckpoint, auditWitness]) r(audit)
   return program

@@ -23,7 +23,8 @@ import { Mesh, createConnectionGater } from './mesh/mesh.js'
 import { createControlServer } from './control/control-server.js'
 import { createTaskDispatcher } from './control/task-dispatcher.js'
 import { loadLocalPolicy, type LocalPolicy } from './local-policy.js'
-import type { Feature, FeatureFactory, NodeContext } from './node-context.js'
+import type { Feature, FeatureFactory, NodeContext, NodeHooks } from './node-context.js'
+import { peerScoreFor } from './gossip/peer-score.js'
 import { coreRoutes } from './api/core-routes.js'
 import { createRecordGossip } from './gossip/index.js'
 import { AgentRegistry, type AgentRecord } from './agents/agent-registry.js'
@@ -110,6 +111,8 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     await enrolments.load()
     const registry = new PeerRegistry(clock)
     const privateKey = await libp2pPrivateKeyFromSeed(nodeSigner.exportSeed())
+    // gossipsub's application-specific score reads the trust a feature sets in hooks.trustOf (late-bound)
+    const hooks: NodeHooks = { agentCreated: [], beforeDecision: [], receipt: [] }
     const libp2p = await createMeshLibp2p({
       privateKey,
       swarmKey,
@@ -118,6 +121,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       connectionGater: createConnectionGater(registry),
       mdns: config.mdns === false ? undefined : { serviceTag: mdnsServiceTag(swarmKey) },
       dialTimeoutMs: config.dialTimeoutMs,
+      appSpecificScore: peerScoreFor(registry, (org) => hooks.trustOf?.(org)),
       allow: ['/ip4/127.0.0.0/ipcidr/8']
     })
     const statusProviders = new Map<string, () => unknown>()
@@ -149,7 +153,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       policy: holder,
       settings: { spiffeSocket: config.spiffeSocket ?? process.env.SPIFFE_ENDPOINT_SOCKET },
       hello: { extensions: helloExtensions, setVerifySpiffe: (fn) => { verifySpiffe = fn } },
-      hooks: { agentCreated: [], beforeDecision: [], receipt: [] },
+      hooks,
       nodeCredential: () => nodeCredential,
       startedAt: clock.now(),
       statusProviders

@@ -5,10 +5,12 @@
 import type { FeatureFactory } from './node-context.js'
 import { delegationFeature } from './features/delegation-feature.js'
 import { spiffeFeature } from './features/spiffe-feature.js'
+import { trustFeature } from './features/trust-feature.js'
 import { auditFeature } from './features/audit-feature.js'
 
 export const defaultFeatures: FeatureFactory[] = [
   auditFeature,
   spiffeFeature(),
-  delegationFeature
+  delegationFeature,
+  trustFeature()
 ]
