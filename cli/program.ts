@@ -26,6 +26,15 @@ import { register as auditProof } from './commands/audit/proof.js'
 import { register as auditExport } from './commands/audit/export.js'
 import { register as auditCheckpoint } from './commands/audit/checkpoint.js'
 import { register as auditWitness } from './commands/audit/witness.js'
+import { register as policyShow } from './commands/policy/show.js'
+import { register as policyCheck } from './commands/policy/check.js'
+import { register as policyLoad } from './commands/policy/load.js'
+import { register as approvalList } from './commands/approval/list.js'
+import { register as approvalShow } from './commands/approval/show.js'
+import { registerApprove as approvalApprove, registerDeny as approvalDeny } from './commands/approval/decide.js'
+import { register as ringElevate } from './commands/ring/elevate.js'
+import { register as ringList } from './commands/ring/list.js'
+import { register as taskStatus } from './commands/task/status.js'
 
 export const VERSION = '0.1.0'
 
@@ -61,5 +70,12 @@ export function buildProgram (): Command {
   for (const r of [trustShow, trustList, trustExplain]) r(trust)
   const audit = group('audit', 'the tamper-evident log of every decision')
   for (const r of [auditShow, auditVerify, auditProof, auditExport, auditCheckpoint, auditWitness]) r(audit)
+  const policy = group('policy', 'the node\'s policy: show, check a request, load')
+  for (const r of [policyShow, policyCheck, policyLoad]) r(policy)
+  const approval = group('approval', 'tasks waiting for a human decision')
+  for (const r of [approvalList, approvalShow, approvalApprove, approvalDeny]) r(approval)
+  const ring = group('ring', 'privilege rings: time-limited elevations')
+  for (const r of [ringElevate, ringList]) r(ring)
+  taskStatus(task)
   return program
 }

@@ -7,10 +7,12 @@ import { delegationFeature } from './features/delegation-feature.js'
 import { spiffeFeature } from './features/spiffe-feature.js'
 import { trustFeature } from './features/trust-feature.js'
 import { auditFeature } from './features/audit-feature.js'
+import { policyFeature } from './features/policy-feature.js'
 
 export const defaultFeatures: FeatureFactory[] = [
   auditFeature,
   spiffeFeature(),
   delegationFeature,
+  policyFeature(),
   trustFeature()
 ]

@@ -94,6 +94,10 @@ export interface NodeHooks {
   trustOf?: (did: string) => number | undefined
   /** Decision of a policy carried in a chain (by digest) for the request; undefined when unavailable. */
   carriedPolicy?: (digest: string, request: import('./policy/index.js').PolicyRequest) => import('./policy/index.js').Decision | undefined
+  /** Make carried policies (by digest) available to `carriedPolicy`, fetching them over the mesh; awaited before deciding. */
+  resolveCarriedPolicies?: (digests: readonly string[], options?: { signal?: AbortSignal }) => Promise<void>
+  /** Run a parked task once approved (set by the task executor); `request` is ParkedTask.request. */
+  runApproved?: (request: unknown, approvalId: string, parkedAt: number) => Promise<import('../protocols/task/messages.js').TaskReply>
 }
 
 export interface NodeSettings {

@@ -20,8 +20,18 @@ export interface AuthzInput {
   args: unknown
   /** Trust score of the invoker's org (0..1000), if known. */
   trust?: number
-  /** Decisions of policies carried in the chain (`policy` caveats), keyed by digest; undefined = unavailable. */
-  carried?: (digest: string) => Decision | undefined
+  /**
+   * Decision of a policy carried in the chain (`policy` caveat) for this request at the effective ring;
+   * `owner` is the org whose agent (or root) first put the caveat on the chain (the policy's `self`).
+   * undefined = unavailable, which is a DENY.
+   */
+  carried?: (digest: string, at: CarriedContext) => Decision | undefined
+}
+
+export interface CarriedContext {
+  ring: number
+  cappedBy: string
+  owner: string
 }
 
 export interface AuthzDecision {
@@ -37,7 +47,17 @@ function deny (code: string, reason: string, ring: number, trace: Decision['trac
 }
 
 /** Does one caveat object hold for this request? Returns the failed condition, or undefined. */
-function caveatMiss (c: Record<string, unknown>, input: AuthzInput, ring: number): string | undefined {
+/** The org that first put `digest` on the chain: the root org, or the org of the agent whose link added it. */
+function ownerOf (digest: string, input: AuthzInput): string {
+  for (const l of input.chain.links) {
+    if (!l.capability.caveats.some(c => c.policy === digest)) continue
+    if (l.index === 0) return l.issuer
+    return input.principals.find(p => p.did === l.issuer)?.org ?? input.invoker.org
+  }
+  return input.invoker.org
+}
+
+function caveatMiss (c: Record<string, unknown>, input: AuthzInput, ring: number, cappedBy: string): string | undefined {
   for (const [k, v] of Object.entries(c)) {
     switch (k) {
       case 'maxAmount': {
@@ -54,9 +74,10 @@ function caveatMiss (c: Record<string, unknown>, input: AuthzInput, ring: number
         break
       case 'policy': {
         if (typeof v !== 'string') return 'policy digest is not a string'
-        const d = input.carried?.(v)
+        const d = input.carried?.(v, { ring, cappedBy, owner: ownerOf(v, input) })
         if (d == null) return `policy ${v} is not available here`
-        if (d.effect !== 'allow') return `carried policy ${v} says ${d.effect}: ${d.reason}`
+        // require_approval is not a miss: the conjunction below turns it into an approval
+        if (d.effect === 'deny') return `carried policy ${v} says ${d.effect}: ${d.reason}`
         break
       }
       default:
@@ -78,7 +99,7 @@ export function authorizeTask (input: AuthzInput): AuthzDecision {
   })
   const misses: string[] = []
   const holds = cap.caveats.some(c => {
-    const m = caveatMiss(c as Record<string, unknown>, input, eff.ring)
+    const m = caveatMiss(c as Record<string, unknown>, input, eff.ring, eff.cappedBy)
     if (m != null) misses.push(m)
     return m == null
   })
@@ -103,8 +124,9 @@ export function authorizeTask (input: AuthzInput): AuthzDecision {
   const decisions: Decision[] = [local]
   for (const c of cap.caveats) {
     if (typeof c.policy === 'string') {
-      const d = input.carried?.(c.policy)
-      if (d != null) decisions.push(d)
+      const d = input.carried?.(c.policy, { ring: eff.ring, cappedBy: eff.cappedBy, owner: ownerOf(c.policy, input) })
+      // unavailable here (it was available above): fail closed
+      decisions.push(d ?? { effect: 'deny', code: 'POLICY_UNAVAILABLE', reason: `carried policy ${c.policy} is not available here`, trace: [] })
     }
   }
   const effect = mostRestrictive(decisions.map(d => d.effect))

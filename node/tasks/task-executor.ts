@@ -13,6 +13,11 @@ import type { TaskRequest, TaskReply } from '../../protocols/task/messages.js'
 import { authorizeTask } from './authorize-task.js'
 import { issueReceipt, type TaskOutcome } from './receipt.js'
 import type { TaskLog } from './task-log.js'
+import { SUBLEVELS } from '../store/sublevels.js'
+import { ElevationBook, type StoredElevation } from '../approvals/elevation-book.js'
+
+/** How long to wait for carried policies to be fetched before deciding without them (a DENY). */
+const CARRIED_POLICY_WAIT_MS = 5_000
 
 export interface ExecutorDeps {
   ctx: NodeContext
@@ -27,12 +32,32 @@ export interface Sender { orgDid: string }
 
 export class TaskExecutor {
   readonly #d: ExecutorDeps
+  readonly #elevations: ElevationBook
 
   constructor (deps: ExecutorDeps) {
     this.#d = deps
+    this.#elevations = new ElevationBook({ repo: deps.ctx.store.repository<StoredElevation>(SUBLEVELS.elevations), org: deps.ctx.identity.orgDid, clock: deps.ctx.clock })
+    // a parked task runs here once approved; its chain is checked as of its arrival, the rest now
+    deps.ctx.hooks.runApproved = async (request, approvalId, parkedAt) => {
+      const r = request as { req: TaskRequest, from: Sender }
+      return await this.execute(r.req, r.from, { skipApproval: true, approvalId, checkAt: parkedAt })
+    }
   }
 
-  async execute (req: TaskRequest, from: Sender, opts: { skipApproval?: boolean, approvalId?: string } = {}): Promise<TaskReply> {
+  /** A local agent's ring with its valid elevations applied; elevations used are audited with the decision. */
+  async #elevated (p: PrincipalInfo, used: Array<{ agent: string, ring: number, jti: string }>): Promise<PrincipalInfo> {
+    if (p.org !== this.#d.ctx.identity.orgDid) return p
+    const e = await this.#elevations.ringOf(p.did, p.ring)
+    if (e.ring === p.ring) return p
+    for (const a of e.applied) used.push({ agent: p.did, ring: a.ring, jti: a.jti })
+    return { ...p, ring: e.ring }
+  }
+
+  /**
+   * `checkAt` (ms): time at which to check the chain's validity, for a parked task run after its
+   * approval (its short-lived invocation was valid when it arrived); revocation is checked now.
+   */
+  async execute (req: TaskRequest, from: Sender, opts: { skipApproval?: boolean, approvalId?: string, checkAt?: number } = {}): Promise<TaskReply> {
     const { ctx, checker, principals } = this.#d
     const t0 = ctx.clock.now()
     const inv = decodeDelegation(req.invocation)
@@ -54,9 +79,10 @@ export class TaskExecutor {
       ctx.logger.info('task decided', { id: invocationCid, outcome, code, ability, resource, invoker: invokerDid, from: from.orgDid })
       return { outcome, code, reason, receipt, ...(extra.output !== undefined ? { output: extra.output } : {}), ...(extra.link != null ? { link: extra.link } : {}), ...(extra.approvalId != null ? { approvalId: extra.approvalId } : {}) }
     }
+    const elevationsUsed: Array<{ agent: string, ring: number, jti: string }> = []
     const audit = async (kind: 'task.allow' | 'task.deny' | 'task.pending', code: string, reason: string): Promise<boolean> => {
       try {
-        for (const h of ctx.hooks.beforeDecision) await h({ kind, subject: invocationCid, reason: code, details: { ability, resource, invoker: invokerDid, executor, from: from.orgDid, reason } })
+        for (const h of ctx.hooks.beforeDecision) await h({ kind, subject: invocationCid, reason: code, details: { ability, resource, invoker: invokerDid, executor, from: from.orgDid, reason, ...(elevationsUsed.length > 0 ? { elevations: elevationsUsed } : {}), ...(opts.approvalId != null ? { approvalId: opts.approvalId } : {}) } })
         return true
       } catch (err) {
         ctx.logger.error('audit log unwritable: task denied', { error: (err as Error).message })
@@ -65,7 +91,7 @@ export class TaskExecutor {
     }
     const denied = async (code: string, reason: string, link?: number): Promise<TaskReply> => {
       if (!await audit('task.deny', code, reason)) return await finish('denied', 'AUDIT_UNAVAILABLE', 'the audit log cannot be written; nothing is decided without it')
-      return await finish('denied', code, reason, link != null ? { link } : {})
+      return await finish('denied', code, reason, { ...(link != null ? { link } : {}), ...(opts.approvalId != null ? { approvalId: opts.approvalId } : {}) })
     }
 
     if (!inv.ok) return await denied(inv.error.code, `invocation: ${inv.error.message}`)
@@ -73,11 +99,12 @@ export class TaskExecutor {
     if (local == null) return await denied('UNKNOWN_EXECUTOR', `no agent ${executor} on this node`)
     for (const jwt of Object.values(req.credentials ?? {})) await principals.add(jwt)
 
-    const checked = checker.check({ invocation: req.invocation, proofs: req.proofs }, { now: ctx.clock.now(), audience: executor })
+    const checked = checker.check({ invocation: req.invocation, proofs: req.proofs }, { now: opts.checkAt ?? ctx.clock.now(), audience: executor })
     if (!checked.ok) return await denied(checked.error.code, checked.error.message, checked.error.link)
     const chain = checked.value
-    const invoker = principals.check(chain.invoker)
-    if (!invoker.ok) return await denied(invoker.error.code, invoker.error.message)
+    const invokerChecked = principals.check(chain.invoker)
+    if (!invokerChecked.ok) return await denied(invokerChecked.error.code, invokerChecked.error.message)
+    const invoker = { ok: true as const, value: await this.#elevated(invokerChecked.value, elevationsUsed) }
     if (invoker.value.org !== from.orgDid) {
       return await denied('INVOKER_NOT_FROM_PEER', `the invoker belongs to ${invoker.value.org} but the task came from ${from.orgDid}: tasks are never relayed as bearer tokens`)
     }
@@ -86,7 +113,15 @@ export class TaskExecutor {
       if (l.index === 0) continue // the root is issued by the org itself
       const p = principals.check(l.issuer)
       if (!p.ok) return await denied(p.error.code, `link ${l.index}: ${p.error.message}`, l.index)
-      chainAgents.push(p.value)
+      chainAgents.push(await this.#elevated(p.value, elevationsUsed))
+    }
+    // policies carried in the chain must be known before deciding (fetched over the mesh if need be)
+    const digests = new Set<string>()
+    for (const l of chain.links) for (const c of l.capability.caveats) if (typeof c.policy === 'string') digests.add(c.policy)
+    for (const c of chain.capability.caveats) if (typeof c.policy === 'string') digests.add(c.policy)
+    if (digests.size > 0) {
+      await ctx.hooks.resolveCarriedPolicies?.([...digests], { signal: AbortSignal.timeout(CARRIED_POLICY_WAIT_MS) })
+        .catch(err => { ctx.logger.warn('carried policies unavailable', { error: (err as Error).message }) })
     }
     const selfOrg = ctx.identity.orgDid
     const orgMaxRing = invoker.value.org === selfOrg ? 1 : ctx.enrolments.get(invoker.value.org)?.maxRing ?? 3
@@ -100,8 +135,8 @@ export class TaskExecutor {
       policy: ctx.policy.get().policy,
       args: req.args,
       ...(trust != null ? { trust } : {}),
-      carried: (digest) => ctx.hooks.carriedPolicy?.(digest, {
-        ability: chain.capability.ability, resource: chain.capability.resource, callerOrg: invoker.value.org, callerAgent: invoker.value.did, selfOrg, ring: 3, args: req.args, ...(trust != null ? { trust } : {})
+      carried: (digest, at) => ctx.hooks.carriedPolicy?.(digest, {
+        ability: chain.capability.ability, resource: chain.capability.resource, callerOrg: invoker.value.org, callerAgent: invoker.value.did, selfOrg: at.owner, ring: at.ring, ringCappedBy: at.cappedBy, args: req.args, ...(trust != null ? { trust } : {})
       })
     })
     if (decision.effect === 'deny') return await denied(decision.code, decision.reason)
@@ -112,7 +147,7 @@ export class TaskExecutor {
       return await finish('pending', 'APPROVAL_REQUIRED', decision.reason, { approvalId })
     }
     // freshness is recorded before the task runs, so a replay racing this one is refused
-    const expiresAt = (chain.expiresAt ?? Math.floor(ctx.clock.now() / 1000) + 300) * 1000
+    const expiresAt = Math.max((chain.expiresAt ?? Math.floor(ctx.clock.now() / 1000) + 300) * 1000, ctx.clock.now())
     if (!await this.#d.replay.record(chain.replayKeys, expiresAt)) return await denied('REPLAYED', 'invocation nonce or CID was used before')
     if (!await audit('task.allow', decision.code, decision.reason)) return await finish('denied', 'AUDIT_UNAVAILABLE', 'the audit log cannot be written; nothing is decided without it')
     const revoked = checker.revokedLink(chain, { invocation: req.invocation, proofs: req.proofs })
@@ -121,6 +156,6 @@ export class TaskExecutor {
       id: chain.invocationCid, ability: chain.capability.ability, resource: chain.capability.resource, args: req.args, invoker: invoker.value.did
     }, { timeoutMs: this.#d.taskTimeoutMs ?? 25_000 })
     if (out.ok) return await finish('ok', 'OK', 'done', { output: out.output, ...(opts.approvalId != null ? { approvalId: opts.approvalId } : {}) })
-    return await finish('error', out.code, out.message)
+    return await finish('error', out.code, out.message, opts.approvalId != null ? { approvalId: opts.approvalId } : {})
   }
 }
