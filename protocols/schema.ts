@@ -58,7 +58,7 @@ export const object = (shape: Record<string, Check>, opts: { optional?: boolean,
     if (e != null) return e
   }
   if (opts.allowExtra !== true) {
-    for (const k of Object.keys(v)) if (!(k in shape)) return `${p}.${k} is not a known field`
+    for (const k of Object.keys(v)) if (!Object.hasOwn(shape, k)) return `${p}.${k} is not a known field`
   }
   return undefined
 }
