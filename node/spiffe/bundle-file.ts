@@ -23,21 +23,35 @@ export interface TrustBundle {
   readonly certs: readonly Uint8Array[]
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g
+const PEM_BEGIN = '-----BEGIN '
+const PEM_LABEL = /^[A-Z0-9 ]+$/
 
+/**
+ * PEM blocks found by a linear scan: a backtracking regex over a 1 MiB file of unterminated BEGIN
+ * lines took seconds. Any text outside complete blocks that contains `-----` is refused.
+ */
 function fromPem (text: string): Result<Uint8Array[]> {
   const out: Uint8Array[] = []
-  let m: RegExpExecArray | null
-  let rest = text
-  PEM_BLOCK.lastIndex = 0
-  while ((m = PEM_BLOCK.exec(text)) != null) {
-    if (m[1] !== 'CERTIFICATE') return fail(BundleErrorCode.MALFORMED, `PEM block ${m[1]} is not a CERTIFICATE`)
-    const body = m[2].replace(/\s+/g, '')
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return fail(BundleErrorCode.MALFORMED, 'PEM body is not base64')
-    out.push(new Uint8Array(Buffer.from(body, 'base64')))
-    rest = rest.replace(m[0], '')
+  let pos = 0
+  for (;;) {
+    const begin = text.indexOf(PEM_BEGIN, pos)
+    if (begin < 0) break
+    if (text.slice(pos, begin).includes('-----')) return fail(BundleErrorCode.MALFORMED, 'PEM has an unterminated or mismatched block')
+    const labelEnd = text.indexOf('-----', begin + PEM_BEGIN.length)
+    const label = labelEnd < 0 ? '' : text.slice(begin + PEM_BEGIN.length, labelEnd)
+    if (!PEM_LABEL.test(label)) return fail(BundleErrorCode.MALFORMED, 'PEM has an unterminated or mismatched block')
+    const endMarker = `-----END ${label}-----`
+    const bodyStart = labelEnd + 5
+    const end = text.indexOf(endMarker, bodyStart)
+    const body = end < 0 ? '' : text.slice(bodyStart, end)
+    if (end < 0 || body.includes('-----')) return fail(BundleErrorCode.MALFORMED, 'PEM has an unterminated or mismatched block')
+    if (label !== 'CERTIFICATE') return fail(BundleErrorCode.MALFORMED, `PEM block ${label} is not a CERTIFICATE`)
+    const b64 = body.replace(/\s+/g, '')
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return fail(BundleErrorCode.MALFORMED, 'PEM body is not base64')
+    out.push(new Uint8Array(Buffer.from(b64, 'base64')))
+    pos = end + endMarker.length
   }
-  if (rest.includes('-----')) return fail(BundleErrorCode.MALFORMED, 'PEM has an unterminated or mismatched block')
+  if (text.slice(pos).includes('-----')) return fail(BundleErrorCode.MALFORMED, 'PEM has an unterminated or mismatched block')
   return ok(out)
 }
 
