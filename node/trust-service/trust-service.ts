@@ -65,7 +65,7 @@ export class TrustService {
   readonly #held = new Map<string, HeldAttestation>()
   readonly #agentOrg = new Map<string, string>()
   /** Last attestation we published per subject: score and issued-at (s). */
-  readonly #published = new Map<string, { score: number, iat: number }>()
+  readonly #published = new Map<string, { score: number, iat: number, evidence: number }>()
   readonly #misbehaviour = new Map<string, number>()
   #publishedCount = 0
   #view?: TrustView
@@ -212,7 +212,8 @@ export class TrustService {
   #hold (held: HeldAttestation): void {
     if (held.attestation.iss === this.#d.selfOrg) {
       const prev = this.#published.get(held.attestation.sub)
-      if (prev == null || held.attestation.iat >= prev.iat) this.#published.set(held.attestation.sub, { score: held.attestation.score, iat: held.attestation.iat })
+      const e = held.attestation.evidence
+      if (prev == null || held.attestation.iat >= prev.iat) this.#published.set(held.attestation.sub, { score: held.attestation.score, iat: held.attestation.iat, evidence: e.ok + e.error + e.denied + e.timeout })
     }
     this.#held.set(held.id, held)
     this.#dirty = true
@@ -244,11 +245,11 @@ export class TrustService {
     const now = this.#d.clock.now()
     await this.#scanTimeouts(now - TIMEOUT_SCAN_WINDOW_MS)
     await this.#prune(now)
-    await this.#publishDue()
+    await this.#publishDue(true)
   }
 
-  /** Publish our local score of every subject we hold evidence about when it moved, is new, or is half-way to expiry. */
-  async #publishDue (): Promise<void> {
+  /** Publish our local score of every subject we hold evidence about when it is new, moved past the threshold, changed (periodic), or is half-way to expiry. */
+  async #publishDue (periodic = false): Promise<void> {
     const { settings, clock, orgSigner, gossip } = this.#d
     const view = this.view()
     const nowS = Math.floor(clock.now() / 1000)
@@ -256,12 +257,14 @@ export class TrustService {
       const local = s.local
       if (local == null || local.evidence === 0 || !s.enrolled) continue
       const prev = this.#published.get(s.did)
-      const due = prev == null || shouldPublish(prev.score, local.score, settings.threshold) || nowS - prev.iat >= settings.ttlSeconds / 2
+      // at once: new subject or a move past the threshold; each interval: any change; always before half the lifetime
+      const changed = prev != null && (prev.score !== local.score || prev.evidence !== local.evidence)
+      const due = prev == null || shouldPublish(prev.score, local.score, settings.threshold) || (periodic && changed) || nowS - prev.iat >= settings.ttlSeconds / 2
       if (!due) continue
       const jwt = await issueAttestation(orgSigner, { sub: s.did, score: local.score, evidence: { ...local.counts } }, clock, settings.ttlSeconds)
       const r = await gossip.publish(RecordTopics.trust, jwt)
       if (!r.ok) { this.#log.warn('attestation not published', { subject: s.did, code: r.error.code, reason: r.error.message }); continue }
-      this.#published.set(s.did, { score: local.score, iat: nowS })
+      this.#published.set(s.did, { score: local.score, iat: nowS, evidence: local.evidence })
       this.#publishedCount++
       this.#log.debug('attestation published', { subject: s.did, score: local.score })
     }
