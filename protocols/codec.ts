@@ -24,8 +24,28 @@ export interface JsonStream {
   readonly lp: LengthPrefixedStream<Stream>
 }
 
+/**
+ * Varint length decoder that refuses a prefix longer than `maxBytes` needs. The default decoder
+ * throws RangeError on more than 8 continuation bytes, which lpStream takes as "incomplete" and keeps
+ * reading one byte at a time: an endless varint was bounded only by the read timeout.
+ */
+function boundedLengthDecoder (maxBytes: number): (data: { byteLength: number, get: (index: number) => number }) => number {
+  let maxLengthLength = 1
+  for (let n = maxBytes; n >= 0x80; n = Math.floor(n / 0x80)) maxLengthLength++
+  return (data) => {
+    let value = 0
+    for (let i = 0; i < data.byteLength; i++) {
+      if (i >= maxLengthLength) throw new ProtocolError('MESSAGE_TOO_LARGE', `message length prefix is longer than the ${maxLengthLength} bytes the ${maxBytes}-byte limit needs`)
+      const b = data.get(i)
+      value += (b & 0x7f) * 2 ** (7 * i)
+      if (b < 0x80) return value
+    }
+    throw new RangeError('incomplete varint')
+  }
+}
+
 export function jsonStream (stream: Stream, maxBytes: number): JsonStream {
-  const lp = lpStream(stream, { maxDataLength: maxBytes })
+  const lp = lpStream(stream, { maxDataLength: maxBytes, lengthDecoder: boundedLengthDecoder(maxBytes) })
   return {
     lp,
     async read<T>(schema: Schema<T>, options?: AbortOptions): Promise<T> {
@@ -33,6 +53,7 @@ export function jsonStream (stream: Stream, maxBytes: number): JsonStream {
       try {
         bytes = (await lp.read(options)).subarray()
       } catch (err) {
+        if (err instanceof ProtocolError) throw err
         const e = err as Error & { code?: string }
         if (e.name === 'InvalidDataLengthError' || e.name === 'InvalidDataLengthLengthError' || e.name === 'InvalidMessageLengthError') {
           throw new ProtocolError('MESSAGE_TOO_LARGE', `message exceeds the ${maxBytes}-byte limit of this protocol`)
