@@ -36,7 +36,11 @@ export function policyFromCanonical (text: string, digest: string): Result<Effec
   try {
     levelsIn.forEach((doc, i) => {
       const name = (doc as { name?: unknown } | null)?.name
-      levels.push({ file: `carried:${short}/${i}:${typeof name === 'string' ? name.slice(0, 64) : '?'}`, document: validatePolicyDocument(doc, `carried policy ${short} level ${i}`) })
+      // the canonical form spells "no parents" as `extends: []`, which a document written by hand may not
+      const input = doc != null && typeof doc === 'object' && Array.isArray((doc as { extends?: unknown }).extends) && (doc as { extends: unknown[] }).extends.length === 0
+        ? Object.fromEntries(Object.entries(doc).filter(([k]) => k !== 'extends'))
+        : doc
+      levels.push({ file: `carried:${short}/${i}:${typeof name === 'string' ? name.slice(0, 64) : '?'}`, document: validatePolicyDocument(input, `carried policy ${short} level ${i}`) })
     })
   } catch (err) {
     return fail('POLICY_MALFORMED', (err as Error).message)
