@@ -2,10 +2,11 @@
  * A small example agent: registers a handler with its node's control API and answers tasks.
  *
  *   node dist/scripts/example-agent.js --data-dir D --agent <name> --can records/read [--can ...]
- *     [--forward-to <did> --forward-can <ability> --forward-with <resource>]
+ *     [--forward-to <did> --forward-can <ability> --forward-with <resource>] [--delay-ms <n>]
  *
  * With --forward-*, the agent passes an attenuated part of every task on to an agent in another org
- * (as itself, under a delegation it holds) and includes that answer in its own.
+ * (as itself, under a delegation it holds) and includes that answer in its own. With --delay-ms, the
+ * handler waits that long before answering (tests use it to hold a task in flight).
  */
 import '../node/polyfill.js'
 import { parseArgs } from 'node:util'
@@ -20,7 +21,8 @@ const { values } = parseArgs({
     'forward-to': { type: 'string' },
     'forward-can': { type: 'string' },
     'forward-with': { type: 'string' },
-    fail: { type: 'boolean', default: false }
+    fail: { type: 'boolean', default: false },
+    'delay-ms': { type: 'string', default: '0' }
   }
 })
 
@@ -31,9 +33,15 @@ async function main (): Promise<void> {
     process.stderr.write('example-agent: --agent <name> and at least one --can <ability> are required\n')
     process.exit(2)
   }
+  const delayMs = Number(values['delay-ms'])
+  if (!Number.isInteger(delayMs) || delayMs < 0) {
+    process.stderr.write('example-agent: --delay-ms must be a non-negative integer\n')
+    process.exit(2)
+  }
   const agent = await client.request<{ did: string, name: string }>('GET', `/v1/agents/${encodeURIComponent(values.agent)}`)
   const loop = client.onTask(values.can, async (task) => {
     process.stdout.write(`task ${task.id}: ${task.ability} on ${task.resource} from ${task.invoker}\n`)
+    if (delayMs > 0) await new Promise(resolve => setTimeout(resolve, delayMs))
     if (values.fail) throw Object.assign(new Error('this example agent is set to fail'), { code: 'EXAMPLE_FAILURE' })
     let forwarded: unknown
     if (values['forward-to'] != null) {

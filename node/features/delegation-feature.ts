@@ -6,6 +6,7 @@
 import { issueDelegation, issueRevocation, verifyRevocation, decodeDelegation, parseCid, listCapabilities } from '../../identity/ucan/index.js'
 import { fail, ok } from '../../identity/result.js'
 import type { Feature, NodeContext } from '../node-context.js'
+import type { AgentRecord } from '../agents/agent-registry.js'
 import { SUBLEVELS as Sublevel } from '../store/sublevels.js'
 import { DelegationBook, type StoredDelegation } from '../delegation/delegation-book.js'
 import { PrincipalBook } from '../delegation/principal-book.js'
@@ -83,14 +84,15 @@ export async function delegationFeature (ctx: NodeContext): Promise<Feature & { 
   })
 
   // every new agent gets the org's root delegation of its abilities on the org's own resources
-  ctx.hooks.agentCreated.push(async (agent) => {
+  const issueRoot = async (agent: AgentRecord): Promise<void> => {
     const caps: Record<string, Record<string, Array<Record<string, never>>>> = { [`tm:${ctx.identity.orgDid}`]: {} }
     for (const a of agent.capabilities) caps[`tm:${ctx.identity.orgDid}`][a] = [{}]
     const root = await issueDelegation(ctx.orgSigner, { audience: agent.did, capabilities: caps, notBefore: Math.floor(agent.createdAt / 1000) - 1, expiration: Math.floor(agent.expiresAt / 1000) })
     await book.add(root.jwt, ctx.clock.now())
     await principals.add(agent.credential)
     ctx.logger.info('root delegation issued', { agent: agent.name, cid: root.cid })
-  })
+  }
+  ctx.hooks.agentCreated.push(issueRoot)
 
   /** Revoke a token this node can revoke for: an issuer in its chain held here, or the org. */
   const revoke = async (cid: string, reason?: string): Promise<{ cid: string, issuer: string }> => {
@@ -117,7 +119,14 @@ export async function delegationFeature (ctx: NodeContext): Promise<Feature & { 
     services,
     async start () {
       await Promise.all([principals.load(), replay.load(ctx.clock.now()), revocations.load(), book.load()])
-      for (const a of await ctx.agents.list()) await principals.add(a.credential)
+      const rooted = new Set(book.list().filter(r => r.issuer === ctx.identity.orgDid).map(r => r.audience))
+      for (const a of await ctx.agents.list()) {
+        await principals.add(a.credential)
+        // a crash between writing an agent and its root delegation left it unable to act: repair that
+        if (!rooted.has(a.did) && a.expiresAt > ctx.clock.now()) {
+          await issueRoot(a).catch(err => { ctx.logger.warn('root delegation repair failed', { agent: a.name, error: (err as Error).message }) })
+        }
+      }
       await exchange.start()
       await ctx.mesh.handle(TASK_PROTOCOL, async (stream, conn) => {
         const fromOrg = ctx.mesh.verifiedPeer(conn.id)?.orgDid

@@ -142,8 +142,15 @@ export class TaskSender {
       reply = await js.read(taskReplySchema, { signal })
       await stream.close().catch(() => {})
     } catch (err) {
-      const code = err instanceof ProtocolError && err.code === 'TIMEOUT' ? 'TASK_TIMEOUT' : (err as { code?: string }).code === 'PEER_UNREACHABLE' ? 'PEER_UNREACHABLE' : signal.aborted ? 'TASK_TIMEOUT' : 'TASK_FAILED'
-      return { outcome: 'error', code, reason: code === 'TASK_TIMEOUT' ? `no answer from ${targetOrg} within ${timeoutMs} ms` : (err as Error).message }
+      const message = (err as Error).message
+      const timedOut = (err instanceof ProtocolError && err.code === 'TIMEOUT') || signal.aborted
+      // the stream ended or broke before an answer: the partner went away mid-task (killed, connection lost)
+      const lost = err instanceof ProtocolError && (err.code === 'UNEXPECTED_EOF' || err.code === 'STREAM_ERROR')
+      const code = timedOut ? 'TASK_TIMEOUT' : (err as { code?: string }).code === 'PEER_UNREACHABLE' || lost ? 'PEER_UNREACHABLE' : 'TASK_FAILED'
+      const reason = timedOut
+        ? `no answer from ${targetOrg} within ${timeoutMs} ms`
+        : lost ? `lost ${targetOrg} before it answered: ${message}` : message.includes(targetOrg) ? message : `${targetOrg}: ${message}`
+      return { outcome: 'error', code, reason }
     }
     if (reply.receipt == null) return { ...reply, outcome: 'error', code: 'NO_RECEIPT', reason: 'the target node answered without a receipt' }
     const pub = publicKeyFromPeerIdString(peerId)
