@@ -54,8 +54,10 @@ export class AgentRegistry {
     if (typeof input.name !== 'string' || !AGENT_NAME.test(input.name)) throw new AgentError('INVALID_AGENT_NAME', `agent name ${JSON.stringify(input.name)} must be 1-48 of [a-z0-9._-]`)
     if (!Number.isInteger(input.ring) || input.ring < 1 || input.ring > 3) throw new AgentError('INVALID_RING', `--ring must be 1, 2 or 3 (ring 0 is node administration, never held by an agent), got ${String(input.ring)}`)
     if (!Array.isArray(input.capabilities) || input.capabilities.length === 0) throw new AgentError('NO_CAPABILITIES', 'an agent needs at least one --can <ability>')
-    if (await this.#repo.has(input.name) || await this.#keys.has(agentKeyName(input.name))) throw new AgentError('AGENT_EXISTS', `agent ${input.name} already exists`)
-    const signer = await this.#keys.create(agentKeyName(input.name))
+    if (await this.#repo.has(input.name)) throw new AgentError('AGENT_EXISTS', `agent ${input.name} already exists`)
+    // a key without a record is left by a crash before the create was acknowledged: adopt it
+    const keyName = agentKeyName(input.name)
+    const signer = await this.#keys.has(keyName) ? await this.#keys.load(keyName) : await this.#keys.create(keyName)
     const ttlSeconds = input.ttlSeconds ?? DEFAULT_AGENT_TTL_SECONDS
     let credential: string
     try {
