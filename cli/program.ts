@@ -35,6 +35,7 @@ import { registerApprove as approvalApprove, registerDeny as approvalDeny } from
 import { register as ringElevate } from './commands/ring/elevate.js'
 import { register as ringList } from './commands/ring/list.js'
 import { register as taskStatus } from './commands/task/status.js'
+import { register as doctor } from './commands/doctor.js'
 
 export const VERSION = '0.1.0'
 
@@ -53,6 +54,7 @@ export function buildProgram (): Command {
     return c
   }
   init(program)
+  doctor(program)
   identityShow(group('identity', 'this organisation\'s identity'))
   credentialVerify(group('credential', 'verify credentials'))
   const node = group('node', 'run and inspect this organisation\'s node')

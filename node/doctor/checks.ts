@@ -1,0 +1,191 @@
+/**
+ * The checks of `trustmesh doctor`, as pure functions over facts gathered from the data directory and
+ * the running node's control API (gather.ts). Each returns findings that say what is wrong and how to
+ * fix it. A check that cannot run says `skipped` and why: it is never reported as passed.
+ */
+import { verifyNodeCredential } from '../../identity/credentials.js'
+import type { IdentityFile } from '../identity-file.js'
+import { parseSwarmKey } from '../libp2p/swarm-key.js'
+import { evaluatePolicy, levelDefault, type EffectivePolicy, type PolicyRequest } from '../policy/index.js'
+import { isLanScope, multiaddrScope } from './address-ranges.js'
+
+export type Severity = 'error' | 'warning' | 'info'
+
+export interface Finding {
+  readonly id: string
+  /** True only when the check ran and passed. */
+  readonly ok: boolean
+  /** `error` fails doctor (exit 1); `warning` is reported; `info` for passes and skips. */
+  readonly severity: Severity
+  readonly skipped?: boolean
+  readonly message: string
+  /** How to fix it (empty when ok). */
+  readonly fix: string
+}
+
+export const NEAR_EXPIRY_SECONDS = 7 * 24 * 3600
+
+const pass = (id: string, message: string): Finding => ({ id, ok: true, severity: 'info', message, fix: '' })
+const error = (id: string, message: string, fix: string): Finding => ({ id, ok: false, severity: 'error', message, fix })
+const warning = (id: string, message: string, fix: string): Finding => ({ id, ok: false, severity: 'warning', message, fix })
+export const skipped = (id: string, reason: string): Finding => ({ id, ok: false, severity: 'info', skipped: true, message: `skipped: ${reason}`, fix: '' })
+
+/** Facts about one file: absent, or present with its permission bits. */
+export type FileFacts = { present: false } | { present: true, mode: number, text?: string }
+
+const octal = (mode: number): string => '0' + (mode & 0o777).toString(8)
+
+export function checkIdentity (identity: IdentityFile | { error: string }): Finding {
+  if ('error' in identity) return error('identity', identity.error, 'run: trustmesh init --org-name <name> --data-dir <dir>')
+  return pass('identity', `organisation ${identity.orgName} (${identity.orgDid}), node ${identity.peerId}`)
+}
+
+/** The loaded policy, or why it does not load. */
+export type PolicyFacts = { loaded: true, policy: EffectivePolicy, file: string, digest: string } | { loaded: false, file: string, code: string, message: string }
+
+export function checkPolicyLoaded (p: PolicyFacts): Finding {
+  if (!p.loaded) return error('policy.loaded', `${p.code}: ${p.message}`, `fix ${p.file} (the node refuses to start with it); \`trustmesh init\` writes a default-deny policy you can start from`)
+  return pass('policy.loaded', `${p.file} loads (${p.policy.levels.length} document(s), digest ${p.digest})`)
+}
+
+export function checkPolicyDefaultDeny (p: PolicyFacts): Finding {
+  if (!p.loaded) return skipped('policy.default-deny', 'the policy does not load')
+  const roots = p.policy.levels.filter(l => l.document.extends.length === 0)
+  const loose = roots.filter(l => levelDefault(l.document) !== 'deny')
+  if (loose.length > 0) {
+    return warning('policy.default-deny', `default is ${loose.map(l => `'${levelDefault(l.document)}' in ${l.file}`).join(', ')}, not deny`, `set \`default: deny\` in ${loose.map(l => l.file).join(', ')} and allow what you need with rules`)
+  }
+  return pass('policy.default-deny', 'default is deny')
+}
+
+const UNKNOWN_ORG = 'did:key:z6MkDoctorUnknownOrganisationProbe'
+
+/**
+ * Requests no sane policy allows: an unmapped write, and high-impact (ring 1) abilities from an org
+ * nobody enrolled, even at the best trust score. Any allow among them means the policy is allow-all
+ * or close to it.
+ */
+export function allowAllProbes (selfOrg: string): Array<{ what: string, request: PolicyRequest }> {
+  const base = { resource: `tm:${selfOrg}/doctor-probe`, callerAgent: 'did:key:z6MkDoctorProbeAgent', selfOrg, trust: 1000, args: {} }
+  return [
+    { what: 'an unmapped write from an unknown org', request: { ...base, ability: 'doctor-unmapped/write', callerOrg: UNKNOWN_ORG, ring: 1 } },
+    { what: 'an unmapped write from our own org', request: { ...base, ability: 'doctor-unmapped/write', callerOrg: selfOrg, ring: 1 } },
+    { what: 'a ring-1 payment from an unknown org', request: { ...base, ability: 'payments/transfer', callerOrg: UNKNOWN_ORG, ring: 1 } },
+    { what: 'a ring-1 delete from an unknown org', request: { ...base, ability: 'records/delete', callerOrg: UNKNOWN_ORG, ring: 1 } },
+    { what: 'node administration from an unknown org', request: { ...base, ability: 'node/admin', callerOrg: UNKNOWN_ORG, ring: 0 } }
+  ]
+}
+
+export function checkPolicyNotAllowAll (p: PolicyFacts, selfOrg: string | undefined): Finding {
+  if (!p.loaded) return skipped('policy.not-allow-all', 'the policy does not load')
+  const problems: string[] = []
+  for (const level of p.policy.levels) {
+    for (const rule of level.document.rules) {
+      const m = rule.match
+      const everyAbility = m.ability == null || m.ability.includes('*')
+      const everyCaller = m.callerOrg == null || m.callerOrg.includes('partner')
+      if (rule.effect === 'allow' && everyAbility && everyCaller && m.trust == null && m.args == null) {
+        problems.push(`rule '${rule.id}' of ${level.file} allows every ability to every caller`)
+      }
+    }
+  }
+  for (const probe of allowAllProbes(selfOrg ?? 'did:key:z6MkDoctorSelfProbe')) {
+    const d = evaluatePolicy(p.policy, probe.request)
+    if (d.effect === 'allow') problems.push(`it allows ${probe.what} (${probe.request.ability})`)
+  }
+  if (problems.length > 0) {
+    return error('policy.not-allow-all', `the policy is allow-all or close to it: ${problems.join('; ')}`, `allow only named abilities to named callers (callerOrg, ring, trust conditions) in ${p.file}; start from the policy \`trustmesh init\` writes`)
+  }
+  return pass('policy.not-allow-all', 'unmapped writes and ring-1 abilities from unknown orgs are not allowed')
+}
+
+export function checkSwarmKey (f: FileFacts, path: string): Finding[] {
+  if (!f.present) return [error('swarm-key', `${path} is missing: the node cannot join a private network`, `copy the mesh's swarm key to ${path} (mode 0600), or run \`trustmesh init --swarm-key <file>\``)]
+  const out: Finding[] = []
+  try {
+    parseSwarmKey(f.text ?? '', path)
+    out.push(pass('swarm-key', `${path} is a valid pre-shared key`))
+  } catch (err) {
+    out.push(error('swarm-key', (err as Error).message, `replace ${path} with the mesh's swarm key (/key/swarm/psk/1.0.0/, /base16/, 64 hex digits)`))
+  }
+  out.push(checkMode('swarm-key.mode', path, f.mode, 0o600))
+  return out
+}
+
+function checkMode (id: string, path: string, mode: number, want: number): Finding {
+  if ((mode & 0o777 & ~want) !== 0) return error(id, `${path} has mode ${octal(mode)}, readable or writable beyond its owner`, `chmod ${octal(want)} ${path}`)
+  return pass(id, `${path} has mode ${octal(mode)}`)
+}
+
+export interface KeysFacts {
+  dataDir: { path: string, mode?: number }
+  keysDir: { path: string, mode?: number }
+  keyFiles: Array<{ path: string, mode: number }>
+}
+
+export function checkFileModes (k: KeysFacts): Finding[] {
+  const out: Finding[] = []
+  if (k.dataDir.mode != null) out.push(checkMode('data-dir.mode', k.dataDir.path, k.dataDir.mode, 0o700))
+  if (k.keysDir.mode == null) {
+    out.push(error('keys.mode', `${k.keysDir.path} is missing: the node has no keys`, 'run: trustmesh init --org-name <name> --data-dir <dir>'))
+    return out
+  }
+  out.push(checkMode('keys.mode', k.keysDir.path, k.keysDir.mode, 0o700))
+  const loose = k.keyFiles.filter(f => (f.mode & 0o077) !== 0)
+  if (loose.length > 0) out.push(error('keys.file-modes', `key files readable beyond their owner: ${loose.map(f => `${f.path} (${octal(f.mode)})`).join(', ')}`, `chmod 0600 ${loose.map(f => f.path).join(' ')}`))
+  else out.push(pass('keys.file-modes', `${k.keyFiles.length} key file(s), each 0600 or stricter`))
+  return out
+}
+
+export function checkPassphrase (generatedFile: { path: string, present: boolean }): Finding {
+  if (generatedFile.present) {
+    return warning('keys.passphrase', `the keys are protected by a generated passphrase stored beside them (${generatedFile.path}): anyone who can read the data directory can use them`, `move the passphrase into a secret store, export it as TRUSTMESH_PASSPHRASE for the node, and delete ${generatedFile.path}`)
+  }
+  return pass('keys.passphrase', 'no passphrase is stored in the data directory')
+}
+
+export function checkNodeCredential (f: FileFacts, path: string, identity: IdentityFile | undefined, nowMs: number): Finding {
+  if (!f.present) return warning('credential.node', `${path} is missing`, 'start the node (`trustmesh node start`): it issues a fresh NodeCredential')
+  const r = verifyNodeCredential((f.text ?? '').trim(), { clock: { now: () => nowMs }, ...(identity != null ? { expectedIssuer: identity.orgDid } : {}) })
+  if (!r.ok) return error('credential.node', `the NodeCredential in ${path} is not valid: ${r.error.code}: ${r.error.message}`, 'restart the node (`trustmesh node start`): it renews an invalid or expiring NodeCredential at start')
+  const left = r.value.expiresAt - Math.floor(nowMs / 1000)
+  const days = (left / 86400).toFixed(1)
+  if (left < NEAR_EXPIRY_SECONDS) return error('credential.node', `the NodeCredential expires in ${days} days (${new Date(r.value.expiresAt * 1000).toISOString()})`, 'restart the node (`trustmesh node start`): it renews a NodeCredential near expiry at start')
+  return pass('credential.node', `NodeCredential valid for ${days} more days`)
+}
+
+export interface StatusFacts { listen: string[], policyDigest: string, startedAt: string, uptimeSeconds: number }
+
+export function checkListenAddresses (s: StatusFacts): Finding {
+  const bad = s.listen.filter(a => !isLanScope(multiaddrScope(a)))
+  const outside = bad.filter(a => multiaddrScope(a) !== 'unspecified')
+  if (outside.length > 0) return error('network.listen', `the node listens on addresses outside loopback and private ranges: ${outside.join(', ')}`, 'restart the node with `--listen /ip4/<private LAN address>/tcp/<port>` only')
+  if (bad.length > 0) return warning('network.listen', `the node listens on unspecified addresses: ${bad.join(', ')}`, 'listen on the LAN address explicitly')
+  return pass('network.listen', `listening on LAN/loopback only (${s.listen.length} address(es))`)
+}
+
+export function checkRunningPolicy (s: StatusFacts, p: PolicyFacts): Finding {
+  if (!p.loaded) return skipped('policy.running', 'the policy file does not load')
+  if (s.policyDigest !== p.digest) return warning('policy.running', `the running node enforces policy ${s.policyDigest}, but ${p.file} is ${p.digest}`, 'restart the node to enforce the policy on disk (or restore the file)')
+  return pass('policy.running', 'the running node enforces the policy on disk')
+}
+
+export interface PeerFacts { orgDid: string, name?: string, addrs?: string[] }
+
+export function checkPeerAddresses (peers: PeerFacts[]): Finding {
+  const bad: string[] = []
+  for (const p of peers) for (const a of p.addrs ?? []) if (!isLanScope(multiaddrScope(a))) bad.push(`${p.name ?? p.orgDid}: ${a}`)
+  if (bad.length > 0) return error('network.peers', `partner addresses outside loopback and private ranges: ${bad.join(', ')}`, 'remove them (`trustmesh peer remove <did>`) and enrol the partner again with its LAN address (`trustmesh peer add <did> --addr /ip4/<private>/tcp/<port>`)')
+  return pass('network.peers', `${peers.length} partner(s), every address on the LAN`)
+}
+
+export interface AuditFacts { ok: boolean, code?: string, message?: string, entries: number, checkpointSize?: number, cosigners: string[], equivocationsSeen?: unknown[], broken?: unknown }
+
+export function checkAudit (a: AuditFacts | { unavailable: string }): Finding {
+  if ('unavailable' in a) return skipped('audit.verify', a.unavailable)
+  if (!a.ok) return error('audit.verify', `the audit log does not verify: ${a.code ?? 'INVALID'}: ${a.message ?? ''}`, 'stop the node, keep the data directory as evidence, and run `trustmesh audit verify` to see where the log breaks')
+  if ((a.equivocationsSeen?.length ?? 0) > 0) return error('audit.verify', `equivocation seen: a log showed this node two different histories (${a.equivocationsSeen?.length})`, 'run `trustmesh audit witness` and investigate the partner named there')
+  if (a.checkpointSize == null) return warning('audit.verify', `the audit log verifies (${a.entries} entries) but no checkpoint is signed yet`, 'run `trustmesh audit checkpoint`')
+  if (a.cosigners.length === 0) return warning('audit.verify', `the audit log verifies against checkpoint ${a.checkpointSize}, but no partner cosigned it`, 'enrol partners and run `trustmesh audit checkpoint` so they cosign it')
+  return pass('audit.verify', `the audit log verifies against its latest checkpoint (size ${a.checkpointSize}), cosigned by ${a.cosigners.length}`)
+}
