@@ -6,6 +6,7 @@
  */
 import { parseDocument } from 'yaml'
 import { fail, ok, type Result } from '../../identity/result.js'
+import { jsonDepth } from '../../identity/jwt.js'
 import { PolicyLoadCode, PolicyLoadError } from './errors.js'
 import { checkNoLoosening } from './inheritance.js'
 import { validatePolicyDocument, type EffectivePolicy, type PolicyDocument, type PolicyLevel } from './policy-document.js'
@@ -25,12 +26,17 @@ export interface LoadPolicyOptions {
 export const MAX_POLICY_BYTES = 256 * 1024
 export const MAX_POLICY_DOCUMENTS = 32
 export const MAX_EXTENDS_DEPTH = 8
+/** Deepest `[`/`{` nesting accepted in a document (counted before parsing). */
+export const MAX_FLOW_DEPTH = 64
 
 /** Parse and validate one document. Throws PolicyLoadError (POLICY_PARSE_ERROR / POLICY_SCHEMA_ERROR). */
 export function parsePolicyDocument (text: string, file: string, options: LoadPolicyOptions = {}): PolicyDocument {
   const maxBytes = options.maxBytes ?? MAX_POLICY_BYTES
   if (typeof text !== 'string') throw new PolicyLoadError(PolicyLoadCode.POLICY_PARSE_ERROR, 'document text is not a string', { file })
   if (text.length > maxBytes) throw new PolicyLoadError(PolicyLoadCode.POLICY_PARSE_ERROR, `document is ${text.length} characters, limit ${maxBytes}`, { file })
+  // refuse deep flow nesting before the YAML parser recurses into it (it only stops at a stack
+  // overflow, after up to seconds); a policy needs a handful of levels
+  if (jsonDepth(text) > MAX_FLOW_DEPTH) throw new PolicyLoadError(PolicyLoadCode.POLICY_PARSE_ERROR, `document nests [ or { deeper than ${MAX_FLOW_DEPTH}`, { file })
   let value: unknown
   try {
     const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, strict: true, version: '1.2' })
