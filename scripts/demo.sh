@@ -90,16 +90,13 @@ run $TM -d "$WORK/initech" task send --as intern --to "$TREASURER" --can payment
 echo "(exit code $?: refused at acme's node, reason above)"
 set -e
 
-step "7. human approval: globex's bob (ring 1, and acme admits globex up to ring 1) asks for a payment"
+step "7. human approval: acme's alice asks acme's treasurer for a ring-1 payment; the policy holds it"
 if $TM approval --help >/dev/null 2>&1; then
-  CID4=$($TM -d "$WORK/acme" delegation grant --from alice --to "$BOB" --can payments/transfer --with "tm:$A/payments" --ttl 1h | head -1)
-  echo "alice -> bob: $CID4"
-  run $TM -d "$WORK/globex" task send --as bob --to "$TREASURER" --can payments/transfer --with "tm:$A/payments/9" --args '{"amount":250}' || true
+  run $TM -d "$WORK/acme" task send --as alice --to "$TREASURER" --can payments/transfer --with "tm:$A/payments/9" --args '{"amount":250}' || true
   ID=$($TM -d "$WORK/acme" --json approval list | json 0.id)
   run $TM -d "$WORK/acme" approval show "$ID"
   run $TM -d "$WORK/acme" approval approve "$ID"
-  wait_for 30 "the approved task to complete" sh -c "$TM -d '$WORK/acme' --json task list | grep -q '\"code\": \"OK\"'"
-  run $TM -d "$WORK/acme" task list --limit 5
+  run $TM -d "$WORK/acme" task list --limit 3
 else
   echo "(this build has no approval queue)"
 fi
