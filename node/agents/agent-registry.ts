@@ -42,6 +42,8 @@ export class AgentRegistry {
   readonly #keys: KeyStore
   readonly #org: Ed25519Signer
   readonly #clock: Clock
+  /** Decrypted agent keys: scrypt on every task would cost ~100 ms of CPU each time. */
+  readonly #signers = new Map<string, Ed25519Signer>()
 
   constructor (deps: { repo: Repository<AgentRecord>, keys: KeyStore, orgSigner: Ed25519Signer, clock: Clock }) {
     this.#repo = deps.repo
@@ -90,6 +92,11 @@ export class AgentRegistry {
 
   async signer (nameOrDid: string): Promise<Ed25519Signer> {
     const a = await this.require(nameOrDid)
-    return await this.#keys.load(agentKeyName(a.name))
+    let s = this.#signers.get(a.name)
+    if (s == null) {
+      s = await this.#keys.load(agentKeyName(a.name))
+      this.#signers.set(a.name, s)
+    }
+    return s
   }
 }
