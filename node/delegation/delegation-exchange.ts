@@ -18,6 +18,12 @@ const REQUEST_TIMEOUT_MS = 10_000
 
 /** Every link decodes, its CID matches, its signature verifies, and each proof's aud is its child's iss. */
 export function checkDeliveredChain (delivery: DelegationDelivery): Result<string> {
+  const r = verifiedDeliveredChain(delivery)
+  return r.ok ? ok(r.value.cid) : r
+}
+
+/** As checkDeliveredChain, also naming the proofs it verified (only those are worth storing). */
+function verifiedDeliveredChain (delivery: DelegationDelivery): Result<{ cid: string, verified: ReadonlySet<string> }> {
   const top = decodeDelegation(delivery.delegation)
   if (!top.ok) return top
   const todo = [top.value]
@@ -38,7 +44,7 @@ export function checkDeliveredChain (delivery: DelegationDelivery): Result<strin
       todo.push(pd.value)
     }
   }
-  return ok(top.value.cid)
+  return ok({ cid: top.value.cid, verified: seen })
 }
 
 export class DelegationExchange {
@@ -79,11 +85,12 @@ export class DelegationExchange {
     const top = decodeDelegation(d.delegation)
     if (!top.ok) return { ok: false, code: top.error.code, message: top.error.message }
     if (await this.#ctx.agents.get(top.value.audience) == null) return { ok: false, code: 'UNKNOWN_AUDIENCE', message: `no agent ${top.value.audience} on this node` }
-    const c = checkDeliveredChain(d)
+    const c = verifiedDeliveredChain(d)
     if (!c.ok) return { ok: false, code: c.error.code, message: c.error.message }
     for (const jwt of Object.values(d.credentials)) await this.#principals.add(jwt)
     const now = this.#ctx.clock.now()
-    for (const jwt of Object.values(d.proofs)) await this.#book.add(jwt, now)
+    // only proofs the chain rests on (signature-checked above) are kept; extra entries are ignored
+    for (const [cid, jwt] of Object.entries(d.proofs)) if (c.value.verified.has(cid)) await this.#book.add(jwt, now)
     await this.#book.add(d.delegation, now)
     this.#ctx.logger.info('delegation received', { cid: top.value.cid, from: fromOrg, audience: top.value.audience })
     return { ok: true }
@@ -113,7 +120,7 @@ export class DelegationExchange {
     }
   }
 
-  /** Learn a partner org's agents; only credentials issued by that org are kept. */
+  /** Learn a partner org's agents; only credentials issued by that org are kept (others are ignored). */
   async fetchAgents (orgDid: string): Promise<number> {
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     const stream = await this.#ctx.mesh.openStream(orgDid, AGENTS_PROTOCOL, { signal })
@@ -123,8 +130,8 @@ export class DelegationExchange {
     await stream.close().catch(() => {})
     let n = 0
     for (const jwt of reply.credentials) {
-      const r = await this.#principals.add(jwt)
-      if (r.ok && r.value.org === orgDid) n++
+      const r = await this.#principals.add(jwt, { org: orgDid })
+      if (r.ok) n++
     }
     return n
   }

@@ -37,15 +37,23 @@ export class PrincipalBook {
     return verifyAgentCredential(jwt, { clock: this.#clock, expectedIssuer: this.#trustedOrgs() })
   }
 
-  /** Verify and remember a credential; returns the agent it describes. */
-  async add (jwt: string): Promise<Result<PrincipalInfo>> {
+  /**
+   * Verify and remember a credential; returns the agent it describes. `org`, when given, is the only
+   * issuer accepted (a partner's directory lists its own agents only). An agent DID that already holds
+   * a valid credential from one org is never taken over by a credential from another org.
+   */
+  async add (jwt: string, options: { org?: string } = {}): Promise<Result<PrincipalInfo>> {
     const v = this.#verify(jwt)
     if (!v.ok) return v
+    if (options.org != null && v.value.issuer !== options.org) return fail('WRONG_ISSUER', `AgentCredential issued by ${v.value.issuer}, expected ${options.org}`)
     const did = v.value.subject.id
     const prev = this.#cache.get(did)
     if (prev !== jwt) {
       // keep the credential that lasts longest; never replace a valid one with an older one
       const prevV = prev != null ? this.#verify(prev) : undefined
+      if (prevV != null && prevV.ok && prevV.value.issuer !== v.value.issuer) {
+        return fail('PRINCIPAL_CONFLICT', `${did} already holds a valid AgentCredential from ${prevV.value.issuer}; one from ${v.value.issuer} is refused`)
+      }
       if (prevV == null || !prevV.ok || prevV.value.expiresAt <= v.value.expiresAt) {
         this.#cache.set(did, jwt)
         await this.#repo.put(did, jwt)

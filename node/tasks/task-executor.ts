@@ -115,6 +115,11 @@ export class TaskExecutor {
       if (!p.ok) return await denied(p.error.code, `link ${l.index}: ${p.error.message}`, l.index)
       chainAgents.push(await this.#elevated(p.value, elevationsUsed))
     }
+    // the root is the resource org's grant to one of its own agents (DESIGN.md section 4)
+    const rootAgent = chain.links.length > 1 ? chainAgents[0] : invoker.value
+    if (chain.links.length > 0 && rootAgent.org !== chain.links[0].issuer) {
+      return await denied('ROOT_AUDIENCE_NOT_MEMBER', `link 0: the root by ${chain.links[0].issuer} is delegated to ${rootAgent.did} of ${rootAgent.org}, not to one of its own agents`, 0)
+    }
     // policies carried in the chain must be known before deciding (fetched over the mesh if need be)
     const digests = new Set<string>()
     for (const l of chain.links) for (const c of l.capability.caveats) if (typeof c.policy === 'string') digests.add(c.policy)
@@ -151,7 +156,10 @@ export class TaskExecutor {
     if (!await this.#d.replay.record(chain.replayKeys, expiresAt)) return await denied('REPLAYED', 'invocation nonce or CID was used before')
     if (!await audit('task.allow', decision.code, decision.reason)) return await finish('denied', 'AUDIT_UNAVAILABLE', 'the audit log cannot be written; nothing is decided without it')
     const revoked = checker.revokedLink(chain, { invocation: req.invocation, proofs: req.proofs })
-    if (revoked != null) return await denied('REVOKED', `link ${revoked} was revoked just before execution`)
+    if (revoked != null) {
+      const at = chain.links.find(l => l.cid === revoked)?.index
+      return await denied('REVOKED', `link ${at ?? '?'} (${revoked}) was revoked just before execution`, at)
+    }
     const out = await ctx.dispatcher.dispatch(executor, chain.capability.ability, {
       id: chain.invocationCid, ability: chain.capability.ability, resource: chain.capability.resource, args: req.args, invoker: invoker.value.did
     }, { timeoutMs: this.#d.taskTimeoutMs ?? 25_000 })
