@@ -60,10 +60,9 @@ function sizeKey (size: number): string {
   return `s:${size.toString(16).padStart(13, '0')}`
 }
 
-/** DecisionEvent kinds that are not audit kinds of their own are recorded under the nearest one. */
+/** Every DecisionEvent kind is an audit kind of its own. */
 function auditKindOf (kind: DecisionEvent['kind']): AuditKind {
-  // a delegation grant is an approval of another agent's authority; details.event keeps the original
-  return kind === 'delegation' ? 'approval' : kind
+  return kind
 }
 
 /** Drop what has no JSON form (undefined, functions) so the entry always encodes. */
@@ -104,7 +103,7 @@ export class AuditService {
   /** Appends a decision durably; throws AuditUnavailableError when it cannot (the caller denies). */
   async append (event: DecisionEvent): Promise<AuditEntry> {
     if (this.#broken != null) throw new AuditUnavailableError(`audit log failed verification (${this.#broken.code}); no decision can be recorded`)
-    const details = jsonDetails(event.kind === 'delegation' ? { event: 'delegation', ...event.details } : event.details)
+    const details = jsonDetails(event.details)
     try {
       const r = await this.log.append({ kind: auditKindOf(event.kind), subject: event.subject, ...(event.reason != null ? { reason: event.reason } : {}), details })
       return r.entry

@@ -123,7 +123,7 @@ class DefaultRecordGossip implements RecordGossip {
     const intake = this.#intake(topicName)
     if (!this.#started) throw new RecordGossipError('NOT_STARTED', 'record gossip is not started')
     const outcome = await intake.offer(record, undefined)
-    if (outcome.status === 'invalid') return fail(outcome.error.code, `${topicName}: ${outcome.error.message}`)
+    if (outcome.status === 'invalid' || outcome.status === 'ignored') return fail(outcome.error.code, `${topicName}: ${outcome.error.message}`)
     if (outcome.status === 'duplicate') return ok({ id: outcome.id, status: 'duplicate' })
     try {
       await this.#c.libp2p.services.pubsub.publish(topicName, new TextEncoder().encode(record))
@@ -196,6 +196,10 @@ class DefaultRecordGossip implements RecordGossip {
       const outcome = await intake.offer(record, org)
       if (outcome.status === 'accepted') return TopicValidatorResult.Accept
       if (outcome.status === 'duplicate') return TopicValidatorResult.Ignore
+      if (outcome.status === 'ignored') {
+        this.#log.debug('gossip record ignored', { topic, peer, org, code: outcome.error.code })
+        return TopicValidatorResult.Ignore
+      }
       this.#log.warn('gossip record rejected', { topic, peer, org, code: outcome.error.code, reason: outcome.error.message })
       return TopicValidatorResult.Reject
     } catch (err) {

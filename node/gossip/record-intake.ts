@@ -68,6 +68,7 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
         return invalid('VALIDATOR_FAILED', `validator of ${topic.name} failed`)
       }
       if (!v.ok) {
+        if (topic.ignorable?.includes(v.error.code) === true) return { status: 'ignored', error: v.error }
         counters.invalid++
         return { status: 'invalid', error: v.error }
       }

@@ -119,8 +119,11 @@ async function pullTopic (js: JsonStream, intake: TopicIntake, fromOrg: string, 
       await js.write({ v: 1, op: 'get', topic: topic.name, ids: chunk } satisfies SyncRequest, { signal: readSignal(signal) })
       const got = await js.read(recordsSchema, { signal: readSignal(signal) }) as Extract<SyncReply, { op: 'records' }>
       const requested = new Set(chunk)
+      let progress = 0
       for (const record of got.records) {
         const outcome = await intake.offer(record, fromOrg, id => requested.has(id))
+        if (outcome.status === 'ignored') continue
+        progress++
         if (outcome.status === 'invalid') {
           const code = outcome.error.code === 'UNREQUESTED_RECORD' ? 'UNREQUESTED_RECORD' : 'INVALID_RECORD'
           throw new SyncPeerError(code, `peer sent an unacceptable ${topic.name} record (${outcome.error.code}: ${outcome.error.message})`)
@@ -132,7 +135,8 @@ async function pullTopic (js: JsonStream, intake: TopicIntake, fromOrg: string, 
         }
       }
       // a reply cut short by its byte bound: ask again for the rest, as long as it makes progress
-      if (got.records.length > 0 && requested.size > 0) lacking.unshift(...chunk.filter(id => requested.has(id)))
+      // (records this node ignores stay "lacking" for good: stop once a reply brings nothing usable)
+      if (progress > 0 && requested.size > 0) lacking.unshift(...chunk.filter(id => requested.has(id)))
     }
     if (!reply.more || reply.ids.length === 0) break
     after = reply.ids[reply.ids.length - 1]

@@ -32,6 +32,12 @@ export interface RecordTopic<T> {
   maxRecords: number
   /** Pure check of one record; its id must be stable for the same record (e.g. its CID). */
   validate: (record: string, ctx: RecordValidationContext) => Result<{ id: string, value: T }>
+  /**
+   * Failure codes that mean "not usable by this node" rather than "bad record", e.g. an attestation by
+   * an org this node has not enrolled: such records are ignored (not stored, no penalty for the sender,
+   * and catch-up goes on) instead of rejected.
+   */
+  ignorable?: readonly string[]
   /** Called once per record, after it is persisted (errors are logged; the record stays stored). */
   onAccept?: (value: T, id: string, record: string) => Promise<void>
 }
@@ -50,6 +56,7 @@ export type IntakeOutcome =
   | { status: 'accepted', id: string }
   | { status: 'duplicate', id: string }
   | { status: 'invalid', error: Failure }
+  | { status: 'ignored', error: Failure }
 
 export class RecordGossipError extends Error {
   override readonly name = 'RecordGossipError'

@@ -47,6 +47,9 @@ export function attestationTopic (deps: AttestationTopicDeps): RecordTopic<HeldA
     sublevel: SUBLEVELS.trustAttestations,
     maxBytes: ATTESTATION_MAX_BYTES,
     maxRecords: ATTESTATION_MAX_SYNC_RECORDS,
+    // an attestation by an org this node has not enrolled is of no use here, but its sender did
+    // nothing wrong: partners need not all enrol each other
+    ignorable: [AttestationErrorCode.ISSUER_NOT_ENROLLED],
     validate: (record: string, vctx: RecordValidationContext): Result<{ id: string, value: HeldAttestation }> => {
       const id = attestationId(record)
       const v = verifyAttestation(record, { isEnrolledOrg: deps.isEnrolledOrg, orgOf: deps.orgOf, clock: { now: () => vctx.now } })

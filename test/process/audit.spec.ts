@@ -93,7 +93,7 @@ describe('audit across node processes', function () {
     const kinds = async (n: NodeProcess): Promise<Entry[]> => (await cli(n.dir, ['--json', 'audit', 'show'])).json<{ entries: Entry[] }>().entries
     const atA = await kinds(a)
     expect(atA.filter(e => e.kind === 'enrolment')).to.have.length(2)
-    expect(atA.some(e => e.kind === 'approval' && e.subject === cid)).to.equal(true)
+    expect(atA.some(e => e.kind === 'delegation' && e.subject === cid)).to.equal(true)
     expect(atA.some(e => e.kind === 'revocation' && e.subject === cid)).to.equal(true)
     const atC = await kinds(c)
     const decided = atC.filter(e => e.kind.startsWith('task.'))

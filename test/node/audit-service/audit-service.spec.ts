@@ -58,12 +58,12 @@ describe('audit-service', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('appends decisions (delegation under approval, undefined details dropped) and verifies them against a signed checkpoint', async () => {
+  it('appends decisions (a delegation under its own kind, undefined details dropped) and verifies them against a signed checkpoint', async () => {
     const s = await service(db, 'a')
     await s.append(deny('bafy-task-1'))
     const e = await s.append({ kind: 'delegation', subject: 'bafy-deleg', details: { to: bob() } })
-    expect(e.kind).to.equal('approval')
-    expect(e.details.event).to.equal('delegation')
+    expect(e.kind).to.equal('delegation')
+    expect(e.details.to).to.equal(bob())
     const cp = parseCheckpoint(await s.checkpoint())
     expect(cp.ok && cp.value.size).to.equal(2)
     const r = await s.verify()
