@@ -5,8 +5,10 @@
  *     [--forward-to <did> --forward-can <ability> --forward-with <resource>] [--delay-ms <n>]
  *
  * With --forward-*, the agent passes an attenuated part of every task on to an agent in another org
- * (as itself, under a delegation it holds) and includes that answer in its own. With --delay-ms, the
- * handler waits that long before answering (tests use it to hold a task in flight).
+ * (as itself, under a delegation it holds) and includes that answer in its own; a sub-task that is
+ * refused or fails makes this task fail (FORWARD_DENIED, FORWARD_ERROR, FORWARD_PENDING, naming the
+ * hop's reason). With --delay-ms, the handler waits that long before answering (tests use it to hold
+ * a task in flight).
  */
 import '../node/polyfill.js'
 import { parseArgs } from 'node:util'
@@ -43,11 +45,15 @@ async function main (): Promise<void> {
     process.stdout.write(`task ${task.id}: ${task.ability} on ${task.resource} from ${task.invoker}\n`)
     if (delayMs > 0) await new Promise(resolve => setTimeout(resolve, delayMs))
     if (values.fail) throw Object.assign(new Error('this example agent is set to fail'), { code: 'EXAMPLE_FAILURE' })
-    let forwarded: unknown
+    let forwarded: { outcome: string, code: string, reason?: string } | undefined
     if (values['forward-to'] != null) {
-      forwarded = await client.request('POST', '/v1/tasks', {
+      forwarded = await client.request<{ outcome: string, code: string, reason?: string }>('POST', '/v1/tasks', {
         as: agent.name, to: values['forward-to'], ability: values['forward-can'] ?? task.ability, resource: values['forward-with'] ?? task.resource, args: task.args
       }, { timeoutMs: 40_000 })
+      // a refused or failed sub-task fails this task too, naming the hop's reason (never an ok that hides it)
+      if (forwarded.outcome !== 'ok') {
+        throw Object.assign(new Error(`sub-task to ${values['forward-to']} ${forwarded.outcome}: ${forwarded.code}${forwarded.reason != null ? ` (${forwarded.reason})` : ''}`), { code: `FORWARD_${forwarded.outcome.toUpperCase()}` })
+      }
     }
     return { handledBy: agent.name, ability: task.ability, resource: task.resource, args: task.args ?? null, ...(forwarded !== undefined ? { forwarded } : {}) }
   }, { agent: agent.did, onError: (err) => { process.stderr.write(`example-agent: ${err.message}\n`) } })

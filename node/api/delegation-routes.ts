@@ -33,6 +33,13 @@ function caveatsFrom (nb: unknown): Caveats {
 }
 
 export function delegationRoutes (ctx: NodeContext, s: DelegationServices, revoke: (cid: string, reason?: string) => Promise<{ cid: string, issuer: string }>): void {
+  /** Revoked by an issuer at or above it (a revocation by anyone else does not count). */
+  const isRevoked = (cid: string): boolean => {
+    const chain = s.book.chainOf(cid)
+    const rec = s.book.get(cid)
+    return s.checker.isRevokedIn(cid, chain.ok ? chain.value : rec != null ? { [cid]: rec.jwt } : {})
+  }
+
   ctx.control.route('POST', '/v1/delegations', async (req) => {
     const b = (req.body ?? {}) as Record<string, unknown>
     const from = await ctx.agents.get(String(b.from ?? ''))
@@ -92,7 +99,7 @@ export function delegationRoutes (ctx: NodeContext, s: DelegationServices, revok
       return {
         cid: r.cid, issuer: r.issuer, audience: r.audience, expiresAt: r.expiration != null ? new Date(r.expiration * 1000).toISOString() : null,
         capabilities: d.ok ? listCapabilities(d.value.capabilities) : [], proofs: r.proofs,
-        revoked: s.revocations.all().some(x => x.cid === r.cid)
+        revoked: isRevoked(r.cid)
       }
     })
   })
@@ -110,7 +117,7 @@ export function delegationRoutes (ctx: NodeContext, s: DelegationServices, revok
       if (!d.ok) verdict = d.error.code
       else if (!verifyJwtSignature(d.value.decoded, d.value.issuer).ok) verdict = 'BAD_SIGNATURE'
       else if (d.value.expiration != null && d.value.expiration < nowS) verdict = 'EXPIRED'
-      else if (s.revocations.all().some(x => x.cid === cid)) verdict = 'REVOKED'
+      else if (isRevoked(cid)) verdict = 'REVOKED'
       return {
         cid, issuer: rec.issuer, audience: rec.audience, verdict,
         capabilities: d.ok ? listCapabilities(d.value.capabilities) : [],

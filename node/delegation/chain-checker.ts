@@ -77,6 +77,12 @@ export class ChainChecker {
     })
   }
 
+  /** Is `cid` revoked by someone entitled to, in the chain given by `proofs` (it and every proof above it)? */
+  isRevokedIn (cid: string, proofs: Record<string, string>): boolean {
+    const revokers = this.#authorisedRevokers({ invocation: '', proofs })
+    return this.#d.revocations.isRevoked(cid, revokers.get(cid) ?? new Set()) != null
+  }
+
   /** The revocation check alone, repeated just before execution. */
   revokedLink (chain: ValidatedChain, input: CheckInput): string | undefined {
     const revokers = this.#authorisedRevokers(input)
