@@ -99,14 +99,17 @@ describe('three organisations: a delegation chain across A -> B -> C with real n
   afterEach(async () => { await stopAgents(); await stopAllNodes(); orgs.cleanupCopies() })
   after(() => { orgs?.cleanup() })
 
-  it('C runs B\'s task and A runs C\'s under the chain; after A revokes the first link both are refused with REVOKED', async () => {
+  interface Mesh { a: NodeProcess, b: NodeProcess, c: NodeProcess, bob: { did: string }, carol: { did: string }, dave: { did: string }, records: string, record42: string, g1: GrantReply, g2: GrantReply }
+
+  /** Three nodes enrolled pairwise, agents alice and dave (acme), bob (globex), carol (initech), the chain granted. */
+  async function threeOrgs (): Promise<Mesh> {
     const dirs = (['acme', 'globex', 'initech'] as const).map(o => { const d = orgs.copy(o); writeFileSync(`${d}/policy.yaml`, TEST_POLICY); return d })
     const [a, b, c]: NodeProcess[] = await Promise.all(dirs.map(async d => await startNode(d)))
     const nodes = [a, b, c]
     await Promise.all(nodes.flatMap(n => nodes.filter(o => o !== n).map(async o => await ok(n.dir, ['peer', 'add', o.orgDid, '--addr', o.addr, '--name', o.orgName]))))
     await waitUntil(async () => (await Promise.all(nodes.map(async n => (await connectedOrgs(n.dir)).length))).every(k => k === 2), 20_000, 'every node to connect to both partners')
 
-    const [alice, dave, bob, carol] = await Promise.all([
+    const [, dave, bob, carol] = await Promise.all([
       ok<{ did: string }>(a.dir, ['agent', 'create', 'alice', '--ring', '2', '--can', 'records/read']),
       ok<{ did: string }>(a.dir, ['agent', 'create', 'dave', '--ring', '2', '--can', 'records/read']),
       ok<{ did: string }>(b.dir, ['agent', 'create', 'bob', '--ring', '2', '--can', 'reports/write']),
@@ -122,6 +125,11 @@ describe('three organisations: a delegation chain across A -> B -> C with real n
     expect(g1.delivered.ok, JSON.stringify(g1.delivered)).to.equal(true)
     const g2 = await ok<GrantReply>(b.dir, ['delegation', 'grant', '--from', 'bob', '--to', carol.did, '--can', 'records/read', '--with', record42, '--ttl', '30m'])
     expect(g2.delivered.ok, JSON.stringify(g2.delivered)).to.equal(true)
+    return { a, b, c, bob, carol, dave, records, record42, g1, g2 }
+  }
+
+  it('C runs B\'s task and A runs C\'s under the chain; after A revokes the first link both are refused with REVOKED', async () => {
+    const { a, b, c, bob, carol, dave, records, record42, g1, g2 } = await threeOrgs()
     // a link that would widen its proof cannot even be granted
     const wide = await cli(b.dir, ['delegation', 'grant', '--from', 'bob', '--to', carol.did, '--can', 'records/write', '--with', record42])
     expect(wide.code).to.equal(1)
@@ -183,5 +191,25 @@ describe('three organisations: a delegation chain across A -> B -> C with real n
     expect(cRows.filter(r => r.direction === 'received').map(r => [r.outcome, r.code])).to.deep.include.members([['ok', 'OK'], ['denied', 'REVOKED']])
     expect(aRows.filter(r => r.direction === 'received').map(r => [r.outcome, r.code])).to.deep.include.members([['ok', 'OK'], ['denied', 'REVOKED']])
     for (const r of [...cRows, ...aRows]) expect(r.code).to.match(/^[A-Z][A-Z0-9_]+$/)
+  })
+
+  it('a sub-task refused at the next hop fails the task, naming that hop\'s reason (bob revokes bob -> carol)', async () => {
+    const { a, b, c, bob, carol, record42, g1, g2 } = await threeOrgs()
+    const rv = await ok<{ cid: string, issuer: string }>(b.dir, ['delegation', 'revoke', g2.cid])
+    expect(rv.issuer).to.equal(bob.did)
+    await waitUntil(async () => (await ok<DelegationRow[]>(c.dir, ['delegation', 'list'])).some(d => d.cid === g2.cid && d.revoked), 15_000, 'initech to learn the revocation')
+    // bob's own link (alice -> bob) still holds at C; carol's sub-task under bob -> carol is refused at A
+    let res: { code: number | null, reply: SendReply } | undefined
+    await waitUntil(async () => {
+      res = await send(b.dir, ['--as', 'bob', '--to', carol.did, '--can', 'records/read', '--with', record42, '--proof', g1.cid])
+      return res.reply.outcome !== 'ok'
+    }, 15_000, 'acme to refuse the sub-task')
+    const r = res as { code: number | null, reply: SendReply }
+    expect(r.code).to.equal(1)
+    expect([r.reply.outcome, r.reply.code, r.reply.targetOrg]).to.deep.equal(['error', 'FORWARD_DENIED', c.orgDid])
+    expect(r.reply.reason).to.include('REVOKED')
+    expectReceipt(r.reply, c.orgDid, 'error', 'FORWARD_DENIED')
+    const aRows = await ok<TaskRow[]>(a.dir, ['task', 'list'])
+    expect(aRows.some(x => x.direction === 'received' && x.outcome === 'denied' && x.code === 'REVOKED')).to.equal(true)
   })
 })
