@@ -23,6 +23,8 @@ import { TASK_MAX_BYTES, TASK_MAX_INBOUND_STREAMS, TASK_PROTOCOL, TASK_TIMEOUT_M
 import { delegationRoutes } from '../api/delegation-routes.js'
 import { taskRoutes } from '../api/task-routes.js'
 
+const REPLAY_PRUNE_INTERVAL_MS = 60_000
+
 export interface DelegationServices {
   book: DelegationBook
   principals: PrincipalBook
@@ -114,9 +116,16 @@ export async function delegationFeature (ctx: NodeContext): Promise<Feature & { 
   delegationRoutes(ctx, services, revoke)
   taskRoutes(ctx, services)
 
+  /** Seen nonces are kept until their invocation expires (plus grace), then dropped from memory and disk. */
+  let pruneTimer: NodeJS.Timeout | undefined
+
   return {
     name: 'delegation',
     services,
+    async stop () {
+      if (pruneTimer != null) clearInterval(pruneTimer)
+      pruneTimer = undefined
+    },
     async start () {
       await Promise.all([principals.load(), replay.load(ctx.clock.now()), revocations.load(), book.load()])
       const rooted = new Set(book.list().filter(r => r.issuer === ctx.identity.orgDid).map(r => r.audience))
@@ -128,6 +137,8 @@ export async function delegationFeature (ctx: NodeContext): Promise<Feature & { 
         }
       }
       await exchange.start()
+      pruneTimer ??= setInterval(() => { replay.prune(ctx.clock.now()) }, REPLAY_PRUNE_INTERVAL_MS)
+      pruneTimer.unref()
       await ctx.mesh.handle(TASK_PROTOCOL, async (stream, conn) => {
         const fromOrg = ctx.mesh.verifiedPeer(conn.id)?.orgDid
         const js = jsonStream(stream, TASK_MAX_BYTES)
