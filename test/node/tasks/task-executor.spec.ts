@@ -13,6 +13,7 @@ import { verifyReceipt } from '../../../node/tasks/receipt.js'
 import type { TaskReply, TaskRequest } from '../../../protocols/task/messages.js'
 import { fakeClock, type FakeClock } from '../../helpers/clock.js'
 import { acme, globex, initech, mallory } from '../../helpers/principals.js'
+import { flipChar, junkSigned, signRaw } from '../../identity/ucan/forge.js'
 import { grant, invoke, makeAgent, openExecNode, type Agent, type ExecNode } from './executor-fixture.js'
 
 const RECORDS = `tm:${acme.did}/records`
@@ -138,6 +139,51 @@ describe('TaskExecutor (in process, real store)', function () {
       const reply = await node.executor.execute(req, { orgDid: initech.did })
       expectRefused(reply, 'TIME_WIDENED', node, req)
       expect(reply.link).to.equal(1)
+    })
+  })
+
+  describe('tokens', () => {
+    it('refuses a bit-flipped invocation signature (BAD_SIGNATURE) and a bit-flipped link', async () => {
+      const req = await baseRequest()
+      const flipped = { ...req, invocation: flipChar(req.invocation, req.invocation.length - 5) }
+      expectRefused(await node.executor.execute(flipped, { orgDid: initech.did }), 'BAD_SIGNATURE', node, flipped)
+      const cid = cidOfJwt(aliceToCarol)
+      const badLink = { ...req, proofs: { ...req.proofs, [cid]: flipChar(aliceToCarol, aliceToCarol.length - 5) } }
+      const reply = await node.executor.execute(badLink, { orgDid: initech.did })
+      expect(reply.outcome).to.equal('denied')
+      expect(reply.code).to.match(/^(BAD_SIGNATURE|CID_MISMATCH|MISSING_PROOF)$/)
+      expect(node.dispatched).to.have.length(0)
+    })
+
+    it('refuses alg none and algorithm confusion (UNSUPPORTED_ALG)', async () => {
+      const req = await baseRequest()
+      const payload = JSON.parse(Buffer.from(req.invocation.split('.')[1], 'base64url').toString()) as Record<string, unknown>
+      for (const alg of ['none', 'HS256', 'ES256K']) {
+        const forged = { ...req, invocation: await signRaw({ alg, typ: 'JWT' }, payload, carol.signer) }
+        const reply = await node.executor.execute(forged, { orgDid: initech.did })
+        expect(reply.outcome).to.equal('denied')
+        expect(reply.code, reply.reason).to.be.oneOf(['UNSUPPORTED_ALG', 'MALFORMED_TOKEN'])
+      }
+      expect(node.dispatched).to.have.length(0)
+    })
+
+    it('refuses a 10,000-link chain before any signature work, quickly', async () => {
+      const dids = [alice.signer.did, carol.signer.did]
+      const s = Math.floor(clock.now() / 1000)
+      const proofs: Record<string, string> = {}
+      let prev: string | undefined
+      for (let i = 0; i < 10_000; i++) {
+        const jwt = junkSigned({ ucv: '0.10.0', iss: i === 0 ? acme.did : dids[i % 2], aud: dids[(i + 1) % 2], nbf: s - 10, exp: s + 3600, cap: { [RECORDS]: { 'records/read': [{}] } }, prf: prev != null ? [prev] : [] })
+        prev = cidOfJwt(jwt)
+        proofs[prev] = jwt
+      }
+      const inv = junkSigned({ ucv: '0.10.0', iss: carol.signer.did, aud: bob.signer.did, nbf: s - 1, exp: s + 60, nnc: 'x', cap: { [RECORD42]: { 'records/read': [{}] } }, prf: [prev] })
+      const req: TaskRequest = { v: 1, invocation: inv, proofs, credentials: {} }
+      const t0 = Date.now()
+      const reply = await node.executor.execute(req, { orgDid: initech.did })
+      expect(Date.now() - t0).to.be.lessThan(1_000)
+      expect(reply.outcome).to.equal('denied')
+      expect(reply.code, reply.reason).to.be.oneOf(['TOO_MANY_PROOFS', 'CHAIN_TOO_LARGE', 'CHAIN_TOO_DEEP'])
     })
   })
 
