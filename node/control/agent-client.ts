@@ -4,6 +4,7 @@
  * ends on `stop()` or when the caller's signal aborts. A handler that throws answers `ok: false` with
  * its error's code (upper snake case) or `HANDLER_ERROR`.
  */
+import { randomInt } from 'node:crypto'
 import type { ControlClient } from './control-client.js'
 import { ControlApiError } from './errors.js'
 import { isAbilityPattern } from './ability-match.js'
@@ -104,7 +105,8 @@ async function runHandler (handler: TaskHandler, task: AgentTask, signal: AbortS
 
 function backoff (failures: number): number {
   const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(failures - 1, 16))
-  return base / 2 + Math.random() * base / 2
+  // jitter, so agents of a restarted node do not all retry at once
+  return base / 2 + randomInt(0, Math.max(1, Math.floor(base / 2)))
 }
 
 async function delay (ms: number, signal: AbortSignal): Promise<void> {

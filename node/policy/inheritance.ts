@@ -22,12 +22,12 @@ function loosens (child: PolicyLevel, message: string, rule?: string, field?: st
   return new PolicyLoadError(PolicyLoadCode.POLICY_LOOSENS_PARENT, message, { file: child.file, ...(rule != null ? { rule } : {}), ...(field != null ? { field } : {}) })
 }
 
-/** Placeholder segment in witness abilities, printed readably in messages. */
+/** The any-segment marker of witness abilities, printed readably in messages. */
 function show (ability: string): string {
   return splitSegments(ability).map((s) => (s === '\u0000' ? '<any>' : s)).join('/')
 }
 
-/** A witness with its placeholder segments made a valid (and unlikely) literal, for table lookups. */
+/** A witness with its any-segment markers made a valid (and unlikely) literal, for table lookups. */
 function concrete (ability: string): string {
   return ability.replaceAll('\u0000', '..any..')
 }
