@@ -5,7 +5,7 @@
  * twice reports the existing identity.
  */
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
 import { FileKeyStore, type KeyStore } from '../identity/keystore.js'
 import { issueNodeCredential } from '../identity/credentials.js'
 import { libp2pPrivateKeyFromSeed, peerIdStringFromPublicKey } from '../identity/peer-id.js'
@@ -115,7 +115,6 @@ export async function initOrganisation (opts: InitOptions): Promise<InitResult> 
   }
   // the identity file is written last: its presence means init completed
   await writeFile(layout.identity + '.tmp', JSON.stringify(identity, null, 2) + '\n', { mode: 0o600 })
-  const { rename } = await import('node:fs/promises')
   await rename(layout.identity + '.tmp', layout.identity)
   return { created: true, identity, layout, generatedPassphrase }
 }

@@ -4,7 +4,7 @@
  * replacement (`policy load`) passes the same loosening checks before it takes effect.
  */
 import { readFileSync } from 'node:fs'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import { loadPolicy, policyDigest, type EffectivePolicy } from './policy/index.js'
 
 export interface LocalPolicy {
@@ -43,4 +43,3 @@ export function loadLocalPolicy (file: string): LocalPolicy {
   }
 }
 
-export { join }

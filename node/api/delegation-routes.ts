@@ -65,10 +65,9 @@ export function delegationRoutes (ctx: NodeContext, s: DelegationServices, revok
     if (!proofD.ok) bad(proofD.error.code, proofD.error.message)
     const exp = Math.min(nowS + ttl, proofD.value.expiration ?? nowS + ttl)
     const nbf = Math.max(nowS - 1, proofD.value.notBefore ?? 0)
+    if (!capabilityWithin({ resource, ability, caveats }, proof.capability)) bad('ESCALATION', 'the requested caveats would widen the proof')
     const signer = await ctx.agents.signer(from.name)
     const issued = await issueDelegation(signer, { audience: to, capabilities: { [resource]: { [ability]: caveats } }, notBefore: nbf, expiration: exp, nonce: randomBytes(8).toString('base64url'), proofs: [proof.rec.jwt] })
-    const within = listCapabilities(decodeDelegation(issued.jwt).ok ? { [resource]: { [ability]: caveats } } : {}).every(c => capabilityWithin(c, proof.capability))
-    if (!within) bad('ESCALATION', 'the requested caveats would widen the proof')
     for (const h of ctx.hooks.beforeDecision) await h({ kind: 'delegation', subject: issued.cid, details: { from: from.did, to, ability, resource } })
     await s.book.add(issued.jwt, ctx.clock.now())
     // deliver it to the audience's node, with the proofs and credentials it rests on

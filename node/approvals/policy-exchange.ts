@@ -6,7 +6,7 @@
  */
 import type { Stream } from '@libp2p/interface'
 import type { NodeContext } from '../node-context.js'
-import { jsonStream } from '../../protocols/codec.js'
+import { requestReply, serveRequest } from '../../protocols/request-response.js'
 import { POLICY_MAX_BYTES, POLICY_MAX_INBOUND_STREAMS, POLICY_PROTOCOL, POLICY_TIMEOUT_MS, policyReplySchema, policyRequestSchema } from '../../protocols/policy/messages.js'
 import { canonicalPolicy, isPolicyDigest } from '../policy/index.js'
 import type { PolicyBook } from './policy-book.js'
@@ -33,16 +33,10 @@ export class PolicyExchange {
   }
 
   async #serve (stream: Stream): Promise<void> {
-    const js = jsonStream(stream, POLICY_MAX_BYTES)
-    const signal = AbortSignal.timeout(POLICY_TIMEOUT_MS)
-    try {
-      const req = await js.read(policyRequestSchema, { signal })
+    await serveRequest(stream, POLICY_MAX_BYTES, policyRequestSchema, POLICY_TIMEOUT_MS, async (req) => {
       const text = this.canonical(req.digest)
-      await js.write(text != null ? { v: 1, found: true, policy: text } : { v: 1, found: false }, { signal })
-      await stream.close()
-    } catch (err) {
-      stream.abort(err as Error)
-    }
+      return text != null ? { v: 1, found: true, policy: text } : { v: 1, found: false }
+    })
   }
 
   /** Make sure `digest` is known here; false when no peer could supply a valid document. */
@@ -65,10 +59,7 @@ export class PolicyExchange {
       const signal = outer != null ? AbortSignal.any([outer, AbortSignal.timeout(POLICY_TIMEOUT_MS)]) : AbortSignal.timeout(POLICY_TIMEOUT_MS)
       try {
         const stream = await this.#ctx.mesh.openStream(org, POLICY_PROTOCOL, { signal })
-        const js = jsonStream(stream, POLICY_MAX_BYTES)
-        await js.write({ v: 1, digest }, { signal })
-        const reply = await js.read(policyReplySchema, { signal })
-        await stream.close().catch(() => {})
+        const reply = await requestReply(stream, POLICY_MAX_BYTES, { v: 1, digest }, policyReplySchema, signal)
         if (!reply.found || reply.policy == null) continue
         const added = await this.#book.addFetched(digest, reply.policy, org, this.#ctx.clock.now())
         if (added.ok) {

@@ -8,7 +8,7 @@ import type { Stream } from '@libp2p/interface'
 import { didKeyFromPublicKey } from '../../identity/did-key.js'
 import { publicKeyFromPeerIdString } from '../../identity/peer-id.js'
 import type { NodeContext } from '../node-context.js'
-import { jsonStream } from '../../protocols/codec.js'
+import { requestReply, serveRequest } from '../../protocols/request-response.js'
 import { TASK_STATUS_MAX_BYTES, TASK_STATUS_MAX_INBOUND_STREAMS, TASK_STATUS_PROTOCOL, TASK_STATUS_TIMEOUT_MS, taskStatusReplySchema, taskStatusRequestSchema, type TaskStatusReply } from '../../protocols/policy/messages.js'
 import { verifyReceipt } from '../tasks/receipt.js'
 import type { TaskLog, TaskRecord } from '../tasks/task-log.js'
@@ -46,15 +46,8 @@ export class TaskStatusService {
   }
 
   async #serve (stream: Stream, fromOrg: string | undefined): Promise<void> {
-    const js = jsonStream(stream, TASK_STATUS_MAX_BYTES)
-    const signal = AbortSignal.timeout(TASK_STATUS_TIMEOUT_MS)
-    try {
-      const req = await js.read(taskStatusRequestSchema, { signal })
-      await js.write(fromOrg == null ? { v: 1, found: false } : statusOf(this.#queue.byTask(req.taskId), fromOrg), { signal })
-      await stream.close()
-    } catch (err) {
-      stream.abort(err as Error)
-    }
+    await serveRequest(stream, TASK_STATUS_MAX_BYTES, taskStatusRequestSchema, TASK_STATUS_TIMEOUT_MS, async (req) =>
+      fromOrg == null ? { v: 1, found: false } : statusOf(this.#queue.byTask(req.taskId), fromOrg))
   }
 
   async #sent (id: string): Promise<TaskRecord | undefined> {
@@ -78,10 +71,7 @@ export class TaskStatusService {
         const pub = publicKeyFromPeerIdString(conn.remotePeer.toString())
         signer = pub.ok ? didKeyFromPublicKey(pub.value) : undefined
         const stream = await conn.newStream(TASK_STATUS_PROTOCOL, { signal })
-        const js = jsonStream(stream, TASK_STATUS_MAX_BYTES)
-        await js.write({ v: 1, taskId: id }, { signal })
-        reply = await js.read(taskStatusReplySchema, { signal })
-        await stream.close().catch(() => {})
+        reply = await requestReply(stream, TASK_STATUS_MAX_BYTES, { v: 1, taskId: id }, taskStatusReplySchema, signal)
       } catch (err) {
         throw new TaskStatusError('PEER_UNREACHABLE', `cannot ask ${rec.peerOrg} about task ${id}: ${(err as Error).message}`, 502)
       }

@@ -8,7 +8,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { didKeyFromPublicKey } from '../../identity/did-key.js'
 import { publicKeyFromPeerIdString } from '../../identity/peer-id.js'
 import { originForDid, parseCheckpoint } from '../audit/index.js'
-import { jsonStream } from '../../protocols/codec.js'
+import { requestReply, serveRequest } from '../../protocols/request-response.js'
 import {
   AUDIT_MAX_BYTES, AUDIT_TIMEOUT_MS, cosignReplySchema, cosignRequestSchema, type CosignReply
 } from '../../protocols/audit/messages.js'
@@ -49,37 +49,21 @@ export class AuditExchange {
 
   /** Inbound request (we are the witness). */
   async serve (stream: Stream, connection: Connection): Promise<void> {
-    const js = jsonStream(stream, AUDIT_MAX_BYTES)
-    const signal = AbortSignal.timeout(AUDIT_TIMEOUT_MS)
-    try {
-      const req = await js.read(cosignRequestSchema, { signal })
+    const served = await serveRequest(stream, AUDIT_MAX_BYTES, cosignRequestSchema, AUDIT_TIMEOUT_MS, async (req): Promise<CosignReply> => {
       const did = nodeDidOfPeer(connection.remotePeer.toString())
-      const reply: CosignReply = did == null
+      return did == null
         ? { v: 1, ok: false, code: 'UNKNOWN_NODE_KEY', message: 'the peer id holds no Ed25519 key' }
         : await this.#o.witness.handle(req, did)
-      await js.write(reply, { signal })
-      await stream.close()
-      if (reply.ok && reply.cosigned != null) this.#o.onCosigned?.(reply.cosigned)
-    } catch (err) {
-      this.#o.logger.warn('bad audit stream', { peer: connection.remotePeer.toString(), error: (err as Error).message })
-      stream.abort(err as Error)
-    }
+    })
+    if (!served.ok) this.#o.logger.warn('bad audit stream', { peer: connection.remotePeer.toString(), error: served.error.message })
+    else if (served.reply.ok && served.reply.cosigned != null) this.#o.onCosigned?.(served.reply.cosigned)
   }
 
   async #ask (connection: Connection, checkpoint: string, from: number, size: number): Promise<CosignReply> {
     const proof = from > 0 && from < size ? await this.#o.service.log.consistencyProof(from, size) : []
     const signal = AbortSignal.timeout(AUDIT_TIMEOUT_MS)
     const stream = await this.#o.newStream(connection, signal)
-    const js = jsonStream(stream, AUDIT_MAX_BYTES)
-    try {
-      await js.write({ v: 1, checkpoint, from, proof: proof.map(h => Buffer.from(h).toString('base64')) }, { signal })
-      const reply = await js.read(cosignReplySchema, { signal })
-      await stream.close().catch(() => {})
-      return reply
-    } catch (err) {
-      stream.abort(err as Error)
-      throw err
-    }
+    return await requestReply(stream, AUDIT_MAX_BYTES, { v: 1, checkpoint, from, proof: proof.map(h => Buffer.from(h).toString('base64')) }, cosignReplySchema, signal)
   }
 
   /** Asks the node behind `connection` to cosign `checkpoint` (our latest); keeps a valid cosignature. */

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fail, ok, type Result } from '../../identity/result.js'
+import { fail, type Result } from '../../identity/result.js'
 import type { AuditLog } from './audit-log.js'
 import { parseCheckpoint, type KnownKey } from './checkpoint.js'
 import { canonicalJson } from './entry.js'

@@ -79,8 +79,12 @@ export class ChainChecker {
 
   /** Is `cid` revoked by someone entitled to, in the chain given by `proofs` (it and every proof above it)? */
   isRevokedIn (cid: string, proofs: Record<string, string>): boolean {
-    const revokers = this.#authorisedRevokers({ invocation: '', proofs })
-    return this.#d.revocations.isRevoked(cid, revokers.get(cid) ?? new Set()) != null
+    return this.#d.revocations.isRevoked(cid, this.revokersIn(cid, proofs)) != null
+  }
+
+  /** Who may revoke `cid` in the chain `proofs`: its issuer, every issuer above it, and the resource orgs. */
+  revokersIn (cid: string, proofs: Record<string, string>): Set<string> {
+    return this.#authorisedRevokers({ invocation: '', proofs }).get(cid) ?? new Set()
   }
 
   /** The revocation check alone, repeated just before execution. */

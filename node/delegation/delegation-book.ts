@@ -54,18 +54,30 @@ export class DelegationBook {
 
   /** The JWTs of `cid` and every proof above it, keyed by CID; an error names a missing proof. */
   chainOf (cid: string): Result<Record<string, string>> {
-    const out: Record<string, string> = {}
+    const held = this.heldChainOf(cid)
+    if (held.missing.length > 0) return fail('MISSING_PROOF', `proof ${held.missing[0]} is not held by this node`)
+    if (held.truncated) return fail('TOO_MANY_PROOFS', `chain of ${cid} has more than ${MAX_CHAIN_PROOFS} proofs`)
+    return ok(held.jwts)
+  }
+
+  /** The JWTs of `cid` and of every proof above it that this node holds; what it lacks is listed. */
+  heldChainOf (cid: string): { jwts: Record<string, string>, missing: string[], truncated: boolean } {
+    const jwts: Record<string, string> = {}
+    const missing: string[] = []
     const todo = [cid]
     while (todo.length > 0) {
       const c = todo.pop() as string
-      if (out[c] != null) continue
+      if (jwts[c] != null || missing.includes(c)) continue
       const rec = this.#byCid.get(c)
-      if (rec == null) return fail('MISSING_PROOF', `proof ${c} is not held by this node`)
-      out[c] = rec.jwt
-      if (Object.keys(out).length > MAX_CHAIN_PROOFS) return fail('TOO_MANY_PROOFS', `chain of ${cid} has more than ${MAX_CHAIN_PROOFS} proofs`)
+      if (rec == null) {
+        missing.push(c)
+        continue
+      }
+      jwts[c] = rec.jwt
+      if (Object.keys(jwts).length > MAX_CHAIN_PROOFS) return { jwts, missing, truncated: true }
       todo.push(...rec.proofs)
     }
-    return ok(out)
+    return { jwts, missing, truncated: false }
   }
 
   /** Delegations to `holder` granting `ability` on `resource`, newest first. */

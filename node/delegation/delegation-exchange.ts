@@ -7,7 +7,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { decodeDelegation } from '../../identity/ucan/index.js'
 import { verifyJwtSignature } from '../../identity/jwt.js'
 import { fail, ok, type Result } from '../../identity/result.js'
-import { jsonStream } from '../../protocols/codec.js'
+import { requestReply, serveRequest } from '../../protocols/request-response.js'
 import { DELEGATION_MAX_BYTES, DELEGATION_PROTOCOL, deliveryReplySchema, deliverySchema, type DelegationDelivery, type DeliveryReply } from '../../protocols/delegation/messages.js'
 import { AGENTS_MAX_BYTES, AGENTS_PROTOCOL, MAX_AGENTS_LISTED, agentsReplySchema, agentsRequestSchema } from '../../protocols/agents/messages.js'
 import type { NodeContext } from '../node-context.js'
@@ -66,18 +66,7 @@ export class DelegationExchange {
   }
 
   async #onDelivery (stream: Stream, conn: Connection): Promise<void> {
-    const js = jsonStream(stream, DELEGATION_MAX_BYTES)
-    const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-    let reply: DeliveryReply
-    try {
-      const d = await js.read(deliverySchema, { signal })
-      reply = await this.receive(d, this.#ctx.mesh.verifiedPeer(conn.id)?.orgDid ?? 'unknown')
-    } catch (err) {
-      stream.abort(err as Error)
-      return
-    }
-    await js.write(reply, { signal }).catch(() => {})
-    await stream.close().catch(() => {})
+    await serveRequest(stream, DELEGATION_MAX_BYTES, deliverySchema, REQUEST_TIMEOUT_MS, async (d) => await this.receive(d, this.#ctx.mesh.verifiedPeer(conn.id)?.orgDid ?? 'unknown'))
   }
 
   /** Accept a delivered delegation addressed to one of our agents. */
@@ -99,35 +88,21 @@ export class DelegationExchange {
   async deliver (orgDid: string, d: DelegationDelivery): Promise<DeliveryReply> {
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     const stream = await this.#ctx.mesh.openStream(orgDid, DELEGATION_PROTOCOL, { signal })
-    const js = jsonStream(stream, DELEGATION_MAX_BYTES)
-    await js.write(d, { signal })
-    const reply = await js.read(deliveryReplySchema, { signal })
-    await stream.close().catch(() => {})
-    return reply
+    return await requestReply(stream, DELEGATION_MAX_BYTES, d, deliveryReplySchema, signal)
   }
 
   async #onAgents (stream: Stream): Promise<void> {
-    const js = jsonStream(stream, AGENTS_MAX_BYTES)
-    const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
-    try {
-      await js.read(agentsRequestSchema, { signal })
+    await serveRequest(stream, AGENTS_MAX_BYTES, agentsRequestSchema, REQUEST_TIMEOUT_MS, async () => {
       const now = this.#ctx.clock.now()
-      const credentials = (await this.#ctx.agents.list()).filter(a => a.expiresAt > now).slice(0, MAX_AGENTS_LISTED).map(a => a.credential)
-      await js.write({ credentials }, { signal })
-      await stream.close()
-    } catch (err) {
-      stream.abort(err as Error)
-    }
+      return { credentials: (await this.#ctx.agents.list()).filter(a => a.expiresAt > now).slice(0, MAX_AGENTS_LISTED).map(a => a.credential) }
+    })
   }
 
   /** Learn a partner org's agents; only credentials issued by that org are kept (others are ignored). */
   async fetchAgents (orgDid: string): Promise<number> {
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
     const stream = await this.#ctx.mesh.openStream(orgDid, AGENTS_PROTOCOL, { signal })
-    const js = jsonStream(stream, AGENTS_MAX_BYTES)
-    await js.write({ v: 1 }, { signal })
-    const reply = await js.read(agentsReplySchema, { signal })
-    await stream.close().catch(() => {})
+    const reply = await requestReply(stream, AGENTS_MAX_BYTES, { v: 1 }, agentsReplySchema, signal)
     let n = 0
     for (const jwt of reply.credentials) {
       const r = await this.#principals.add(jwt, { org: orgDid })

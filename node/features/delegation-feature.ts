@@ -3,8 +3,9 @@
  * agents, granting and delivering delegations, revocation records gossiped and enforced, the task
  * protocol at both ends, and their control API routes.
  */
-import { issueDelegation, issueRevocation, verifyRevocation, decodeDelegation, parseCid, listCapabilities } from '../../identity/ucan/index.js'
-import { fail, ok } from '../../identity/result.js'
+import { issueDelegation, issueRevocation, verifyRevocation, parseCid } from '../../identity/ucan/index.js'
+import { decodeJwt } from '../../identity/jwt.js'
+import { ok } from '../../identity/result.js'
 import type { Feature, NodeContext } from '../node-context.js'
 import type { AgentRecord } from '../agents/agent-registry.js'
 import { SUBLEVELS as Sublevel } from '../store/sublevels.js'
@@ -18,7 +19,7 @@ import { RecordTopics } from '../gossip/index.js'
 import { TaskExecutor } from '../tasks/task-executor.js'
 import { TaskSender } from '../tasks/task-sender.js'
 import { TaskLog, type TaskRecord } from '../tasks/task-log.js'
-import { jsonStream } from '../../protocols/codec.js'
+import { serveRequest } from '../../protocols/request-response.js'
 import { TASK_MAX_BYTES, TASK_MAX_INBOUND_STREAMS, TASK_PROTOCOL, TASK_TIMEOUT_MS, taskRequestSchema } from '../../protocols/task/messages.js'
 import { delegationRoutes } from '../api/delegation-routes.js'
 import { taskRoutes } from '../api/task-routes.js'
@@ -52,17 +53,7 @@ export async function delegationFeature (ctx: NodeContext): Promise<Feature & { 
   /** Issuers allowed to revoke a token this node knows: itself, every issuer above it, its resource orgs. */
   const revokersOf = (cid: string): string[] | undefined => {
     if (book.get(cid) == null) return undefined
-    const out = new Set<string>()
-    const todo = [cid]
-    while (todo.length > 0 && out.size < 256) {
-      const rec = book.get(todo.pop() as string)
-      if (rec == null) continue
-      out.add(rec.issuer)
-      const d = decodeDelegation(rec.jwt)
-      if (d.ok) for (const c of listCapabilities(d.value.capabilities)) { const o = c.resource.match(/^tm:(did:key:[^/]+)/)?.[1]; if (o != null) out.add(o) }
-      todo.push(...rec.proofs)
-    }
-    return [...out]
+    return [...checker.revokersIn(cid, book.heldChainOf(cid).jwts)]
   }
 
   ctx.gossip.register<StoredRevocation>({
@@ -75,7 +66,7 @@ export async function delegationFeature (ctx: NodeContext): Promise<Feature & { 
       // and takes effect only in chains where its issuer is entitled to revoke (checked at each use)
       const r = verifyRevocation(record, {
         now: vctx.now,
-        chainIssuersOf: (cid) => revokersOf(cid) ?? [issuerOf(record) ?? '']
+        chainIssuersOf: (cid) => revokersOf(cid) ?? [issuerOf(record)]
       })
       if (!r.ok) return r
       return ok({ id: `${r.value.revoke}/${r.value.issuer}/${r.value.issuedAt}`, value: { cid: r.value.revoke, issuer: r.value.issuer, jwt: record, issuedAt: r.value.issuedAt } })
@@ -141,28 +132,16 @@ export async function delegationFeature (ctx: NodeContext): Promise<Feature & { 
       pruneTimer.unref()
       await ctx.mesh.handle(TASK_PROTOCOL, async (stream, conn) => {
         const fromOrg = ctx.mesh.verifiedPeer(conn.id)?.orgDid
-        const js = jsonStream(stream, TASK_MAX_BYTES)
-        try {
-          const req = await js.read(taskRequestSchema, { signal: AbortSignal.timeout(TASK_TIMEOUT_MS) })
-          const reply = await executor.execute(req, { orgDid: fromOrg ?? 'unknown' })
-          await js.write(reply, { signal: AbortSignal.timeout(TASK_TIMEOUT_MS) })
-          await stream.close()
-        } catch (err) {
-          ctx.logger.warn('bad task stream', { peer: conn.remotePeer.toString(), error: (err as Error).message })
-          stream.abort(err as Error)
-        }
+        // reading the request and writing the reply each had TASK_TIMEOUT_MS; execution is bounded by dispatch
+        const served = await serveRequest(stream, TASK_MAX_BYTES, taskRequestSchema, 2 * TASK_TIMEOUT_MS, async (req) => await executor.execute(req, { orgDid: fromOrg ?? 'unknown' }))
+        if (!served.ok) ctx.logger.warn('bad task stream', { peer: conn.remotePeer.toString(), error: served.error.message })
       }, { maxInboundStreams: TASK_MAX_INBOUND_STREAMS })
     }
   }
 }
 
-function issuerOf (jwt: string): string | undefined {
-  try {
-    const p = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown }
-    return typeof p.iss === 'string' ? p.iss : undefined
-  } catch {
-    return undefined
-  }
+/** The claimed issuer of a record, before its signature is checked (that is verifyRevocation's job). */
+function issuerOf (jwt: string): string {
+  const d = decodeJwt(jwt)
+  return d.ok && typeof d.value.payload.iss === 'string' ? d.value.payload.iss : ''
 }
-
-export { fail }

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto'
 import { decodeDelegation, issueInvocation, listCapabilities, capabilityWithin, type Capability } from '../../identity/ucan/index.js'
 import { didKeyFromPublicKey } from '../../identity/did-key.js'
 import { publicKeyFromPeerIdString } from '../../identity/peer-id.js'
-import { jsonStream, ProtocolError } from '../../protocols/codec.js'
+import { ProtocolError } from '../../protocols/codec.js'
+import { requestReply } from '../../protocols/request-response.js'
 import { TASK_MAX_BYTES, TASK_PROTOCOL, TASK_TIMEOUT_MS, taskReplySchema, type TaskReply, type TaskRequest } from '../../protocols/task/messages.js'
 import type { NodeContext } from '../node-context.js'
 import type { DelegationBook } from '../delegation/delegation-book.js'
@@ -137,10 +138,7 @@ export class TaskSender {
       const conn = await ctx.mesh.connectionToOrg(targetOrg, { signal: AbortSignal.timeout(Math.min(timeoutMs, 10_000)) })
       peerId = conn.remotePeer.toString()
       const stream = await conn.newStream(TASK_PROTOCOL, { signal })
-      const js = jsonStream(stream, TASK_MAX_BYTES)
-      await js.write(req, { signal })
-      reply = await js.read(taskReplySchema, { signal })
-      await stream.close().catch(() => {})
+      reply = await requestReply(stream, TASK_MAX_BYTES, req, taskReplySchema, signal)
     } catch (err) {
       const message = (err as Error).message
       const timedOut = (err instanceof ProtocolError && err.code === 'TIMEOUT') || signal.aborted
