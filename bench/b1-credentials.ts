@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks'
 import { createHash } from 'node:crypto'
 import { issueAgentCredential, verifyCredential, verifyCredentialDidJwt, type VerifyCredentialOptions } from '../identity/credentials.js'
 import { Ed25519Signer } from '../identity/signer.js'
-import type { Clock } from '../node/clock.js'
+import type { Clock } from '../identity/clock.js'
 import { fmtRate, percentile, type BenchFigure } from './report.js'
 
 const POOL = 256

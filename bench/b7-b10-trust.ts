@@ -3,8 +3,8 @@
  * simulations at N = 200), and personalised EigenTrust convergence time at N = 1,000.
  */
 import { performance } from 'node:perf_hooks'
-import { compileTrustGraph, eigenTrust } from '../node/trust/eigentrust.js'
-import { randomTrustGraph, simulatePopulation, simulateSybil } from '../node/trust/simulate.js'
+import { compileTrustGraph, eigenTrust } from '../trust/eigentrust.js'
+import { randomTrustGraph, simulatePopulation, simulateSybil } from '../trust/simulate.js'
 import { percentile, type BenchFigure } from './report.js'
 
 const SEEDS = [1, 2, 3]

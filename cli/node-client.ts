@@ -1,5 +1,5 @@
 /** The CLI's way to reach the running node: its control API on the data directory's socket. */
-import { createClient, type ControlClient } from '../node/control/control-client.js'
+import { createClient, type ControlClient } from '../client/control-client.js'
 import { dataDirLayout } from '../node/data-dir.js'
 
 export function nodeClient (dataDir: string, timeoutMs?: number): ControlClient {

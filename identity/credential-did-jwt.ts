@@ -6,7 +6,7 @@
  */
 import type { JWTVerifyOptions } from 'did-jwt'
 import type { Resolvable } from 'did-resolver'
-import { nowSeconds } from '../node/clock.js'
+import { nowSeconds } from './clock.js'
 import { parseDidKey } from './did-key.js'
 import { decodeJwt } from './jwt.js'
 import { fail, type Result } from './result.js'

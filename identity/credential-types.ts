@@ -2,7 +2,7 @@
  * Types, reason codes and limits of the two credentials an org issues: AgentCredential (an agent's
  * did:key, ring and root capabilities) and NodeCredential (a node's PeerId bound to the org DID).
  */
-import type { Clock } from '../node/clock.js'
+import type { Clock } from './clock.js'
 
 export const CREDENTIALS_V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1'
 export const AGENT_CREDENTIAL = 'AgentCredential'

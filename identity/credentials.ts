@@ -6,7 +6,7 @@
  * checks, so they accept and reject the same tokens with the same reason codes.
  */
 import { randomUUID } from 'node:crypto'
-import { nowSeconds } from '../node/clock.js'
+import { nowSeconds } from './clock.js'
 import { parseDidKey } from './did-key.js'
 import { decodeJwt, verifyJwtSignature } from './jwt.js'
 import { publicKeyFromPeerIdString } from './peer-id.js'

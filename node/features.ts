@@ -3,11 +3,11 @@
  * trust, audit, SPIFFE) adds one factory here; the composition root starts them after the core.
  */
 import type { FeatureFactory } from './node-context.js'
-import { delegationFeature } from './features/delegation-feature.js'
-import { spiffeFeature } from './features/spiffe-feature.js'
-import { trustFeature } from './features/trust-feature.js'
-import { auditFeature } from './features/audit-feature.js'
-import { policyFeature } from './features/policy-feature.js'
+import { delegationFeature } from './services/delegation/delegation-feature.js'
+import { spiffeFeature } from './services/spiffe/spiffe-feature.js'
+import { trustFeature } from './services/trust/trust-feature.js'
+import { auditFeature } from './services/audit/audit-feature.js'
+import { policyFeature } from './services/approvals/policy-feature.js'
 
 export const defaultFeatures: FeatureFactory[] = [
   auditFeature,

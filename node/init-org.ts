@@ -9,11 +9,11 @@ import { chmod, mkdir, open, readFile, rename, writeFile } from 'node:fs/promise
 import { FileKeyStore, type KeyStore } from '../identity/keystore.js'
 import { issueNodeCredential } from '../identity/credentials.js'
 import { libp2pPrivateKeyFromSeed, peerIdStringFromPublicKey } from '../identity/peer-id.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../identity/clock.js'
 import { dataDirLayout, NODE_KEY, ORG_KEY, type DataDirLayout } from './data-dir.js'
 import { readIdentityFile, type IdentityFile } from './identity-file.js'
 import { formatSwarmKey } from './libp2p/swarm-key.js'
-import { DEFAULT_POLICY_YAML } from './policy/default-policy.js'
+import { DEFAULT_POLICY_YAML } from '../authz/default-policy.js'
 import { PASSPHRASE_ENV } from '../identity/keystore.js'
 
 export const NODE_CREDENTIAL_TTL_SECONDS = 30 * 24 * 3600

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { loadPolicy, policyDigest, type EffectivePolicy } from './policy/index.js'
+import { loadPolicy, policyDigest, type EffectivePolicy } from '../authz/index.js'
 
 export interface LocalPolicy {
   readonly policy: EffectivePolicy

@@ -3,8 +3,8 @@
  * use. Features (delegation, tasks, policy, trust, audit, ...) are built from this and never construct
  * global state themselves.
  */
-import type { Clock } from './clock.js'
-import type { Logger } from './logger.js'
+import type { Clock } from '../identity/clock.js'
+import type { Logger } from '../identity/logger.js'
 import type { DataDirLayout } from './data-dir.js'
 import type { IdentityFile } from './identity-file.js'
 import type { Ed25519Signer } from '../identity/signer.js'
@@ -14,9 +14,9 @@ import type { Enrolments } from './mesh/enrolments.js'
 import type { PeerRegistry } from './mesh/peer-registry.js'
 import type { Mesh } from './mesh/mesh.js'
 import type { MeshLibp2p } from './libp2p/create-libp2p.js'
-import type { ControlServer } from './control/control-server.js'
-import type { TaskDispatcher } from './control/task-dispatcher.js'
-import type { AgentRegistry, AgentRecord } from './agents/agent-registry.js'
+import type { ControlServer } from './api/control-server.js'
+import type { TaskDispatcher } from './services/tasks/task-dispatcher.js'
+import type { AgentRegistry, AgentRecord } from './services/agents/agent-registry.js'
 import type { LocalPolicy } from './local-policy.js'
 import type { HelloMessage } from '../protocols/hello/messages.js'
 import type { RecordGossip } from './gossip/index.js'
@@ -93,7 +93,7 @@ export interface NodeHooks {
   /** Trust score (0..1000) of an org or agent DID, when known. */
   trustOf?: (did: string) => number | undefined
   /** Decision of a policy carried in a chain (by digest) for the request; undefined when unavailable. */
-  carriedPolicy?: (digest: string, request: import('./policy/index.js').PolicyRequest) => import('./policy/index.js').Decision | undefined
+  carriedPolicy?: (digest: string, request: import('../authz/index.js').PolicyRequest) => import('../authz/index.js').Decision | undefined
   /** Make carried policies (by digest) available to `carriedPolicy`, fetching them over the mesh; awaited before deciding. */
   resolveCarriedPolicies?: (digests: readonly string[], options?: { signal?: AbortSignal }) => Promise<void>
   /** Run a parked task once approved (set by the task executor); `request` is ParkedTask.request. */

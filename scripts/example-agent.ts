@@ -12,7 +12,7 @@
  */
 import '../node/polyfill.js'
 import { parseArgs } from 'node:util'
-import { createClient } from '../node/control/control-client.js'
+import { createClient } from '../client/control-client.js'
 import { dataDirLayout } from '../node/data-dir.js'
 
 const { values } = parseArgs({

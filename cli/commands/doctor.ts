@@ -9,7 +9,7 @@ import { contextOf } from '../context.js'
 import { EXIT_FAILED } from '../output.js'
 import { nodeClient } from '../node-client.js'
 import { runDoctor, type DoctorReport } from '../../node/doctor/index.js'
-import { systemClock } from '../../node/clock.js'
+import { systemClock } from '../../identity/clock.js'
 
 function status (f: DoctorReport['findings'][number]): string {
   if (f.skipped === true) return 'SKIP'

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { contextOf } from '../context.js'
 import { fields } from '../output.js'
 import { initOrganisation } from '../../node/init-org.js'
-import { systemClock } from '../../node/clock.js'
+import { systemClock } from '../../identity/clock.js'
 import { parseSwarmKey } from '../../node/libp2p/swarm-key.js'
 
 export function register (program: Command): void {

@@ -9,7 +9,7 @@ import { decodeJwt, signJwt, verifyJwtSignature, type DecodeOptions } from '../j
 import { parseDidKey } from '../did-key.js'
 import { fail, ok, type Result } from '../result.js'
 import type { Signer } from '../signer.js'
-import type { Clock } from '../../node/clock.js'
+import type { Clock } from '../clock.js'
 import { parseCid } from './cid.js'
 import { shortDid, UcanErrorCode } from './errors.js'
 

@@ -6,7 +6,7 @@
 import { verifyNodeCredential } from '../../identity/credentials.js'
 import type { IdentityFile } from '../identity-file.js'
 import { parseSwarmKey } from '../libp2p/swarm-key.js'
-import { evaluatePolicy, levelDefault, type EffectivePolicy, type PolicyRequest } from '../policy/index.js'
+import { evaluatePolicy, levelDefault, type EffectivePolicy, type PolicyRequest } from '../../authz/index.js'
 import { isLanScope, multiaddrScope } from './address-ranges.js'
 
 export type Severity = 'error' | 'warning' | 'info'

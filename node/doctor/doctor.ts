@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Clock } from '../clock.js'
+import type { Clock } from '../../identity/clock.js'
 import { dataDirLayout } from '../data-dir.js'
 import { readIdentityFile, type IdentityFile } from '../identity-file.js'
 import { loadLocalPolicy } from '../local-policy.js'

@@ -5,8 +5,8 @@
  * (the same record reaching us over two paths at once) are collapsed so `onAccept` runs once.
  */
 import { fail } from '../../identity/result.js'
-import type { Clock } from '../clock.js'
-import type { Logger } from '../logger.js'
+import type { Clock } from '../../identity/clock.js'
+import type { Logger } from '../../identity/logger.js'
 import type { Store } from '../store/open-store.js'
 import type { Repository } from '../store/repository.js'
 import { SYNC_MAX_ID_CHARS } from '../../protocols/sync/messages.js'

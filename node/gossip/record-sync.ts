@@ -6,7 +6,7 @@
  * resets the stream on either side and harms nothing else.
  */
 import type { Connection, Stream } from '@libp2p/interface'
-import type { Logger } from '../logger.js'
+import type { Logger } from '../../identity/logger.js'
 import { jsonStream, ProtocolError, type JsonStream } from '../../protocols/codec.js'
 import {
   SYNC_MAX_GET_IDS, SYNC_MAX_MESSAGE_BYTES, SYNC_MAX_PAGES, SYNC_MAX_REPLY_RECORD_BYTES, SYNC_PAGE_IDS, SYNC_PROTOCOL,

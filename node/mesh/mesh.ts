@@ -5,8 +5,8 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection, Stream, StreamHandler, StreamHandlerOptions, ConnectionGater, PeerId } from '@libp2p/interface'
-import type { Clock } from '../clock.js'
-import type { Logger } from '../logger.js'
+import type { Clock } from '../../identity/clock.js'
+import type { Logger } from '../../identity/logger.js'
 import type { MeshLibp2p } from '../libp2p/create-libp2p.js'
 import { isDialableLanAddress } from '../libp2p/lan-only.js'
 import { jsonStream, ProtocolError } from '../../protocols/codec.js'

@@ -3,7 +3,7 @@
  * connection gater consults (PeerIds that failed hello back off for a while; PeerIds of removed orgs
  * stay refused until the org is enrolled again). In memory: hello runs again on every connection.
  */
-import type { Clock } from '../clock.js'
+import type { Clock } from '../../identity/clock.js'
 import type { VerifiedHello } from './verify-hello.js'
 
 export interface RefusalEntry { reason: string, until: number }

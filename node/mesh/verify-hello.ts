@@ -6,7 +6,7 @@
 import { decodeJwt } from '../../identity/jwt.js'
 import { verifyNodeCredential } from '../../identity/credentials.js'
 import { fail, ok, type Result } from '../../identity/result.js'
-import type { Clock } from '../clock.js'
+import type { Clock } from '../../identity/clock.js'
 import type { HelloMessage } from '../../protocols/hello/messages.js'
 
 export const HelloErrorCode = {

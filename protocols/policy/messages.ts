@@ -7,7 +7,7 @@
  * asks the executing node for its outcome; the answer carries the executing node's signed receipt.
  */
 import { anyJson, bool, int, literal, object, schemaOf, str } from '../schema.js'
-import { MAX_POLICY_BYTES } from '../../node/policy/index.js'
+import { MAX_POLICY_BYTES } from '../../authz/index.js'
 
 export const POLICY_PROTOCOL = '/trustmesh/policy/1.0.0'
 /** A canonical effective policy plus framing. */

@@ -7,7 +7,7 @@
 import { expect } from 'chai'
 import { chmodSync, cpSync, rmSync, writeFileSync } from 'node:fs'
 import { initOrganisation } from '../../node/init-org.js'
-import { systemClock } from '../../node/clock.js'
+import { systemClock } from '../../identity/clock.js'
 import { multiaddrScope, isLanScope } from '../../node/doctor/index.js'
 import { checkListenAddresses, checkPeerAddresses, checkAudit } from '../../node/doctor/checks.js'
 import { cli, startNode, stopAllNodes, tempDir, removeDir } from '../helpers/node-process.js'

@@ -1,5 +1,5 @@
 /** A clock tests move by hand. */
-import type { Clock } from '../../node/clock.js'
+import type { Clock } from '../../identity/clock.js'
 
 export interface FakeClock extends Clock {
   set: (ms: number) => void

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createClient } from '../../node/control/control-client.js'
+import { createClient } from '../../client/control-client.js'
 
 /** The compiled CLI entry point beside this helper. */
 export const CLI_MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url))

@@ -5,8 +5,8 @@
 import { createHmac } from 'node:crypto'
 import type { Signer } from '../../identity/signer.js'
 import { CREDENTIALS_V1_CONTEXT } from '../../identity/credential-types.js'
-import type { Clock } from '../../node/clock.js'
-import { nowSeconds } from '../../node/clock.js'
+import type { Clock } from '../../identity/clock.js'
+import { nowSeconds } from '../../identity/clock.js'
 
 export type Json = Record<string, unknown>
 

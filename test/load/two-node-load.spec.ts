@@ -7,8 +7,8 @@
  */
 import { expect } from 'chai'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createClient } from '../../node/control/control-client.js'
-import type { TaskLoop } from '../../node/control/agent-client.js'
+import { createClient } from '../../client/control-client.js'
+import type { TaskLoop } from '../../client/agent-client.js'
 import { cli, connectedOrgs, initOrg, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 
 const LONG = process.env.TRUSTMESH_LONG === '1'

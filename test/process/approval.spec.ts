@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
-import { createClient } from '../../node/control/control-client.js'
+import { createClient } from '../../client/control-client.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 
 const EXAMPLE_AGENT = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))

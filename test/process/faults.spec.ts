@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Ed25519Signer } from '../../identity/signer.js'
-import { createClient } from '../../node/control/control-client.js'
+import { createClient } from '../../client/control-client.js'
 import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 

@@ -8,9 +8,9 @@
  */
 import { expect } from 'chai'
 import { writeFileSync } from 'node:fs'
-import { certificatesToPem } from '../../node/spiffe/index.js'
-import { concat, makeLeaf, makeRoot, type TestCa, type TestLeaf } from '../node/spiffe/test-pki.js'
-import { startFakeWorkloadApi, x509Response, type FakeWorkloadApi } from '../node/spiffe/fake-workload-api.js'
+import { certificatesToPem } from '../../node/services/spiffe/index.js'
+import { concat, makeLeaf, makeRoot, type TestCa, type TestLeaf } from '../node/services/spiffe/test-pki.js'
+import { startFakeWorkloadApi, x509Response, type FakeWorkloadApi } from '../node/services/spiffe/fake-workload-api.js'
 import { LOOPBACK_LISTEN, cli, connectedOrgs, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 

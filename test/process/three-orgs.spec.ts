@@ -10,7 +10,7 @@ import { expect } from 'chai'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { verifyReceipt } from '../../node/tasks/receipt.js'
+import { verifyReceipt } from '../../node/services/tasks/receipt.js'
 import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 

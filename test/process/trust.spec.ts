@@ -8,11 +8,11 @@ import { expect } from 'chai'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { cpSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createClient } from '../../node/control/control-client.js'
+import { createClient } from '../../client/control-client.js'
 import { cli, connectedOrgs, initOrg, nodeStatus, removeDir, startNode, stopAllNodes, tempDir, waitUntil, TEST_PASSPHRASE, type NodeProcess } from '../helpers/node-process.js'
 
 const AGENT_MAIN = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))
-const ROGUE_MAIN = fileURLToPath(new URL('../node/trust-service/rogue-node.js', import.meta.url))
+const ROGUE_MAIN = fileURLToPath(new URL('../node/services/trust/rogue-node.js', import.meta.url))
 /** Fast trust rounds so the test runs in seconds: publish every 300 ms, attestations live 4 s. */
 const TRUST_ENV = { TRUSTMESH_TRUST_INTERVAL_MS: '300', TRUSTMESH_TRUST_TTL_S: '4' }
 const NEUTRAL = 350

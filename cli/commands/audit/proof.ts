@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { contextOf } from '../../context.js'
 import { EXIT_FAILED, fields } from '../../output.js'
 import { call } from '../../node-client.js'
-import { encodeEntry, hashLeaf, verifyInclusion, verifySignedCheckpoint, type AuditEntry } from '../../../node/audit/index.js'
+import { encodeEntry, hashLeaf, verifyInclusion, verifySignedCheckpoint, type AuditEntry } from '../../../audit/index.js'
 
 interface ProofReply { origin: string, entry: AuditEntry, index: number, size: number, proof: string[], checkpoint: string }
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { contextOf, parseDuration } from '../../context.js'
 import { table, UsageError } from '../../output.js'
 import { call } from '../../node-client.js'
-import type { AuditEntry } from '../../../node/audit/index.js'
+import type { AuditEntry } from '../../../audit/index.js'
 
 interface Page { origin: string, size: number, entries: AuditEntry[] }
 

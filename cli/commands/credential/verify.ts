@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { contextOf } from '../../context.js'
 import { CliError, EXIT_FAILED, fields } from '../../output.js'
 import { verifyCredential } from '../../../identity/credentials.js'
-import { systemClock } from '../../../node/clock.js'
+import { systemClock } from '../../../identity/clock.js'
 
 async function readToken (arg: string): Promise<string> {
   if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(arg.trim())) return arg.trim()

@@ -6,7 +6,7 @@ import { fields } from '../../output.js'
 import { dataDirLayout } from '../../../node/data-dir.js'
 import { readIdentityFile } from '../../../node/identity-file.js'
 import { verifyNodeCredential } from '../../../identity/credentials.js'
-import { systemClock } from '../../../node/clock.js'
+import { systemClock } from '../../../identity/clock.js'
 
 export function register (identity: Command): void {
   identity.command('show')

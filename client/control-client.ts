@@ -1,0 +1,130 @@
+/**
+ * Client of a running node's local control API (the package's `./client` export). Used by the CLI and by
+ * local agents: JSON requests over the node's Unix socket, node errors surfaced as `ControlApiError`,
+ * a missing node as `NodeNotRunningError` with the command that starts one, and `onTask` for agents
+ * that receive tasks.
+ */
+import { request as httpRequest } from 'node:http'
+import type { IncomingMessage } from 'node:http'
+import { dirname, join } from 'node:path'
+import {
+  ControlAbortError, ControlApiError, ControlConnectionError, ControlTimeoutError, InvalidClientOptionsError,
+  NodeNotRunningError
+} from '../node/api/errors.js'
+import { runTaskLoop } from './agent-client.js'
+import type { OnTaskOptions, TaskHandler, TaskLoop } from './agent-client.js'
+
+export const CONTROL_SOCKET_NAME = 'control.sock'
+export const DEFAULT_CONTROL_TIMEOUT_MS = 10_000
+/** Largest reply the client reads. */
+export const MAX_REPLY_BYTES = 8 * 1024 * 1024
+
+export interface ClientOptions {
+  /** The node's data directory; the socket is `<dataDir>/control.sock`. */
+  dataDir?: string
+  /** Explicit socket path (overrides `dataDir` for the connection). */
+  socketPath?: string
+  /** Default per-request timeout. */
+  timeoutMs?: number
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+export interface ControlClient {
+  readonly socketPath: string
+  readonly dataDir: string
+  request: <T = unknown>(method: string, path: string, body?: unknown, options?: RequestOptions) => Promise<T>
+  /** Long-poll for tasks this agent can handle and answer them with `handler` until stopped. */
+  onTask: (abilities: string | readonly string[], handler: TaskHandler, options: OnTaskOptions) => TaskLoop
+}
+
+export function controlSocketPath (dataDir: string): string {
+  return join(dataDir, CONTROL_SOCKET_NAME)
+}
+
+export function createClient (options: ClientOptions): ControlClient {
+  const socketPath = options.socketPath ?? (options.dataDir != null ? controlSocketPath(options.dataDir) : undefined)
+  if (socketPath == null || socketPath.length === 0) throw new InvalidClientOptionsError('createClient needs dataDir or socketPath')
+  const dataDir = options.dataDir ?? dirname(socketPath)
+  const defaultTimeout = options.timeoutMs ?? DEFAULT_CONTROL_TIMEOUT_MS
+
+  const request = async <T = unknown>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> => {
+    return await send(socketPath, dataDir, method, path, body, opts.timeoutMs ?? defaultTimeout, opts.signal) as T
+  }
+
+  const client: ControlClient = {
+    socketPath,
+    dataDir,
+    request,
+    onTask: (abilities, handler, opts) => runTaskLoop(client, typeof abilities === 'string' ? [abilities] : [...abilities], handler, opts)
+  }
+  return client
+}
+
+async function send (socketPath: string, dataDir: string, method: string, path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
+  if (signal?.aborted === true) throw new ControlAbortError()
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8')
+  return await new Promise<unknown>((resolve, reject) => {
+    let settled = false
+    let gotResponse = false
+    const finish = (err: Error | undefined, value?: unknown): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      if (err != null) { req.destroy(); reject(err) } else resolve(value)
+    }
+    const onAbort = (): void => { finish(new ControlAbortError()) }
+    const timer = setTimeout(() => { finish(new ControlTimeoutError(method, path, timeoutMs)) }, timeoutMs)
+    signal?.addEventListener('abort', onAbort, { once: true })
+
+    const headers: Record<string, string | number> = { accept: 'application/json' }
+    if (payload != null) {
+      headers['content-type'] = 'application/json'
+      headers['content-length'] = payload.length
+    }
+    const req = httpRequest({ socketPath, method, path, headers, agent: false })
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // an early reply (e.g. 413 before the whole body was sent) wins over the write error that follows
+      if (gotResponse) return
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') finish(new NodeNotRunningError(dataDir, { cause: err }))
+      else finish(new ControlConnectionError(`control request ${method} ${path} failed: ${err.message}`, { cause: err }))
+    })
+    req.on('response', (res: IncomingMessage) => {
+      gotResponse = true
+      readReply(res).then((value) => { finish(undefined, value) }, (err: Error) => { finish(err) })
+    })
+    req.end(payload)
+  })
+}
+
+async function readReply (res: IncomingMessage): Promise<unknown> {
+  const status = res.statusCode ?? 0
+  const chunks: Buffer[] = []
+  let total = 0
+  try {
+    for await (const chunk of res) {
+      total += (chunk as Buffer).length
+      if (total > MAX_REPLY_BYTES) throw new ControlConnectionError(`control reply exceeds ${MAX_REPLY_BYTES} bytes`)
+      chunks.push(chunk as Buffer)
+    }
+  } catch (err) {
+    if (err instanceof ControlConnectionError) throw err
+    throw new ControlConnectionError(`control reply was cut off: ${(err as Error).message}`, { cause: err })
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  let parsed: unknown
+  if (text.length > 0) {
+    try { parsed = JSON.parse(text) } catch {
+      throw new ControlApiError('BAD_RESPONSE', status, `control reply (status ${status}) is not valid JSON`)
+    }
+  }
+  if (status >= 200 && status < 300) return status === 204 ? undefined : parsed
+  const e = (parsed as { error?: { code?: unknown, message?: unknown } } | undefined)?.error
+  const code = typeof e?.code === 'string' ? e.code : 'HTTP_' + String(status)
+  const message = typeof e?.message === 'string' ? e.message : `control request failed with status ${status}`
+  throw new ControlApiError(code, status, message)
+}

@@ -1,0 +1,36 @@
+/** Control API routes for local agents: create (key + AgentCredential) and list. */
+import { ControlRouteError } from '../errors.js'
+import type { NodeContext } from '../../node-context.js'
+import { AgentError, type AgentRecord } from '../../services/agents/agent-registry.js'
+
+export function agentView (a: AgentRecord): Record<string, unknown> {
+  return { name: a.name, did: a.did, ring: a.ring, capabilities: a.capabilities, expiresAt: new Date(a.expiresAt).toISOString(), credential: a.credential }
+}
+
+export function agentRoutes (ctx: NodeContext): void {
+  ctx.control.route('GET', '/v1/agents', async () => (await ctx.agents.list()).map(agentView))
+
+  ctx.control.route('POST', '/v1/agents', async (req) => {
+    const b = (req.body ?? {}) as Record<string, unknown>
+    try {
+      const a = await ctx.agents.create({
+        name: b.name as string,
+        ring: b.ring as number,
+        capabilities: b.capabilities as string[],
+        ttlSeconds: typeof b.ttlSeconds === 'number' ? b.ttlSeconds : undefined
+      })
+      ctx.logger.info('agent created', { name: a.name, did: a.did, ring: a.ring })
+      for (const hook of ctx.hooks.agentCreated) await hook(a)
+      return agentView(a)
+    } catch (err) {
+      if (err instanceof AgentError) throw new ControlRouteError(err.code, err.message, err.code === 'AGENT_EXISTS' ? 409 : 400)
+      throw err
+    }
+  })
+
+  ctx.control.route('GET', '/v1/agents/:name', async (req) => {
+    const a = await ctx.agents.get(req.params.name)
+    if (a == null) throw new ControlRouteError('UNKNOWN_AGENT', `no local agent ${req.params.name}`, 404)
+    return agentView(a)
+  })
+}

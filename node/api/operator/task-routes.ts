@@ -1,0 +1,33 @@
+/** Control API routes for tasks: send one as a local agent, list what was sent and run here. */
+import { ControlRouteError } from '../errors.js'
+import type { NodeContext } from '../../node-context.js'
+import type { DelegationServices } from '../../services/delegation/delegation-feature.js'
+import { TaskSendError } from '../../services/tasks/task-sender.js'
+
+export function taskRoutes (ctx: NodeContext, s: DelegationServices): void {
+  ctx.control.route('POST', '/v1/tasks', async (req) => {
+    const b = (req.body ?? {}) as Record<string, unknown>
+    for (const k of ['as', 'to', 'ability', 'resource']) {
+      if (typeof b[k] !== 'string' || b[k] === '') throw new ControlRouteError('BAD_REQUEST', `${k} is required`, 400)
+    }
+    try {
+      return await s.sender.send({
+        as: b.as as string,
+        to: b.to as string,
+        ability: b.ability as string,
+        resource: b.resource as string,
+        args: b.args,
+        ...(typeof b.proof === 'string' ? { proof: b.proof } : {}),
+        ...(typeof b.timeoutMs === 'number' ? { timeoutMs: b.timeoutMs } : {})
+      })
+    } catch (err) {
+      if (err instanceof TaskSendError) throw new ControlRouteError(err.code, err.message, 400)
+      throw err
+    }
+  })
+
+  ctx.control.route('GET', '/v1/tasks', async (req) => {
+    const limit = Math.min(Number(req.query.limit ?? 200) || 200, 1000)
+    return await s.tasks.list(limit)
+  })
+}

@@ -1,0 +1,173 @@
+/**
+ * Tasks parked for human approval, durably (`approvals` sublevel, synced writes), so they survive a
+ * restart. An approval is a signed JWT (policy/approval.ts) by an approver key enrolled for the org,
+ * verified before use and usable once (its `jti` is recorded in `approval-uses` before the task runs).
+ * A task not decided by its deadline is denied by a timer, and again by the check at decision time.
+ * The final outcome (with the executing node's receipt) is kept so the requester can ask for it.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Repository } from '../../store/repository.js'
+import type { Clock } from '../../../identity/clock.js'
+import type { Logger } from '../../../identity/logger.js'
+import type { DecisionEvent, ParkedTask } from '../../node-context.js'
+import type { TaskReply } from '../../../protocols/task/messages.js'
+import { ApprovalCode, decidePending, verifyApproval } from '../../../authz/index.js'
+
+export type ApprovalState = 'pending' | 'approved' | 'denied' | 'expired'
+
+export interface ParkedRecord {
+  id: string
+  task: ParkedTask
+  state: ApprovalState
+  parkedAt: number
+  deadline: number
+  decidedAt?: number
+  decidedBy?: string
+  approval?: string
+  /** The final reply once decided (approved and run, denied, or expired). */
+  result?: TaskReply
+}
+
+export class ApprovalError extends Error {
+  override readonly name = 'ApprovalError'
+  constructor (readonly code: string, message: string, readonly status = 400) {
+    super(message)
+  }
+}
+
+export interface ApprovalQueueDeps {
+  repo: Repository<ParkedRecord>
+  uses: Repository<number>
+  clock: Clock
+  logger: Logger
+  /** DIDs of the approver keys enrolled for this org. */
+  approvers: () => readonly string[]
+  /** Audit; a throw refuses the decision. */
+  audit: (event: DecisionEvent) => Promise<void>
+  /** Run an approved task (the executor, checking everything again). */
+  run: (record: ParkedRecord, approvalId: string) => Promise<TaskReply>
+  /** A refusal reply with a receipt signed by this node. */
+  refuse: (record: ParkedRecord, code: string, reason: string) => Promise<TaskReply>
+  /** Time a parked task waits for a decision. */
+  deadlineMs: number
+}
+
+export class ApprovalQueue {
+  readonly #d: ApprovalQueueDeps
+  readonly #records = new Map<string, ParkedRecord>()
+  readonly #busy = new Set<string>()
+  #timer: ReturnType<typeof setInterval> | undefined
+
+  constructor (deps: ApprovalQueueDeps) {
+    this.#d = deps
+  }
+
+  async load (): Promise<void> {
+    for (const [id, rec] of await this.#d.repo.list()) this.#records.set(id, rec)
+  }
+
+  /** Check deadlines every `everyMs` (real time; "now" comes from the injected clock). */
+  start (everyMs = 1000): void {
+    if (this.#timer != null) return
+    this.#timer = setInterval(() => { void this.expireDue().catch(err => { this.#d.logger.error('approval expiry failed', { error: (err as Error).message }) }) }, everyMs)
+    this.#timer.unref?.()
+  }
+
+  stop (): void {
+    if (this.#timer != null) clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  async #save (rec: ParkedRecord): Promise<void> {
+    await this.#d.repo.put(rec.id, rec, { sync: true })
+    this.#records.set(rec.id, rec)
+  }
+
+  /** Park a task; parking the same task again returns the same approval id. */
+  async park (task: ParkedTask): Promise<string> {
+    for (const r of this.#records.values()) if (r.task.taskId === task.taskId) return r.id
+    const now = this.#d.clock.now()
+    const rec: ParkedRecord = { id: `ap-${randomBytes(8).toString('hex')}`, task, state: 'pending', parkedAt: now, deadline: now + this.#d.deadlineMs }
+    await this.#save(rec)
+    this.#d.logger.info('task parked for approval', { approval: rec.id, task: task.taskId, ability: task.ability, deadline: new Date(rec.deadline).toISOString() })
+    return rec.id
+  }
+
+  get (id: string): ParkedRecord | undefined {
+    return this.#records.get(id)
+  }
+
+  byTask (taskId: string): ParkedRecord | undefined {
+    for (const r of this.#records.values()) if (r.task.taskId === taskId) return r
+    return undefined
+  }
+
+  list (state?: ApprovalState): ParkedRecord[] {
+    return [...this.#records.values()].filter(r => state == null || r.state === state).sort((a, b) => a.parkedAt - b.parkedAt)
+  }
+
+  /** Deny every pending task past its deadline. */
+  async expireDue (): Promise<number> {
+    const now = this.#d.clock.now()
+    let n = 0
+    for (const r of this.list('pending')) {
+      if (now < r.deadline || this.#busy.has(r.id)) continue
+      this.#busy.add(r.id)
+      try {
+        const reason = `no decision on task ${r.task.taskId} by its deadline ${new Date(r.deadline).toISOString()}`
+        await this.#d.audit({ kind: 'approval', subject: r.id, reason: ApprovalCode.APPROVAL_TIMEOUT, details: { task: r.task.taskId, decision: 'expired' } })
+        const result = await this.#d.refuse(r, ApprovalCode.APPROVAL_TIMEOUT, reason)
+        await this.#save({ ...r, state: 'expired', decidedAt: now, result })
+        this.#d.logger.info('approval expired: task denied', { approval: r.id, task: r.task.taskId })
+        n++
+      } finally {
+        this.#busy.delete(r.id)
+      }
+    }
+    return n
+  }
+
+  /**
+   * Decide a parked task with a signed approval JWT. Verifies the approval (enrolled approver, this
+   * task, time), refuses a used one, enforces the deadline, records the use, audits, then runs or denies.
+   */
+  async decide (id: string, jwt: string): Promise<ParkedRecord> {
+    const rec = this.#records.get(id)
+    if (rec == null) throw new ApprovalError('UNKNOWN_APPROVAL', `no parked task ${id}`, 404)
+    if (rec.state !== 'pending') throw new ApprovalError('APPROVAL_ALREADY_DECIDED', `task ${rec.task.taskId} was already decided (${rec.state})`, 409)
+    if (this.#busy.has(id)) throw new ApprovalError('APPROVAL_IN_PROGRESS', `task ${rec.task.taskId} is being decided`, 409)
+    const v = verifyApproval(jwt, { taskId: rec.task.taskId, approvers: this.#d.approvers(), clock: this.#d.clock })
+    if (!v.ok) throw new ApprovalError(v.error.code, v.error.message, 403)
+    this.#busy.add(id)
+    try {
+      const used = await this.#d.uses.has(v.value.jti)
+      const now = this.#d.clock.now()
+      const outcome = decidePending({ taskId: rec.task.taskId, deadline: rec.deadline }, v.value, now, () => used)
+      if (outcome.code === ApprovalCode.APPROVAL_REUSED) throw new ApprovalError(outcome.code, outcome.reason, 409)
+      // the approval is spent before anything runs: it can never decide a second task
+      await this.#d.uses.put(v.value.jti, now, { sync: true })
+      await this.#d.audit({ kind: 'approval', subject: id, reason: outcome.code, details: { task: rec.task.taskId, approver: v.value.iss, decision: v.value.decision, jti: v.value.jti, effect: outcome.effect } })
+      if (outcome.effect !== 'allow') {
+        const state: ApprovalState = outcome.code === ApprovalCode.APPROVAL_TIMEOUT ? 'expired' : 'denied'
+        const result = await this.#d.refuse(rec, outcome.code, outcome.reason)
+        const done: ParkedRecord = { ...rec, state, decidedAt: now, decidedBy: v.value.iss, approval: jwt, result }
+        await this.#save(done)
+        return done
+      }
+      const approved: ParkedRecord = { ...rec, state: 'approved', decidedAt: now, decidedBy: v.value.iss, approval: jwt }
+      await this.#save(approved)
+      let result: TaskReply
+      try {
+        result = await this.#d.run(approved, id)
+      } catch (err) {
+        result = await this.#d.refuse(approved, 'TASK_FAILED', `the approved task could not run: ${(err as Error).message}`)
+      }
+      const done: ParkedRecord = { ...approved, result }
+      await this.#save(done)
+      this.#d.logger.info('approved task ran', { approval: id, task: rec.task.taskId, outcome: result.outcome, code: result.code })
+      return done
+    } finally {
+      this.#busy.delete(id)
+    }
+  }
+}

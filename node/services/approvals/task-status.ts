@@ -1,0 +1,90 @@
+/**
+ * The task-status protocol at both ends. The executing node answers, to the org that sent a parked
+ * task only, whether it is still pending or how it ended (with its signed receipt). The requesting
+ * node asks on `task status`, checks the receipt (signed by the node it asked, naming this
+ * invocation) and records the final outcome in its task log.
+ */
+import type { Stream } from '@libp2p/interface'
+import { didKeyFromPublicKey } from '../../../identity/did-key.js'
+import { publicKeyFromPeerIdString } from '../../../identity/peer-id.js'
+import type { NodeContext } from '../../node-context.js'
+import { requestReply, serveRequest } from '../../../protocols/request-response.js'
+import { TASK_STATUS_MAX_BYTES, TASK_STATUS_MAX_INBOUND_STREAMS, TASK_STATUS_PROTOCOL, TASK_STATUS_TIMEOUT_MS, taskStatusReplySchema, taskStatusRequestSchema, type TaskStatusReply } from '../../../protocols/policy/messages.js'
+import { verifyReceipt } from '../tasks/receipt.js'
+import type { TaskLog, TaskRecord } from '../tasks/task-log.js'
+import type { ApprovalQueue, ParkedRecord } from './approval-queue.js'
+
+export class TaskStatusError extends Error {
+  override readonly name = 'TaskStatusError'
+  constructor (readonly code: string, message: string, readonly status = 400) {
+    super(message)
+  }
+}
+
+/** What the executing node tells the requester about a parked task. */
+export function statusOf (rec: ParkedRecord | undefined, askingOrg: string): TaskStatusReply {
+  const from = (rec?.task.request as { from?: { orgDid?: string } } | undefined)?.from?.orgDid
+  if (rec == null || from !== askingOrg) return { v: 1, found: false }
+  if (rec.result == null) return { v: 1, found: true, outcome: 'pending', code: 'APPROVAL_PENDING', reason: rec.task.reason, approvalId: rec.id, deadline: rec.deadline }
+  const r = rec.result
+  return { v: 1, found: true, outcome: r.outcome, code: r.code, ...(r.reason != null ? { reason: r.reason } : {}), ...(r.output !== undefined ? { output: r.output } : {}), ...(r.receipt != null ? { receipt: r.receipt } : {}), approvalId: rec.id }
+}
+
+export class TaskStatusService {
+  readonly #ctx: NodeContext
+  readonly #queue: ApprovalQueue
+  readonly #tasks: TaskLog
+
+  constructor (ctx: NodeContext, queue: ApprovalQueue, tasks: TaskLog) {
+    this.#ctx = ctx
+    this.#queue = queue
+    this.#tasks = tasks
+  }
+
+  async start (): Promise<void> {
+    await this.#ctx.mesh.handle(TASK_STATUS_PROTOCOL, async (stream, conn) => { await this.#serve(stream, this.#ctx.mesh.verifiedPeer(conn.id)?.orgDid) }, { maxInboundStreams: TASK_STATUS_MAX_INBOUND_STREAMS })
+  }
+
+  async #serve (stream: Stream, fromOrg: string | undefined): Promise<void> {
+    await serveRequest(stream, TASK_STATUS_MAX_BYTES, taskStatusRequestSchema, TASK_STATUS_TIMEOUT_MS, async (req) =>
+      fromOrg == null ? { v: 1, found: false } : statusOf(this.#queue.byTask(req.taskId), fromOrg))
+  }
+
+  async #sent (id: string): Promise<TaskRecord | undefined> {
+    return (await this.#tasks.list(2000)).find(r => r.id === id && r.direction === 'sent')
+  }
+
+  /** The requester's view of a task it sent; asks the executing node while it is pending. */
+  async status (id: string): Promise<TaskRecord & { output?: unknown, deadline?: number }> {
+    const rec = await this.#sent(id)
+    if (rec == null) throw new TaskStatusError('UNKNOWN_TASK', `this node sent no task ${id}`, 404)
+    if (rec.outcome !== 'pending') return rec
+    let reply: TaskStatusReply
+    let signer: string | undefined
+    if (rec.peerOrg === this.#ctx.identity.orgDid) {
+      reply = statusOf(this.#queue.byTask(id), rec.peerOrg)
+      signer = this.#ctx.nodeSigner.did
+    } else {
+      const signal = AbortSignal.timeout(TASK_STATUS_TIMEOUT_MS)
+      try {
+        const conn = await this.#ctx.mesh.connectionToOrg(rec.peerOrg, { signal })
+        const pub = publicKeyFromPeerIdString(conn.remotePeer.toString())
+        signer = pub.ok ? didKeyFromPublicKey(pub.value) : undefined
+        const stream = await conn.newStream(TASK_STATUS_PROTOCOL, { signal })
+        reply = await requestReply(stream, TASK_STATUS_MAX_BYTES, { v: 1, taskId: id }, taskStatusReplySchema, signal)
+      } catch (err) {
+        throw new TaskStatusError('PEER_UNREACHABLE', `cannot ask ${rec.peerOrg} about task ${id}: ${(err as Error).message}`, 502)
+      }
+    }
+    if (!reply.found) throw new TaskStatusError('UNKNOWN_TASK', `the executing node does not know task ${id} (or not for this org)`, 404)
+    if (reply.outcome === 'pending' || reply.outcome == null) return { ...rec, ...(reply.deadline != null ? { deadline: reply.deadline } : {}) }
+    const r = verifyReceipt(reply.receipt, { expectedInvocation: id, ...(signer != null ? { expectedNode: signer } : {}) })
+    if (!r.ok || r.value.outcome !== reply.outcome || r.value.code !== reply.code || r.value.org !== rec.peerOrg) {
+      throw new TaskStatusError('BAD_RECEIPT', `the executing node's answer about ${id} has no matching receipt${r.ok ? '' : `: ${r.error.message}`}`, 502)
+    }
+    const done: TaskRecord = { ...rec, outcome: reply.outcome, code: reply.code ?? r.value.code, ...(reply.reason != null ? { reason: reply.reason } : {}), receipt: reply.receipt as string }
+    await this.#tasks.put(done)
+    for (const h of this.#ctx.hooks.receipt) await h(done.receipt as string, 'received').catch(() => {})
+    return { ...done, ...(reply.output !== undefined ? { output: reply.output } : {}) }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The node's use of the pure UCAN validator: it supplies the revocation view (a revocation counts
+ * only when its issuer is at or above the revoked link, or the resource's org), the replay view, the
+ * principal check (every delegator and the invoker hold a valid AgentCredential from an org this node
+ * trusts) and the warm cache, which it invalidates when a revocation arrives.
+ */
+import { createChainCache, decodeDelegation, orgOfResource, validateInvocation, listCapabilities, type ChainCache, type PrincipalRole, type ValidatedChain } from '../../../identity/ucan/index.js'
+import { fail, type Result } from '../../../identity/result.js'
+import type { PrincipalBook } from './principal-book.js'
+import type { ReplayGuard } from './replay-guard.js'
+import type { RevocationBook } from './revocation-book.js'
+
+export interface CheckInput {
+  invocation: string
+  proofs: Record<string, string>
+}
+
+export interface ChainCheckerDeps {
+  principals: PrincipalBook
+  replay: ReplayGuard
+  revocations: RevocationBook
+  maxDepth?: number
+}
+
+/** Only so many proofs are even decoded before the validator's own caps apply. */
+const MAX_PROOFS_DECODED = 64
+
+export class ChainChecker {
+  readonly #d: ChainCheckerDeps
+  readonly cache: ChainCache = createChainCache()
+
+  constructor (deps: ChainCheckerDeps) {
+    this.#d = deps
+    deps.revocations.onRevoked((cid) => { this.cache.invalidate(cid) })
+  }
+
+  /** Issuers allowed to revoke each proof: itself and everything above it, plus the resource orgs. */
+  #authorisedRevokers (input: CheckInput): Map<string, Set<string>> {
+    const decoded = new Map<string, { issuer: string, proofs: readonly string[], orgs: string[] }>()
+    const entries = Object.entries(input.proofs)
+    if (entries.length > MAX_PROOFS_DECODED) return new Map()
+    for (const [cid, jwt] of entries) {
+      const d = decodeDelegation(jwt)
+      if (!d.ok) continue
+      const orgs = listCapabilities(d.value.capabilities).map(c => orgOfResource(c.resource)).filter((o): o is string => o != null)
+      decoded.set(cid, { issuer: d.value.issuer, proofs: d.value.proofs, orgs })
+    }
+    const memo = new Map<string, Set<string>>()
+    const above = (cid: string, depth: number): Set<string> => {
+      const m = memo.get(cid)
+      if (m != null) return m
+      const s = new Set<string>()
+      const d = decoded.get(cid)
+      if (d == null || depth > MAX_PROOFS_DECODED) return s
+      memo.set(cid, s)
+      s.add(d.issuer)
+      for (const o of d.orgs) s.add(o)
+      for (const p of d.proofs) for (const x of above(p, depth + 1)) s.add(x)
+      return s
+    }
+    for (const cid of decoded.keys()) above(cid, 0)
+    return memo
+  }
+
+  check (input: CheckInput, opts: { now: number, audience?: string }): Result<ValidatedChain> {
+    if (typeof input.invocation !== 'string') return fail('MALFORMED_TOKEN', 'invocation must be a JWT string')
+    const revokers = this.#authorisedRevokers(input)
+    const principals = this.#d.principals
+    return validateInvocation(input, {
+      now: opts.now,
+      audience: opts.audience,
+      maxDepth: this.#d.maxDepth,
+      revoked: (cid) => this.#d.revocations.isRevoked(cid, revokers.get(cid) ?? new Set()) != null,
+      seen: (key) => this.#d.replay.seen(key),
+      checkPrincipal: (did: string, _role: PrincipalRole) => principals.check(did),
+      cache: this.cache
+    })
+  }
+
+  /** Is `cid` revoked by someone entitled to, in the chain given by `proofs` (it and every proof above it)? */
+  isRevokedIn (cid: string, proofs: Record<string, string>): boolean {
+    return this.#d.revocations.isRevoked(cid, this.revokersIn(cid, proofs)) != null
+  }
+
+  /** Who may revoke `cid` in the chain `proofs`: its issuer, every issuer above it, and the resource orgs. */
+  revokersIn (cid: string, proofs: Record<string, string>): Set<string> {
+    return this.#authorisedRevokers({ invocation: '', proofs }).get(cid) ?? new Set()
+  }
+
+  /** The revocation check alone, repeated just before execution. */
+  revokedLink (chain: ValidatedChain, input: CheckInput): string | undefined {
+    const revokers = this.#authorisedRevokers(input)
+    for (const l of chain.links) if (this.#d.revocations.isRevoked(l.cid, revokers.get(l.cid) ?? new Set()) != null) return l.cid
+    return undefined
+  }
+}

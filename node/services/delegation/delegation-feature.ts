@@ -1,0 +1,147 @@
+/**
+ * Delegation chains and tasks across organisations (DESIGN.md section 4): root delegations for new
+ * agents, granting and delivering delegations, revocation records gossiped and enforced, the task
+ * protocol at both ends, and their control API routes.
+ */
+import { issueDelegation, issueRevocation, verifyRevocation, parseCid } from '../../../identity/ucan/index.js'
+import { decodeJwt } from '../../../identity/jwt.js'
+import { ok } from '../../../identity/result.js'
+import type { Feature, NodeContext } from '../../node-context.js'
+import type { AgentRecord } from '../agents/agent-registry.js'
+import { SUBLEVELS as Sublevel } from '../../store/sublevels.js'
+import { DelegationBook, type StoredDelegation } from './delegation-book.js'
+import { PrincipalBook } from './principal-book.js'
+import { ReplayGuard } from './replay-guard.js'
+import { RevocationBook, type StoredRevocation } from './revocation-book.js'
+import { ChainChecker } from './chain-checker.js'
+import { DelegationExchange } from './delegation-exchange.js'
+import { RecordTopics } from '../../gossip/index.js'
+import { TaskExecutor } from '../tasks/task-executor.js'
+import { TaskSender } from '../tasks/task-sender.js'
+import { TaskLog, type TaskRecord } from '../tasks/task-log.js'
+import { serveRequest } from '../../../protocols/request-response.js'
+import { TASK_MAX_BYTES, TASK_MAX_INBOUND_STREAMS, TASK_PROTOCOL, TASK_TIMEOUT_MS, taskRequestSchema } from '../../../protocols/task/messages.js'
+import { delegationRoutes } from '../../api/operator/delegation-routes.js'
+import { taskRoutes } from '../../api/operator/task-routes.js'
+
+const REPLAY_PRUNE_INTERVAL_MS = 60_000
+
+export interface DelegationServices {
+  book: DelegationBook
+  principals: PrincipalBook
+  revocations: RevocationBook
+  checker: ChainChecker
+  exchange: DelegationExchange
+  executor: TaskExecutor
+  sender: TaskSender
+  tasks: TaskLog
+}
+
+export async function delegationFeature (ctx: NodeContext): Promise<Feature & { services: DelegationServices }> {
+  const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...ctx.enrolments.list().map(e => e.orgDid)]
+  const principals = new PrincipalBook({ repo: ctx.store.repository<string>(Sublevel.credentials), clock: ctx.clock, trustedOrgs })
+  const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
+  const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations))
+  const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
+  const tasks = new TaskLog(ctx.store.repository<TaskRecord>(Sublevel.tasks))
+  const checker = new ChainChecker({ principals, replay, revocations })
+  const exchange = new DelegationExchange(ctx, book, principals)
+  const executor = new TaskExecutor({ ctx, checker, principals, replay, tasks })
+  const sender = new TaskSender({ ctx, book, principals, exchange, executor, tasks })
+  const services: DelegationServices = { book, principals, revocations, checker, exchange, executor, sender, tasks }
+
+  /** Issuers allowed to revoke a token this node knows: itself, every issuer above it, its resource orgs. */
+  const revokersOf = (cid: string): string[] | undefined => {
+    if (book.get(cid) == null) return undefined
+    return [...checker.revokersIn(cid, book.heldChainOf(cid).jwts)]
+  }
+
+  ctx.gossip.register<StoredRevocation>({
+    name: RecordTopics.revocations,
+    sublevel: Sublevel.revocationRecords,
+    maxBytes: 4096,
+    maxRecords: 10_000,
+    validate: (record, vctx) => {
+      // a token this node knows is checked strictly; one it does not know yet is kept, signature-checked,
+      // and takes effect only in chains where its issuer is entitled to revoke (checked at each use)
+      const r = verifyRevocation(record, {
+        now: vctx.now,
+        chainIssuersOf: (cid) => revokersOf(cid) ?? [issuerOf(record)]
+      })
+      if (!r.ok) return r
+      return ok({ id: `${r.value.revoke}/${r.value.issuer}/${r.value.issuedAt}`, value: { cid: r.value.revoke, issuer: r.value.issuer, jwt: record, issuedAt: r.value.issuedAt } })
+    },
+    onAccept: async (value) => {
+      if (await revocations.add(value)) ctx.logger.info('revocation accepted', { cid: value.cid, issuer: value.issuer })
+    }
+  })
+
+  // every new agent gets the org's root delegation of its abilities on the org's own resources
+  const issueRoot = async (agent: AgentRecord): Promise<void> => {
+    const caps: Record<string, Record<string, Array<Record<string, never>>>> = { [`tm:${ctx.identity.orgDid}`]: {} }
+    for (const a of agent.capabilities) caps[`tm:${ctx.identity.orgDid}`][a] = [{}]
+    const root = await issueDelegation(ctx.orgSigner, { audience: agent.did, capabilities: caps, notBefore: Math.floor(agent.createdAt / 1000) - 1, expiration: Math.floor(agent.expiresAt / 1000) })
+    await book.add(root.jwt, ctx.clock.now())
+    await principals.add(agent.credential)
+    ctx.logger.info('root delegation issued', { agent: agent.name, cid: root.cid })
+  }
+  ctx.hooks.agentCreated.push(issueRoot)
+
+  /** Revoke a token this node can revoke for: an issuer in its chain held here, or the org. */
+  const revoke = async (cid: string, reason?: string): Promise<{ cid: string, issuer: string }> => {
+    if (!parseCid(cid).ok) throw Object.assign(new Error(`${cid} is not a CID`), { code: 'INVALID_CID' })
+    const allowed = revokersOf(cid)
+    if (allowed == null) throw Object.assign(new Error(`delegation ${cid} is not known to this node`), { code: 'UNKNOWN_DELEGATION' })
+    let signer = allowed.includes(ctx.orgSigner.did) ? ctx.orgSigner : undefined
+    if (signer == null) {
+      for (const a of await ctx.agents.list()) if (allowed.includes(a.did)) { signer = await ctx.agents.signer(a.name); break }
+    }
+    if (signer == null) throw Object.assign(new Error(`no key on this node may revoke ${cid}: only an issuer in its chain can`), { code: 'REVOCATION_UNAUTHORISED' })
+    const jwt = await issueRevocation(signer, cid, ctx.clock, reason)
+    for (const h of ctx.hooks.beforeDecision) await h({ kind: 'revocation', subject: cid, details: { issuer: signer.did, reason } })
+    const pub = await ctx.gossip.publish(RecordTopics.revocations, jwt)
+    if (!pub.ok) throw Object.assign(new Error(pub.error.message), { code: pub.error.code })
+    return { cid, issuer: signer.did }
+  }
+
+  delegationRoutes(ctx, services, revoke)
+  taskRoutes(ctx, services)
+
+  /** Seen nonces are kept until their invocation expires (plus grace), then dropped from memory and disk. */
+  let pruneTimer: NodeJS.Timeout | undefined
+
+  return {
+    name: 'delegation',
+    services,
+    async stop () {
+      if (pruneTimer != null) clearInterval(pruneTimer)
+      pruneTimer = undefined
+    },
+    async start () {
+      await Promise.all([principals.load(), replay.load(ctx.clock.now()), revocations.load(), book.load()])
+      const rooted = new Set(book.list().filter(r => r.issuer === ctx.identity.orgDid).map(r => r.audience))
+      for (const a of await ctx.agents.list()) {
+        await principals.add(a.credential)
+        // a crash between writing an agent and its root delegation left it unable to act: repair that
+        if (!rooted.has(a.did) && a.expiresAt > ctx.clock.now()) {
+          await issueRoot(a).catch(err => { ctx.logger.warn('root delegation repair failed', { agent: a.name, error: (err as Error).message }) })
+        }
+      }
+      await exchange.start()
+      pruneTimer ??= setInterval(() => { replay.prune(ctx.clock.now()) }, REPLAY_PRUNE_INTERVAL_MS)
+      pruneTimer.unref()
+      await ctx.mesh.handle(TASK_PROTOCOL, async (stream, conn) => {
+        const fromOrg = ctx.mesh.verifiedPeer(conn.id)?.orgDid
+        // reading the request and writing the reply each had TASK_TIMEOUT_MS; execution is bounded by dispatch
+        const served = await serveRequest(stream, TASK_MAX_BYTES, taskRequestSchema, 2 * TASK_TIMEOUT_MS, async (req) => await executor.execute(req, { orgDid: fromOrg ?? 'unknown' }))
+        if (!served.ok) ctx.logger.warn('bad task stream', { peer: conn.remotePeer.toString(), error: served.error.message })
+      }, { maxInboundStreams: TASK_MAX_INBOUND_STREAMS })
+    }
+  }
+}
+
+/** The claimed issuer of a record, before its signature is checked (that is verifyRevocation's job). */
+function issuerOf (jwt: string): string {
+  const d = decodeJwt(jwt)
+  return d.ok && typeof d.value.payload.iss === 'string' ? d.value.payload.iss : ''
+}

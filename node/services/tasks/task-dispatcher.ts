@@ -1,0 +1,299 @@
+/**
+ * Node-side hand-off of tasks to local agents. Agents long-poll `POST /v1/agent/poll` naming the
+ * abilities they serve; `dispatch` queues a task for one agent and waits for its result on
+ * `POST /v1/agent/tasks/:id/result`. Fails closed: no agent registered within the grace period is
+ * `NO_HANDLER`, no answer in time is `TASK_TIMEOUT`, a full queue is `AGENT_BUSY`, and a result is
+ * accepted at most once.
+ */
+import type { Clock } from '../../../identity/clock.js'
+import { systemClock } from '../../../identity/clock.js'
+import type { Logger } from '../../../identity/logger.js'
+import type { ControlRequest, ControlServer } from '../../api/control-server.js'
+import { ControlRouteError } from '../../api/errors.js'
+import { abilityMatches, isAbility, isAbilityPattern } from '../../api/ability-match.js'
+import { AGENT_POLL_PATH, AGENT_RESULT_PATH } from './task-types.js'
+import type { AgentTask, DispatchOutcome } from './task-types.js'
+
+export const DEFAULT_POLL_WAIT_MS = 20_000
+export const MAX_POLL_WAIT_MS = 30_000
+export const DEFAULT_GRACE_MS = 2_000
+export const DEFAULT_TASK_TIMEOUT_MS = 30_000
+export const DEFAULT_MAX_PENDING_PER_AGENT = 256
+export const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024
+export const MAX_TASK_BYTES = 512 * 1024
+export const MAX_POLLS_PER_AGENT = 16
+export const MAX_ABILITIES_PER_POLL = 64
+/** A poll keeps its registration alive this long after it ended (the agent re-polls at once). */
+export const REGISTRATION_TTL_MS = 30_000
+const FINISHED_MEMORY = 4096
+const MAX_ERROR_MESSAGE = 1024
+const CODE = /^[A-Z][A-Z0-9_]{0,63}$/
+
+export interface DispatchOptions {
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+export interface TaskDispatcher {
+  dispatch: (agentDid: string, ability: string, task: AgentTask, options?: DispatchOptions) => Promise<DispatchOutcome>
+  registerRoutes: (server: ControlServer) => void
+  /** Whether `agentDid` currently polls (or recently polled) for a pattern covering `ability`. */
+  hasHandler: (agentDid: string, ability: string) => boolean
+  start: () => Promise<void>
+  stop: () => Promise<void>
+}
+
+export interface TaskDispatcherOptions {
+  logger: Logger
+  clock?: Clock
+  graceMs?: number
+  maxPendingPerAgent?: number
+  maxOutputBytes?: number
+  registrationTtlMs?: number
+}
+
+interface Entry {
+  task: AgentTask
+  agent: string
+  ability: string
+  state: 'queued' | 'delivered'
+  /** Patterns of the poll that took the task: the agent counts as registered for them meanwhile. */
+  patterns: readonly string[]
+  settle: (outcome: DispatchOutcome) => void
+}
+
+interface Waiter {
+  abilities: readonly string[]
+  take: (entry: Entry) => void
+  cancel: () => void
+}
+
+interface AgentState {
+  queue: Entry[]
+  delivered: Set<Entry>
+  waiters: Set<Waiter>
+  seen: Map<string, number>
+}
+
+/** Read through a call so narrowing from an earlier check does not hide a later abort. */
+const aborted = (signal?: AbortSignal): boolean => signal?.aborted === true
+
+const fail = (code: string, message: string): DispatchOutcome => ({ ok: false, code, message })
+
+export function createTaskDispatcher (options: TaskDispatcherOptions): TaskDispatcher {
+  const logger = options.logger
+  const clock = options.clock ?? systemClock
+  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS
+  const maxPending = options.maxPendingPerAgent ?? DEFAULT_MAX_PENDING_PER_AGENT
+  const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES
+  const ttl = options.registrationTtlMs ?? REGISTRATION_TTL_MS
+  const agents = new Map<string, AgentState>()
+  const tasks = new Map<string, Entry>()
+  const finished = new Set<string>()
+  const watchers = new Set<() => void>()
+  let stopped = false
+
+  const stateOf = (agent: string): AgentState => {
+    let s = agents.get(agent)
+    if (s == null) { s = { queue: [], delivered: new Set(), waiters: new Set(), seen: new Map() }; agents.set(agent, s) }
+    return s
+  }
+
+  const hasHandler = (agent: string, ability: string): boolean => {
+    const s = agents.get(agent)
+    if (s == null) return false
+    const now = clock.now()
+    for (const [p, at] of s.seen) if (now - at <= ttl && abilityMatches(p, ability)) return true
+    for (const w of s.waiters) if (w.abilities.some((p) => abilityMatches(p, ability))) return true
+    for (const e of s.delivered) if (e.patterns.some((p) => abilityMatches(p, ability))) return true
+    return false
+  }
+
+  const notify = (): void => { for (const w of [...watchers]) w() }
+
+  const awaitHandler = async (agent: string, ability: string, ms: number, signal?: AbortSignal): Promise<boolean> => {
+    if (hasHandler(agent, ability)) return true
+    if (ms <= 0) return false
+    return await new Promise<boolean>((resolve) => {
+      const end = (v: boolean): void => {
+        clearTimeout(timer); watchers.delete(check); signal?.removeEventListener('abort', onAbort); resolve(v)
+      }
+      const check = (): void => { if (stopped) end(false); else if (hasHandler(agent, ability)) end(true) }
+      const onAbort = (): void => { end(false) }
+      const timer = setTimeout(() => { end(false) }, ms)
+      watchers.add(check)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  const remember = (id: string): void => {
+    finished.add(id)
+    if (finished.size > FINISHED_MEMORY) finished.delete(finished.values().next().value as string)
+  }
+
+  const pruneAgents = (): void => {
+    const now = clock.now()
+    for (const [did, s] of agents) {
+      for (const [p, at] of s.seen) if (now - at > ttl) s.seen.delete(p)
+      if (s.seen.size === 0 && s.queue.length === 0 && s.delivered.size === 0 && s.waiters.size === 0) agents.delete(did)
+    }
+  }
+
+  /** Hand a queued entry to a waiting poll of its agent, if one serves its ability. */
+  const offer = (entry: Entry): boolean => {
+    const s = stateOf(entry.agent)
+    for (const w of s.waiters) {
+      if (w.abilities.some((p) => abilityMatches(p, entry.ability))) { w.take(entry); return true }
+    }
+    return false
+  }
+
+  const dispatch = async (agentDid: string, ability: string, task: AgentTask, opts: DispatchOptions = {}): Promise<DispatchOutcome> => {
+    const startedAt = performance.now()
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS
+    const signal = opts.signal
+    if (stopped) return fail('DISPATCHER_STOPPED', 'the node is stopping; task not delivered')
+    if (typeof agentDid !== 'string' || !agentDid.startsWith('did:')) return fail('BAD_TASK', 'target agent is not a DID')
+    if (!isAbility(ability)) return fail('BAD_TASK', `ability ${String(ability)} is not a concrete ability`)
+    if (task == null || typeof task.id !== 'string' || task.id.length === 0 || task.id.length > 256) return fail('BAD_TASK', 'task id must be a non-empty string of at most 256 characters')
+    if (task.ability !== ability) return fail('BAD_TASK', `task ability ${String(task.ability)} differs from dispatched ability ${ability}`)
+    let size: number
+    try { size = Buffer.byteLength(JSON.stringify(task)) } catch { return fail('BAD_TASK', 'task is not JSON-serialisable') }
+    if (size > MAX_TASK_BYTES) return fail('TASK_TOO_LARGE', `task is ${size} bytes, more than ${MAX_TASK_BYTES}`)
+    if (tasks.has(task.id) || finished.has(task.id)) return fail('DUPLICATE_TASK', `task ${task.id} was already dispatched`)
+    if (signal?.aborted === true) return fail('ABORTED', 'dispatch aborted')
+    pruneAgents()
+
+    if (!await awaitHandler(agentDid, ability, Math.min(graceMs, timeoutMs), signal)) {
+      if (aborted(signal)) return fail('ABORTED', 'dispatch aborted')
+      if (stopped) return fail('DISPATCHER_STOPPED', 'the node is stopping; task not delivered')
+      return fail('NO_HANDLER', `no local agent ${agentDid} is registered for ${ability}`)
+    }
+    if (stopped) return fail('DISPATCHER_STOPPED', 'the node is stopping; task not delivered')
+    if (aborted(signal)) return fail('ABORTED', 'dispatch aborted')
+    if (tasks.has(task.id) || finished.has(task.id)) return fail('DUPLICATE_TASK', `task ${task.id} was already dispatched`)
+    const s = stateOf(agentDid)
+    if (s.queue.length + s.delivered.size >= maxPending) return fail('AGENT_BUSY', `agent ${agentDid} already has ${maxPending} pending tasks`)
+    const remaining = Math.max(0, timeoutMs - (performance.now() - startedAt))
+
+    return await new Promise<DispatchOutcome>((resolve) => {
+      const entry: Entry = {
+        task: { ...task, deadline: clock.now() + remaining },
+        agent: agentDid,
+        ability,
+        state: 'queued',
+        patterns: [],
+        settle: (outcome) => {
+          if (tasks.get(task.id) !== entry) return
+          tasks.delete(task.id)
+          remember(task.id)
+          const i = s.queue.indexOf(entry)
+          if (i >= 0) s.queue.splice(i, 1)
+          s.delivered.delete(entry)
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', onAbort)
+          logger.debug('task settled', { task: task.id, agent: agentDid, ok: outcome.ok, code: outcome.ok ? undefined : outcome.code })
+          resolve(outcome)
+        }
+      }
+      const onAbort = (): void => { entry.settle(fail('ABORTED', 'dispatch aborted')) }
+      const timer = setTimeout(() => {
+        entry.settle(fail('TASK_TIMEOUT', `agent ${agentDid} did not answer task ${task.id} within ${timeoutMs} ms`))
+      }, remaining)
+      tasks.set(task.id, entry)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      if (!offer(entry)) s.queue.push(entry)
+    })
+  }
+
+  const poll = async (req: ControlRequest): Promise<AgentTask | undefined> => {
+    if (stopped) throw new ControlRouteError('DISPATCHER_STOPPED', 'the node is stopping', 503)
+    const body = req.body as { agent?: unknown, abilities?: unknown, waitMs?: unknown } | undefined
+    if (body == null || typeof body !== 'object') throw new ControlRouteError('BAD_REQUEST', 'poll body must be { agent, abilities, waitMs? }')
+    const { agent, abilities, waitMs } = body
+    if (typeof agent !== 'string' || !agent.startsWith('did:') || agent.length > 512) throw new ControlRouteError('BAD_REQUEST', 'agent must be a DID')
+    if (!Array.isArray(abilities) || abilities.length === 0 || abilities.length > MAX_ABILITIES_PER_POLL || !abilities.every(isAbilityPattern)) {
+      throw new ControlRouteError('BAD_REQUEST', `abilities must be 1 to ${MAX_ABILITIES_PER_POLL} patterns like "records/read" or "records/*"`)
+    }
+    if (waitMs !== undefined && (typeof waitMs !== 'number' || !Number.isFinite(waitMs) || waitMs < 0)) throw new ControlRouteError('BAD_REQUEST', 'waitMs must be a non-negative number')
+    const wait = Math.min(waitMs ?? DEFAULT_POLL_WAIT_MS, MAX_POLL_WAIT_MS)
+    const patterns = abilities as string[]
+    const s = stateOf(agent)
+    const touch = (): void => { const now = clock.now(); for (const p of patterns) s.seen.set(p, now) }
+    touch()
+
+    const deliver = (entry: Entry): AgentTask => {
+      const i = s.queue.indexOf(entry)
+      if (i >= 0) s.queue.splice(i, 1)
+      entry.state = 'delivered'
+      entry.patterns = patterns
+      s.delivered.add(entry)
+      logger.debug('task delivered', { task: entry.task.id, agent })
+      return entry.task
+    }
+    const queued = s.queue.find((e) => patterns.some((p) => abilityMatches(p, e.ability)))
+    if (queued != null) return deliver(queued)
+    if (wait === 0 || req.signal.aborted) { notify(); return undefined }
+    if (s.waiters.size >= MAX_POLLS_PER_AGENT) throw new ControlRouteError('TOO_MANY_POLLS', `agent ${agent} already has ${MAX_POLLS_PER_AGENT} open polls`, 429)
+
+    return await new Promise<AgentTask | undefined>((resolve) => {
+      const end = (task: AgentTask | undefined): void => {
+        s.waiters.delete(waiter)
+        clearTimeout(timer)
+        req.signal.removeEventListener('abort', onAbort)
+        touch()
+        resolve(task)
+      }
+      const waiter: Waiter = { abilities: patterns, take: (entry) => { end(deliver(entry)) }, cancel: () => { end(undefined) } }
+      const onAbort = (): void => { end(undefined) }
+      const timer = setTimeout(() => { end(undefined) }, wait)
+      s.waiters.add(waiter)
+      req.signal.addEventListener('abort', onAbort, { once: true })
+      notify()
+    })
+  }
+
+  const result = async (req: ControlRequest): Promise<{ accepted: true }> => {
+    const id = req.params.id ?? ''
+    const entry = tasks.get(id)
+    if (entry == null) {
+      if (finished.has(id)) throw new ControlRouteError('TASK_ALREADY_FINISHED', `task ${id} already has a result or timed out`, 409)
+      throw new ControlRouteError('TASK_NOT_FOUND', `no pending task ${id}`, 404)
+    }
+    const body = req.body as { ok?: unknown, output?: unknown, error?: { code?: unknown, message?: unknown }, agent?: unknown } | undefined
+    if (body == null || typeof body !== 'object' || typeof body.ok !== 'boolean') throw new ControlRouteError('BAD_REQUEST', 'result body must be { ok, output?, error? }')
+    if (body.agent !== undefined && body.agent !== entry.agent) throw new ControlRouteError('WRONG_AGENT', `task ${id} was not given to ${String(body.agent)}`, 403)
+    if (entry.state !== 'delivered') throw new ControlRouteError('TASK_NOT_DELIVERED', `task ${id} has not been delivered to an agent`, 409)
+    if (body.ok) {
+      const size = body.output === undefined ? 0 : Buffer.byteLength(JSON.stringify(body.output))
+      if (size > maxOutput) {
+        entry.settle(fail('OUTPUT_TOO_LARGE', `agent output is ${size} bytes, more than ${maxOutput}`))
+        throw new ControlRouteError('OUTPUT_TOO_LARGE', `output is ${size} bytes, more than ${maxOutput}`, 413)
+      }
+      entry.settle({ ok: true, output: body.output })
+    } else {
+      const e = body.error
+      const code = typeof e?.code === 'string' && CODE.test(e.code) ? e.code : 'HANDLER_ERROR'
+      const message = typeof e?.message === 'string' ? e.message.slice(0, MAX_ERROR_MESSAGE) : 'task handler failed'
+      entry.settle(fail(code, message))
+    }
+    return { accepted: true }
+  }
+
+  return {
+    dispatch,
+    hasHandler,
+    registerRoutes: (server) => {
+      server.route('POST', AGENT_POLL_PATH, poll)
+      server.route('POST', AGENT_RESULT_PATH, result)
+    },
+    start: async () => { stopped = false },
+    stop: async () => {
+      if (stopped) return
+      stopped = true
+      for (const e of [...tasks.values()]) e.settle(fail('DISPATCHER_STOPPED', 'the node is stopping'))
+      for (const s of agents.values()) for (const w of [...s.waiters]) w.cancel()
+      notify()
+    }
+  }
+}

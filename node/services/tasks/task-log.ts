@@ -1,0 +1,37 @@
+/** Tasks this node sent or ran, with their outcome and receipt, for `task list` and trust evidence. */
+import type { Repository } from '../../store/repository.js'
+
+export interface TaskRecord {
+  id: string
+  direction: 'sent' | 'received'
+  ability: string
+  resource: string
+  invoker: string
+  executor: string
+  /** Org on the other side. */
+  peerOrg: string
+  outcome: 'ok' | 'error' | 'denied' | 'pending'
+  code: string
+  reason?: string
+  link?: number
+  at: number
+  durationMs: number
+  receipt?: string
+  approvalId?: string
+}
+
+export class TaskLog {
+  readonly #repo: Repository<TaskRecord>
+  constructor (repo: Repository<TaskRecord>) {
+    this.#repo = repo
+  }
+
+  async put (r: TaskRecord): Promise<void> {
+    // key: time first so listings are chronological; the id keeps keys unique
+    await this.#repo.put(`${String(r.at).padStart(15, '0')}/${r.direction}/${r.id}`, r, { sync: true })
+  }
+
+  async list (limit = 200): Promise<TaskRecord[]> {
+    return (await this.#repo.list({ reverse: true, limit })).map(([, v]) => v)
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * An executing node for TaskExecutor tests without a network: the real delegation components
+ * (PrincipalBook, ReplayGuard, RevocationBook, ChainChecker, TaskLog) over a real store in a temp
+ * dir, a NodeContext stub with the parts the executor reads, a fake clock, and helpers that build
+ * delegation chains and task requests from fixed principals. `reopen()` closes and reopens the store
+ * with fresh components, as a node restart does.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { issueAgentCredential } from '../../../../identity/credentials.js'
+import { issueDelegation, issueInvocation, cidOfJwt, type Caveats } from '../../../../identity/ucan/index.js'
+import type { Ed25519Signer } from '../../../../identity/signer.js'
+import { openStore, type Store } from '../../../../node/store/index.js'
+import { SUBLEVELS as Sublevel } from '../../../../node/store/sublevels.js'
+import { silentLogger } from '../../../../identity/logger.js'
+import { loadLocalPolicy } from '../../../../node/local-policy.js'
+import { Enrolments, type Enrolment } from '../../../../node/mesh/enrolments.js'
+import { createTaskDispatcher, type TaskDispatcher } from '../../../../node/services/tasks/task-dispatcher.js'
+import type { AgentTask } from '../../../../node/services/tasks/task-types.js'
+import type { AgentRecord } from '../../../../node/services/agents/agent-registry.js'
+import type { NodeContext, NodeHooks } from '../../../../node/node-context.js'
+import { PrincipalBook } from '../../../../node/services/delegation/principal-book.js'
+import { ReplayGuard } from '../../../../node/services/delegation/replay-guard.js'
+import { RevocationBook, type StoredRevocation } from '../../../../node/services/delegation/revocation-book.js'
+import { ChainChecker } from '../../../../node/services/delegation/chain-checker.js'
+import { TaskExecutor } from '../../../../node/services/tasks/task-executor.js'
+import { TaskLog, type TaskRecord } from '../../../../node/services/tasks/task-log.js'
+import type { TaskRequest } from '../../../../protocols/task/messages.js'
+import { fakeClock, type FakeClock } from '../../../helpers/clock.js'
+import { principal } from '../../../helpers/principals.js'
+
+export const TEST_POLICY = `version: 1
+name: exec-test
+default: deny
+rings:
+  "*/read": 3
+  records/write: 2
+  "payments/*": 1
+rules:
+  - id: read-any
+    effect: allow
+    match:
+      ability: "*/read"
+  - id: write-any
+    effect: allow
+    match:
+      ability: records/write
+      ring: { max: 2 }
+  - id: pay-ring-1
+    effect: allow
+    match:
+      ability: "payments/*"
+      ring: { max: 1 }
+`
+
+export interface Agent { name: string, signer: Ed25519Signer, org: Ed25519Signer, ring: number, credential: string }
+
+export const nowS = (clock: FakeClock): number => Math.floor(clock.now() / 1000)
+
+/** An AgentCredential for `name` (fixed seed) issued by `org`. */
+export async function makeAgent (name: string, org: Ed25519Signer, ring: number, clock: FakeClock, capabilities = ['records/read']): Promise<Agent> {
+  const signer = principal(name)
+  const credential = await issueAgentCredential(org, { agentDid: signer.did, name, ring, capabilities }, { clock, ttlSeconds: 30 * 24 * 3600 })
+  return { name, signer, org, ring, credential }
+}
+
+/** One delegation link; `proof` is the JWT it rests on. */
+export async function grant (from: Ed25519Signer, to: string, resource: string, ability: string, clock: FakeClock, o: { proof?: string, caveats?: Caveats, nbf?: number, exp?: number } = {}): Promise<string> {
+  const t = await issueDelegation(from, {
+    audience: to,
+    capabilities: { [resource]: { [ability]: o.caveats ?? [{}] } },
+    notBefore: o.nbf ?? nowS(clock) - 10,
+    expiration: o.exp ?? nowS(clock) + 3600,
+    nonce: Math.random().toString(36).slice(2),
+    ...(o.proof != null ? { proofs: [o.proof] } : {})
+  })
+  return t.jwt
+}
+
+let nonceCounter = 0
+
+/** A fresh invocation by `by` to `aud` under `proof`, with the request around it. */
+export async function invoke (by: Ed25519Signer, aud: string, resource: string, ability: string, proofs: string[], credentials: string[], clock: FakeClock, o: { caveats?: Caveats, nbf?: number, exp?: number, args?: unknown } = {}): Promise<TaskRequest> {
+  const inv = await issueInvocation(by, {
+    audience: aud, resource, ability, caveats: o.caveats ?? [{}], proof: proofs[proofs.length - 1],
+    nonce: `n${++nonceCounter}-${Math.random().toString(36).slice(2)}`, notBefore: o.nbf ?? nowS(clock) - 1, expiration: o.exp ?? nowS(clock) + 60
+  })
+  const proofMap: Record<string, string> = {}
+  for (const p of proofs) proofMap[cidOfJwt(p)] = p
+  const creds: Record<string, string> = {}
+  credentials.forEach((c, i) => { creds[`c${i}`] = c })
+  return { v: 1, invocation: inv.jwt, proofs: proofMap, credentials: creds, ...(o.args !== undefined ? { args: o.args } : {}) }
+}
+
+export interface ExecNode {
+  ctx: NodeContext
+  hooks: NodeHooks
+  clock: FakeClock
+  store: Store
+  executor: TaskExecutor
+  checker: ChainChecker
+  principals: PrincipalBook
+  replay: ReplayGuard
+  revocations: RevocationBook
+  tasks: TaskLog
+  /** Tasks handed to the stub dispatcher (empty when the real dispatcher is used). */
+  dispatched: AgentTask[]
+  /** Close the store and open it again with fresh components (a restart). */
+  reopen: () => Promise<void>
+  close: () => Promise<void>
+}
+
+export interface ExecNodeOptions {
+  org: Ed25519Signer
+  orgName: string
+  localAgents: Agent[]
+  enrolled: Array<{ orgDid: string, maxRing?: number }>
+  clock?: FakeClock
+  /** 'stub' answers every task at once; 'real' is the node's dispatcher with no agent polling. */
+  dispatcher?: 'stub' | 'real'
+  policy?: string
+}
+
+export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
+  const dir = await mkdtemp('/tmp/tmx-')
+  const clock = o.clock ?? fakeClock(Date.now())
+  await writeFile(`${dir}/policy.yaml`, o.policy ?? TEST_POLICY)
+  const policy = loadLocalPolicy(`${dir}/policy.yaml`)
+  const records: AgentRecord[] = o.localAgents.map(a => ({ name: a.name, did: a.signer.did, ring: a.ring, capabilities: ['records/read'], credential: a.credential, createdAt: clock.now(), expiresAt: clock.now() + 30 * 24 * 3600 * 1000 }))
+  const hooks: NodeHooks = { agentCreated: [], beforeDecision: [], receipt: [] }
+  const dispatched: AgentTask[] = []
+  const stub = { dispatch: async (_agent: string, _ability: string, task: AgentTask) => { dispatched.push(task); return { ok: true as const, output: { done: task.id } } } }
+  let real: TaskDispatcher | undefined
+  const node = {} as ExecNode
+
+  const build = async (): Promise<void> => {
+    const store = await openStore(dir)
+    const enrolments = new Enrolments(store.repository<Enrolment>(Sublevel.peers), o.org.did)
+    for (const e of o.enrolled) await enrolments.add({ orgDid: e.orgDid, ...(e.maxRing != null ? { maxRing: e.maxRing } : {}) }, clock.now())
+    real = o.dispatcher === 'real' ? createTaskDispatcher({ logger: silentLogger(), clock, graceMs: 50 }) : undefined
+    const ctx = {
+      clock,
+      logger: silentLogger(),
+      identity: { orgDid: o.org.did, orgName: o.orgName },
+      orgSigner: o.org,
+      nodeSigner: principal(`${o.orgName}-node`),
+      store,
+      enrolments,
+      agents: { get: async (x: string) => records.find(a => a.name === x || a.did === x), list: async () => records },
+      dispatcher: real ?? stub,
+      policy: { get: () => policy, set: () => {} },
+      hooks
+    } as unknown as NodeContext
+    const trustedOrgs = (): string[] => [o.org.did, ...enrolments.list().map(e => e.orgDid)]
+    const principals = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, trustedOrgs })
+    const replay = new ReplayGuard(store.repository<number>(Sublevel.nonces))
+    const revocations = new RevocationBook(store.repository<StoredRevocation>(Sublevel.revocations))
+    const tasks = new TaskLog(store.repository<TaskRecord>(Sublevel.tasks))
+    await Promise.all([principals.load(), replay.load(clock.now()), revocations.load()])
+    for (const a of o.localAgents) await principals.add(a.credential)
+    const checker = new ChainChecker({ principals, replay, revocations })
+    const executor = new TaskExecutor({ ctx, checker, principals, replay, tasks, taskTimeoutMs: 2_000 })
+    Object.assign(node, { ctx, store, executor, checker, principals, replay, revocations, tasks })
+  }
+  await build()
+  Object.assign(node, {
+    hooks,
+    clock,
+    dispatched,
+    reopen: async () => { await real?.stop(); await node.store.close(); await build() },
+    close: async () => { await real?.stop(); await node.store.close(); await rm(dir, { recursive: true, force: true }) }
+  })
+  return node
+}
