@@ -4,9 +4,9 @@
  * the invocation's caveats must hold (a disjunction of conjunctions); then the node's own policy, and
  * every policy carried in the chain, decide. Anything undecidable is a DENY with its reason.
  */
-import type { ValidatedChain } from '../../../identity/ucan/index.js'
-import { effectiveRingDetail, evaluatePolicy, mostRestrictive, type Decision, type EffectivePolicy } from '../../../authz/index.js'
-import type { PrincipalInfo } from '../delegation/principal-book.js'
+import type { ValidatedChain } from '../identity/ucan/index.js'
+import { effectiveRingDetail, evaluatePolicy, mostRestrictive, type Decision, type EffectivePolicy } from './index.js'
+import type { PrincipalInfo } from '../node/services/delegation/principal-book.js'
 
 export interface AuthzInput {
   chain: ValidatedChain
