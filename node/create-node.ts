@@ -23,16 +23,19 @@ import { Mesh, createConnectionGater } from './mesh/mesh.js'
 import { createControlServer } from './api/control-server.js'
 import { createTaskDispatcher } from './services/tasks/task-dispatcher.js'
 import { loadLocalPolicy, type LocalPolicy } from './local-policy.js'
-import type { Feature, FeatureFactory, NodeContext, NodeHooks } from './node-context.js'
+import { ComponentRegistry, type Components, type PolicyHolder, type Service } from './components.js'
 import { peerScoreFor } from './gossip/peer-score.js'
-import { coreRoutes } from './api/operator/core-routes.js'
 import { createRecordGossip } from './gossip/index.js'
 import { AgentRegistry, type AgentRecord } from './services/agents/agent-registry.js'
-import { defaultFeatures } from './features.js'
 import { SOFTWARE_VERSION } from './version.js'
-import type { HelloMessage } from '../protocols/hello/messages.js'
-import type { VerifyHelloOptions } from './mesh/verify-hello.js'
-import { fail } from '../identity/result.js'
+import { resolveSettings, type NodeSettings } from './settings.js'
+import { createAuditNodeService, AUDIT_DEPENDENCIES, type AuditNodeService } from './services/audit/audit-node-service.js'
+import { createSpiffeService, SPIFFE_DEPENDENCIES } from './services/spiffe/spiffe-service.js'
+import { createDelegationService, DELEGATION_DEPENDENCIES, type DelegationService } from './services/delegation/delegation-service.js'
+import { createApprovalsService, APPROVALS_DEPENDENCIES, type ApprovalsService } from './services/approvals/approvals-service.js'
+import { createTasksService, TASKS_DEPENDENCIES, type TasksService } from './services/tasks/tasks-service.js'
+import { createTrustService, TRUST_DEPENDENCIES, type TrustNodeService } from './services/trust/index.js'
+import { registerOperatorRoutes } from './api/operator/index.js'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7420']
 /** Renew the NodeCredential at start when it has less than this left. */
@@ -50,12 +53,26 @@ export interface NodeConfig {
   dialTimeoutMs?: number
   /** SPIFFE Workload API address; default SPIFFE_ENDPOINT_SOCKET; unset: no SPIFFE. */
   spiffeSocket?: string
-  /** Extra features (tests); default: defaultFeatures. */
-  features?: FeatureFactory[]
+  /** Settings that would otherwise come from the environment (see node/settings.ts). */
+  settings?: Partial<NodeSettings>
+  /** The environment settings are read from; default `process.env`. */
+  env?: NodeJS.ProcessEnv
+  /** Tests: wrap the opened store (for example to make one sublevel fail). */
+  wrapStore?: (store: Store) => Store
+}
+
+/** The node's services, for the operator API, tests and benchmarks. */
+export interface NodeServices {
+  audit: AuditNodeService
+  delegation: DelegationService
+  tasks: TasksService
+  approvals: ApprovalsService
+  trust: TrustNodeService
 }
 
 export interface TrustmeshNode {
-  readonly ctx: NodeContext
+  readonly components: Components
+  readonly services: NodeServices
   readonly policy: () => LocalPolicy
   start: () => Promise<void>
   stop: () => Promise<void>
@@ -75,7 +92,7 @@ function validateConfig (config: NodeConfig): void {
   for (const a of config.peers ?? []) parseLanMultiaddr(a, '--peer')
 }
 
-async function currentNodeCredential (ctx: { layout: ReturnType<typeof dataDirLayout>, clock: Clock, logger: Logger }, orgSigner: NodeContext['orgSigner'], identity: NodeContext['identity']): Promise<string> {
+async function currentNodeCredential (ctx: { layout: ReturnType<typeof dataDirLayout>, clock: Clock, logger: Logger }, orgSigner: Components['orgSigner'], identity: Components['identity']): Promise<string> {
   let jwt = (await readFile(ctx.layout.nodeCredential, 'utf8').catch(() => '')).trim()
   const v = verifyNodeCredential(jwt, { clock: ctx.clock, expectedIssuer: identity.orgDid })
   const fresh = v.ok && v.value.subject.id === identity.peerId && v.value.expiresAt - nowSeconds(ctx.clock) > CREDENTIAL_RENEW_BEFORE_S
@@ -104,15 +121,19 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   const nodeSigner = await keys.load(NODE_KEY)
   if (orgSigner.did !== identity.orgDid) throw new ConfigError('KEY_MISMATCH', `org key in ${layout.keys} does not match ${layout.identity}`)
 
-  const store: Store = await openStore(layout.root, { logger: logger.child('store') })
+  const settings = resolveSettings({ ...config.settings, ...(config.spiffeSocket != null ? { spiffeSocket: config.spiffeSocket } : {}) }, config.env ?? process.env)
+
+  const opened: Store = await openStore(layout.root, { logger: logger.child('store') })
+  const store = config.wrapStore != null ? config.wrapStore(opened) : opened
   try {
     let nodeCredential = await currentNodeCredential({ layout, clock, logger }, orgSigner, identity)
     const enrolments = new Enrolments(store.repository<Enrolment>(Sublevel.peers), identity.orgDid)
     await enrolments.load()
     const registry = new PeerRegistry(clock)
     const privateKey = await libp2pPrivateKeyFromSeed(nodeSigner.exportSeed())
-    // gossipsub's application-specific score reads the trust a feature sets in hooks.trustOf (late-bound)
-    const hooks: NodeHooks = { agentCreated: [], beforeDecision: [], receipt: [] }
+    const components = new ComponentRegistry()
+    // gossipsub's application-specific score reads trust when it scores, once the trust service exists
+    const trustView = components.view('gossipsub peer score', ['trust'])
     const libp2p = await createMeshLibp2p({
       privateKey,
       swarmKey,
@@ -121,12 +142,10 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       connectionGater: createConnectionGater(registry),
       mdns: config.mdns === false ? undefined : { serviceTag: mdnsServiceTag(swarmKey) },
       dialTimeoutMs: config.dialTimeoutMs,
-      appSpecificScore: peerScoreFor(registry, (org) => hooks.trustOf?.(org)),
+      appSpecificScore: peerScoreFor(registry, (org) => trustView.trust.trustOf(org)),
       allow: ['/ip4/127.0.0.0/ipcidr/8']
     })
-    const statusProviders = new Map<string, () => unknown>()
-    const helloExtensions: Array<() => Partial<HelloMessage>> = []
-    let verifySpiffe: NonNullable<VerifyHelloOptions['verifySpiffe']> | undefined
+    const helloView = components.view('mesh', ['hello'])
     const mesh = new Mesh({
       libp2p,
       registry,
@@ -136,36 +155,57 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       staticPeers: config.peers,
       helloTimeoutMs: config.helloTimeoutMs,
       dialTimeoutMs: config.dialTimeoutMs,
-      // a partner enrolled with a SPIFFE bundle is refused unless SPIFFE verification is wired in
-      verifySpiffe: (h, e, p) => verifySpiffe != null ? verifySpiffe(h, e, p) : fail('SPIFFE_UNAVAILABLE', 'this node cannot verify SPIFFE SVIDs'),
-      localHello: () => Object.assign({ v: 1 as const, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest }, ...helloExtensions.map(f => f()))
+      verifySpiffe: (h, e, p) => helloView.hello.verifySpiffe(h, e, p),
+      localHello: () => ({ v: 1 as const, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest, ...helloView.hello.fields() })
     })
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
     const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock })
     const agents = new AgentRegistry({ repo: store.repository<AgentRecord>(Sublevel.agents), keys, orgSigner, clock })
-    const holder = {
+    const holder: PolicyHolder = {
       get: () => policy,
       set: (p: LocalPolicy) => { policy = p }
     }
-    const ctx: NodeContext = {
-      clock, logger, layout, identity, orgSigner, nodeSigner, keys, store, enrolments, registry, libp2p, mesh, control, dispatcher, agents, gossip,
-      policy: holder,
-      settings: { spiffeSocket: config.spiffeSocket ?? process.env.SPIFFE_ENDPOINT_SOCKET },
-      hello: { extensions: helloExtensions, setVerifySpiffe: (fn) => { verifySpiffe = fn } },
-      hooks,
-      nodeCredential: () => nodeCredential,
-      startedAt: clock.now(),
-      statusProviders
+    const startedAt = clock.now()
+    for (const [name, value] of Object.entries({ clock, logger, layout, identity, orgSigner, nodeSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt })) {
+      components.set(name as keyof Components, value as never)
     }
-    coreRoutes(ctx, holder)
+    components.set('nodeCredential', () => nodeCredential)
+
+    // services, each built from the components it declares; audit first: nothing is decided without it
+    const view = <K extends keyof Components>(s: { name: string, deps: readonly K[] }): Pick<Components, K> => components.view(s.name, s.deps)
+    const audit = await createAuditNodeService(view({ name: 'audit', deps: AUDIT_DEPENDENCIES }), { intervalMs: settings.auditIntervalMs })
+    components.set('audit', audit.recorder)
+    const spiffe = createSpiffeService(view({ name: 'spiffe', deps: SPIFFE_DEPENDENCIES }), { ...(settings.spiffeSocket != null ? { socket: settings.spiffeSocket } : {}) })
+    components.set('hello', spiffe.hello)
+    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }))
+    components.set('roots', delegation.roots)
+    const approvals = createApprovalsService(view({ name: 'approvals', deps: APPROVALS_DEPENDENCIES }), { approvalDeadlineMs: settings.approvalDeadlineMs, ...(settings.approvalExpiryCheckMs != null ? { expiryCheckMs: settings.approvalExpiryCheckMs } : {}) })
+    components.set('approvals', approvals.parking)
+    components.set('carriedPolicies', approvals.carried)
+    const tasks = createTasksService(view({ name: 'tasks', deps: TASKS_DEPENDENCIES }), delegation.parts, { elevations: approvals.elevations, ...(settings.taskTimeoutMs != null ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) })
+    components.set('parkedTasks', tasks.executor)
+    const trust = createTrustService(view({ name: 'trust', deps: TRUST_DEPENDENCIES }), settings.trust)
+    components.set('trust', trust)
+    const services: Service[] = [audit, spiffe, delegation, approvals, tasks, trust]
+    // every declared dependency must be there before anything starts
+    components.check('mesh', ['hello'])
+    components.check('gossipsub peer score', ['trust'])
+    for (const s of services) components.check(s.name, s.dependencies)
+
+    const all = components.view('node', Object.keys({ clock, logger, layout, identity, orgSigner, nodeSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt, nodeCredential: 0, audit: 0, approvals: 0, parkedTasks: 0, carriedPolicies: 0, trust: 0, roots: 0, hello: 0 }) as Array<keyof Components>)
+    const status = (): Record<string, unknown> => {
+      const out: Record<string, unknown> = {}
+      for (const s of services) if (s.status != null) out[s.name] = s.status()
+      return out
+    }
+    registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, status })
     dispatcher.registerRoutes(control)
-    const features: Feature[] = []
-    for (const f of config.features ?? defaultFeatures) features.push(await f(ctx))
     let started = false
 
     return {
-      ctx,
+      components: all,
+      services: { audit, delegation, tasks, approvals, trust },
       policy: () => policy,
       async start () {
         if (started) return
@@ -174,7 +214,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         await mesh.start()
         await gossip.start()
         await dispatcher.start?.()
-        for (const f of features) await f.start?.()
+        for (const s of services) await s.start()
         await control.start()
         logger.info('node started', { org: identity.orgDid, name: identity.orgName, peerId: identity.peerId, listen: libp2p.getMultiaddrs().map(m => m.toString()), policy: policy.digest })
       },
@@ -183,7 +223,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         started = false
         logger.info('node stopping')
         await control.stop().catch(err => { logger.warn('control stop failed', { error: (err as Error).message }) })
-        for (const f of [...features].reverse()) await f.stop?.().catch(err => { logger.warn('feature stop failed', { feature: f.name, error: (err as Error).message }) })
+        for (const s of [...services].reverse()) await s.stop().catch(err => { logger.warn('service stop failed', { service: s.name, error: (err as Error).message }) })
         await dispatcher.stop?.()
         await gossip.stop()
         await mesh.stop()
@@ -193,7 +233,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       }
     }
   } catch (err) {
-    await store.close()
+    await opened.close()
     throw err
   }
 }

@@ -54,7 +54,7 @@ export function register (node: Command): void {
         await node.stop().catch(() => {})
         throw err
       }
-      const s = node.ctx
+      const s = node.components
       out.note(`trustmesh node of ${s.identity.orgName} (${s.identity.orgDid}) running; PeerId ${s.identity.peerId}`)
       out.note(`listening on ${s.libp2p.getMultiaddrs().map(m => m.toString()).join(', ')}; control socket ${s.layout.controlSocket}`)
       // keep running until a signal arrives

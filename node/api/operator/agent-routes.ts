@@ -1,13 +1,15 @@
 /** Control API routes for local agents: create (key + AgentCredential) and list. */
 import { ControlRouteError } from '../errors.js'
-import type { NodeContext } from '../../node-context.js'
+import type { Components } from '../../components.js'
 import { AgentError, type AgentRecord } from '../../services/agents/agent-registry.js'
 
 export function agentView (a: AgentRecord): Record<string, unknown> {
   return { name: a.name, did: a.did, ring: a.ring, capabilities: a.capabilities, expiresAt: new Date(a.expiresAt).toISOString(), credential: a.credential }
 }
 
-export function agentRoutes (ctx: NodeContext): void {
+export type AgentRouteComponents = Pick<Components, 'control' | 'agents' | 'logger' | 'roots' | 'trust'>
+
+export function agentRoutes (ctx: AgentRouteComponents): void {
   ctx.control.route('GET', '/v1/agents', async () => (await ctx.agents.list()).map(agentView))
 
   ctx.control.route('POST', '/v1/agents', async (req) => {
@@ -20,7 +22,8 @@ export function agentRoutes (ctx: NodeContext): void {
         ttlSeconds: typeof b.ttlSeconds === 'number' ? b.ttlSeconds : undefined
       })
       ctx.logger.info('agent created', { name: a.name, did: a.did, ring: a.ring })
-      for (const hook of ctx.hooks.agentCreated) await hook(a)
+      await ctx.roots.agentCreated(a)
+      await ctx.trust.agentCreated(a)
       return agentView(a)
     } catch (err) {
       if (err instanceof AgentError) throw new ControlRouteError(err.code, err.message, err.code === 'AGENT_EXISTS' ? 409 : 400)

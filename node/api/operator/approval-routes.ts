@@ -4,7 +4,7 @@
  * elsewhere), and, on the requesting side, the status of a task that came back `pending`.
  */
 import { ControlRouteError } from '../errors.js'
-import type { NodeContext } from '../../node-context.js'
+import type { Components } from '../../components.js'
 import { ApprovalInputError, issueApproval, type ApprovalDecision } from '../../../authz/index.js'
 import { ApprovalError, type ApprovalQueue, type ApprovalState, type ParkedRecord } from '../../services/approvals/approval-queue.js'
 import { TaskStatusError, type TaskStatusService } from '../../services/approvals/task-status.js'
@@ -33,7 +33,7 @@ export function approvalView (r: ParkedRecord): Record<string, unknown> {
   }
 }
 
-export function approvalRoutes (ctx: NodeContext, queue: ApprovalQueue, status: TaskStatusService): void {
+export function approvalRoutes (ctx: Pick<Components, 'control' | 'orgSigner' | 'clock'>, queue: ApprovalQueue, status: TaskStatusService): void {
   ctx.control.route('GET', '/v1/approvals', async (req) => {
     const state = req.query.state
     if (state != null && state !== 'all' && !STATES.has(state)) throw new ControlRouteError('BAD_REQUEST', 'state must be pending, approved, denied, expired or all', 400)

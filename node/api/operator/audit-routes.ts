@@ -4,8 +4,8 @@
  */
 import { isAbsolute } from 'node:path'
 import { ControlRouteError } from '../errors.js'
-import type { NodeContext } from '../../node-context.js'
-import type { AuditServices } from '../../services/audit/audit-feature.js'
+import type { Components } from '../../components.js'
+import type { AuditServices } from '../../services/audit/audit-node-service.js'
 
 const MAX_PAGE = 10_000
 
@@ -21,7 +21,7 @@ function auditError (err: unknown): never {
   throw err
 }
 
-export function auditRoutes (ctx: NodeContext, s: AuditServices): void {
+export function auditRoutes (ctx: Pick<Components, 'control'>, s: AuditServices): void {
   const { control } = ctx
 
   control.route('GET', '/v1/audit/entries', async (req) => {

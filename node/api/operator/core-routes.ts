@@ -3,18 +3,15 @@
  * adapters: validation and decisions live in the components they call.
  */
 import { ControlRouteError } from '../errors.js'
-import type { DecisionEvent, NodeContext } from '../../node-context.js'
-import type { LocalPolicy } from '../../local-policy.js'
+import type { Components, PolicyHolder } from '../../components.js'
+import { audited } from './audited.js'
 import { EnrolmentError, type EnrolInput } from '../../mesh/enrolments.js'
 import { SOFTWARE_VERSION } from '../../version.js'
-import { agentRoutes } from './agent-routes.js'
 import { parseBundleFile } from '../../services/spiffe/bundle-file.js'
 import { parseSpiffeId } from '../../services/spiffe/spiffe-id.js'
 
-export interface PolicyHolder {
-  get: () => LocalPolicy
-  set: (p: LocalPolicy) => void
-}
+export type { PolicyHolder } from '../../components.js'
+export type CoreRouteComponents = Pick<Components, 'control' | 'clock' | 'logger' | 'identity' | 'libp2p' | 'registry' | 'enrolments' | 'mesh' | 'startedAt' | 'audit' | 'agents' | 'roots' | 'trust'>
 
 /** The partner's SPIFFE trust bundle and node ID, checked before anything is stored. */
 function asSpiffeInput (v: unknown): EnrolInput['spiffe'] {
@@ -53,21 +50,12 @@ function routeError (err: unknown): never {
   throw err
 }
 
-/** Records an enrolment decision before it takes effect; an unwritable audit log refuses it. */
-async function audited (ctx: NodeContext, event: DecisionEvent): Promise<void> {
-  try {
-    for (const h of ctx.hooks.beforeDecision) await h(event)
-  } catch (err) {
-    throw new ControlRouteError('AUDIT_UNAVAILABLE', `the audit log cannot be written; nothing is decided without it: ${(err as Error).message}`, 503)
-  }
-}
-
-export function coreRoutes (ctx: NodeContext, policy: PolicyHolder): void {
+/** `status` gathers each service's contribution to `node status`. */
+export function coreRoutes (ctx: CoreRouteComponents, policy: PolicyHolder, status: () => Record<string, unknown>): void {
   const { control } = ctx
 
   control.route('GET', '/v1/status', async () => {
-    const extra: Record<string, unknown> = {}
-    for (const [k, f] of ctx.statusProviders) extra[k] = f()
+    const extra = status()
     return {
       orgName: ctx.identity.orgName,
       orgDid: ctx.identity.orgDid,
@@ -96,7 +84,7 @@ export function coreRoutes (ctx: NodeContext, policy: PolicyHolder): void {
 
   control.route('POST', '/v1/peers', async (req) => {
     const input = asEnrolInput(req.body)
-    await audited(ctx, { kind: 'enrolment', subject: input.orgDid, details: { action: 'add', name: input.name, addrs: input.addrs, maxRing: input.maxRing, preTrusted: input.preTrusted } })
+    await audited(ctx.audit, { kind: 'enrolment', subject: input.orgDid, details: { action: 'add', name: input.name, addrs: input.addrs, maxRing: input.maxRing, preTrusted: input.preTrusted } })
     try {
       await ctx.enrolments.add(input, ctx.clock.now())
     } catch (err) { routeError(err) }
@@ -120,7 +108,7 @@ export function coreRoutes (ctx: NodeContext, policy: PolicyHolder): void {
 
   control.route('DELETE', '/v1/peers/:did', async (req) => {
     if (ctx.enrolments.get(req.params.did) == null) throw new ControlRouteError('NOT_ENROLLED', `org ${req.params.did} is not enrolled`, 404)
-    await audited(ctx, { kind: 'enrolment', subject: req.params.did, details: { action: 'remove' } })
+    await audited(ctx.audit, { kind: 'enrolment', subject: req.params.did, details: { action: 'remove' } })
     const removed = await ctx.enrolments.remove(req.params.did)
     if (!removed) throw new ControlRouteError('NOT_ENROLLED', `org ${req.params.did} is not enrolled`, 404)
     const cut = await ctx.mesh.disconnectOrg(req.params.did)
@@ -128,5 +116,4 @@ export function coreRoutes (ctx: NodeContext, policy: PolicyHolder): void {
     return { orgDid: req.params.did, removed: true, disconnectedNodes: cut }
   })
 
-  agentRoutes(ctx)
 }

@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto'
 import { decodeDelegation, issueDelegation, listCapabilities, capabilityWithin, checkAbility, checkResource, type Caveats } from '../../../identity/ucan/index.js'
 import { verifyJwtSignature } from '../../../identity/jwt.js'
 import { ControlRouteError } from '../errors.js'
-import type { NodeContext } from '../../node-context.js'
-import type { DelegationServices } from '../../services/delegation/delegation-feature.js'
+import type { Components } from '../../components.js'
+import type { DelegationParts, DelegationService } from '../../services/delegation/delegation-service.js'
+import { audited } from './audited.js'
+import type { TaskSender } from '../../services/tasks/task-sender.js'
 
 const MAX_TTL_S = 90 * 24 * 3600
 
@@ -32,7 +34,9 @@ function caveatsFrom (nb: unknown): Caveats {
   return [out]
 }
 
-export function delegationRoutes (ctx: NodeContext, s: DelegationServices, revoke: (cid: string, reason?: string) => Promise<{ cid: string, issuer: string }>): void {
+export type DelegationRouteComponents = Pick<Components, 'control' | 'clock' | 'logger' | 'identity' | 'agents' | 'audit'>
+
+export function delegationRoutes (ctx: DelegationRouteComponents, s: DelegationParts & { sender: Pick<TaskSender, 'orgOfAgent'> }, revoke: DelegationService['revoke']): void {
   /** Revoked by an issuer at or above it (a revocation by anyone else does not count). */
   const isRevoked = (cid: string): boolean => {
     const chain = s.book.chainOf(cid)
@@ -68,7 +72,7 @@ export function delegationRoutes (ctx: NodeContext, s: DelegationServices, revok
     if (!capabilityWithin({ resource, ability, caveats }, proof.capability)) bad('ESCALATION', 'the requested caveats would widen the proof')
     const signer = await ctx.agents.signer(from.name)
     const issued = await issueDelegation(signer, { audience: to, capabilities: { [resource]: { [ability]: caveats } }, notBefore: nbf, expiration: exp, nonce: randomBytes(8).toString('base64url'), proofs: [proof.rec.jwt] })
-    for (const h of ctx.hooks.beforeDecision) await h({ kind: 'delegation', subject: issued.cid, details: { from: from.did, to, ability, resource } })
+    await audited(ctx.audit, { kind: 'delegation', subject: issued.cid, details: { from: from.did, to, ability, resource } })
     await s.book.add(issued.jwt, ctx.clock.now())
     // deliver it to the audience's node, with the proofs and credentials it rests on
     let delivered: { ok: boolean, code?: string, message?: string, org?: string }
@@ -128,13 +132,10 @@ export function delegationRoutes (ctx: NodeContext, s: DelegationServices, revok
   })
 
   ctx.control.route('POST', '/v1/delegations/:cid/revoke', async (req) => {
-    try {
-      const reason = (req.body as { reason?: unknown } | undefined)?.reason
-      return await revoke(req.params.cid, typeof reason === 'string' ? reason : undefined)
-    } catch (err) {
-      const e = err as { code?: string, message: string }
-      if (e.code != null && !(err instanceof ControlRouteError)) bad(e.code, e.message, e.code === 'UNKNOWN_DELEGATION' ? 404 : 400)
-      throw err
-    }
+    const reason = (req.body as { reason?: unknown } | undefined)?.reason
+    const r = await revoke(req.params.cid, typeof reason === 'string' ? reason : undefined)
+    if (r.ok) return r.value
+    const status = r.error.code === 'UNKNOWN_DELEGATION' ? 404 : r.error.code === 'AUDIT_UNAVAILABLE' ? 503 : 400
+    bad(r.error.code, r.error.message, status)
   })
 }

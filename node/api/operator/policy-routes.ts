@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { ControlRouteError } from '../errors.js'
-import type { NodeContext } from '../../node-context.js'
+import type { AuditRecorder, Components } from '../../components.js'
+import { audited } from './audited.js'
 import { loadLocalPolicy, PolicyStartError, type LocalPolicy } from '../../local-policy.js'
 import { effectiveRingDetail, evaluatePolicy, levelDefault } from '../../../authz/index.js'
 import { PrincipalBook } from '../../services/delegation/principal-book.js'
@@ -16,7 +17,7 @@ import type { PolicyBook } from '../../services/approvals/policy-book.js'
 export interface PolicyRouteDeps {
   elevations: ElevationBook
   book: PolicyBook
-  audit: (event: Parameters<NodeContext['hooks']['beforeDecision'][number]>[0]) => Promise<void>
+  audit: AuditRecorder
 }
 
 function view (p: LocalPolicy): Record<string, unknown> {
@@ -27,7 +28,9 @@ function view (p: LocalPolicy): Record<string, unknown> {
   }
 }
 
-export function policyRoutes (ctx: NodeContext, deps: PolicyRouteDeps): void {
+export type PolicyRouteComponents = Pick<Components, 'control' | 'policy' | 'identity' | 'agents' | 'store' | 'clock' | 'enrolments' | 'trust' | 'logger'>
+
+export function policyRoutes (ctx: PolicyRouteComponents, deps: PolicyRouteDeps): void {
   ctx.control.route('GET', '/v1/policy', async (req) => {
     const p = ctx.policy.get()
     if (req.query.effective != null && req.query.effective !== '0') return view(p)
@@ -64,7 +67,7 @@ export function policyRoutes (ctx: NodeContext, deps: PolicyRouteDeps): void {
     }
     const orgMaxRing = org === self ? 1 : ctx.enrolments.get(org)?.maxRing ?? 3
     const eff = effectiveRingDetail({ chainRings: [ring], caveatMaxRings: [], orgMaxRing })
-    const trust = ctx.hooks.trustOf?.(org)
+    const trust = ctx.trust.trustOf(org)
     const decision = evaluatePolicy(ctx.policy.get().policy, {
       ability: b.ability as string, resource: b.resource as string, callerOrg: org, callerAgent: did, selfOrg: self,
       ring: eff.ring, ringCappedBy: eff.cappedBy, ...(trust != null ? { trust } : {}), ...(b.args !== undefined ? { args: b.args } : {})
@@ -83,7 +86,7 @@ export function policyRoutes (ctx: NodeContext, deps: PolicyRouteDeps): void {
       throw err
     }
     const prev = ctx.policy.get()
-    await deps.audit({ kind: 'policy.load', subject: next.digest, details: { file: next.file, previous: prev.digest, levels: next.policy.levels.map(l => l.file) } })
+    await audited(deps.audit, { kind: 'policy.load', subject: next.digest, details: { file: next.file, previous: prev.digest, levels: next.policy.levels.map(l => l.file) } })
     await deps.book.addLocal(next.policy, ctx.clock.now())
     ctx.policy.set(next)
     ctx.logger.info('policy loaded', { file: next.file, digest: next.digest, previous: prev.digest })

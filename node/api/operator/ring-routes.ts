@@ -4,11 +4,12 @@
  * by themselves; the executor applies valid ones at each decision.
  */
 import { ControlRouteError } from '../errors.js'
-import type { NodeContext } from '../../node-context.js'
+import type { AuditRecorder, Components } from '../../components.js'
+import { audited } from './audited.js'
 import { ElevationInputError, issueElevation } from '../../../authz/index.js'
 import type { ElevationBook } from '../../services/approvals/elevation-book.js'
 
-export function ringRoutes (ctx: NodeContext, elevations: ElevationBook, audit: (event: Parameters<NodeContext['hooks']['beforeDecision'][number]>[0]) => Promise<void>): void {
+export function ringRoutes (ctx: Pick<Components, 'control' | 'agents' | 'orgSigner' | 'clock' | 'logger'>, elevations: ElevationBook, audit: AuditRecorder): void {
   ctx.control.route('POST', '/v1/rings/elevations', async (req) => {
     const b = (req.body ?? {}) as Record<string, unknown>
     const agent = await ctx.agents.get(String(b.agent ?? ''))
@@ -23,7 +24,7 @@ export function ringRoutes (ctx: NodeContext, elevations: ElevationBook, audit: 
       throw err
     }
     const decoded = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as { jti: string, exp: number }
-    await audit({ kind: 'elevation', subject: agent.did, reason: b.reason, details: { agent: agent.name, from: agent.ring, ring: b.ring, ttlSeconds: b.ttlSeconds, jti: decoded.jti, exp: decoded.exp } })
+    await audited(audit, { kind: 'elevation', subject: agent.did, reason: b.reason, details: { agent: agent.name, from: agent.ring, ring: b.ring, ttlSeconds: b.ttlSeconds, jti: decoded.jti, exp: decoded.exp } })
     const e = await elevations.add(jwt)
     ctx.logger.info('ring elevated', { agent: agent.name, from: agent.ring, ring: e.ring, until: new Date(e.exp * 1000).toISOString() })
     return { agent: agent.name, did: agent.did, from: agent.ring, ring: e.ring, reason: e.reason, issuedAt: new Date(e.iat * 1000).toISOString(), expiresAt: new Date(e.exp * 1000).toISOString(), id: e.jti }

@@ -1,10 +1,10 @@
 /** Control API routes for tasks: send one as a local agent, list what was sent and run here. */
 import { ControlRouteError } from '../errors.js'
-import type { NodeContext } from '../../node-context.js'
-import type { DelegationServices } from '../../services/delegation/delegation-feature.js'
+import type { Components } from '../../components.js'
+import type { TasksService } from '../../services/tasks/tasks-service.js'
 import { TaskSendError } from '../../services/tasks/task-sender.js'
 
-export function taskRoutes (ctx: NodeContext, s: DelegationServices): void {
+export function taskRoutes (ctx: Pick<Components, 'control'>, s: Pick<TasksService, 'sender' | 'tasks'>): void {
   ctx.control.route('POST', '/v1/tasks', async (req) => {
     const b = (req.body ?? {}) as Record<string, unknown>
     for (const k of ['as', 'to', 'ability', 'resource']) {

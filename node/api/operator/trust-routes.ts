@@ -5,7 +5,7 @@
  */
 import { isDidKey } from '../../../identity/did-key.js'
 import { ControlRouteError } from '../errors.js'
-import type { NodeContext } from '../../node-context.js'
+import type { Components } from '../../components.js'
 import type { GossipsubScoring } from '../../gossip/peer-score.js'
 import { NEUTRAL_SCORE, PRETRUSTED_SOURCE, TIER_THRESHOLDS, tierOf, type Tier } from '../../../trust/index.js'
 import type { TrustService } from '../../services/trust/trust-service.js'
@@ -42,7 +42,7 @@ function row (s: SubjectTrust, name: (did: string) => string | undefined): Trust
   }
 }
 
-export function trustRoutes (ctx: NodeContext, trust: TrustService): void {
+export function trustRoutes (ctx: Pick<Components, 'control' | 'identity' | 'enrolments' | 'libp2p' | 'registry'>, trust: TrustService): void {
   const name = (did: string): string | undefined => did === ctx.identity.orgDid ? ctx.identity.orgName : ctx.enrolments.get(did)?.name
   const didParam = (did: string | undefined): string => {
     if (!isDidKey(did)) throw new ControlRouteError('INVALID_DID', `${JSON.stringify(did)} is not a did:key`, 400)

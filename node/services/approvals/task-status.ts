@@ -84,7 +84,7 @@ export class TaskStatusService {
     }
     const done: TaskRecord = { ...rec, outcome: reply.outcome, code: reply.code ?? r.value.code, ...(reply.reason != null ? { reason: reply.reason } : {}), receipt: reply.receipt as string }
     await this.#tasks.put(done)
-    for (const h of this.#ctx.hooks.receipt) await h(done.receipt as string, 'received').catch(() => {})
+    await this.#ctx.trust.onReceipt(done.receipt as string, 'received').catch(() => {})
     return { ...done, ...(reply.output !== undefined ? { output: reply.output } : {}) }
   }
 }

@@ -10,7 +10,7 @@ import { publicKeyFromPeerIdString } from '../../../identity/peer-id.js'
 import { ProtocolError } from '../../../protocols/codec.js'
 import { requestReply } from '../../../protocols/request-response.js'
 import { TASK_MAX_BYTES, TASK_PROTOCOL, TASK_TIMEOUT_MS, taskReplySchema, type TaskReply, type TaskRequest } from '../../../protocols/task/messages.js'
-import type { NodeContext } from '../../node-context.js'
+import type { Components } from '../../components.js'
 import type { DelegationBook } from '../delegation/delegation-book.js'
 import type { PrincipalBook } from '../delegation/principal-book.js'
 import type { DelegationExchange } from '../delegation/delegation-exchange.js'
@@ -41,8 +41,10 @@ export interface SendTaskInput {
 /** Invocations live this long: long enough to cross the mesh, short enough to be useless later. */
 const INVOCATION_TTL_S = 60
 
+export const SENDER_DEPENDENCIES = ['clock', 'logger', 'identity', 'agents', 'registry', 'mesh', 'trust'] as const
+
 export interface SenderDeps {
-  ctx: NodeContext
+  ctx: Pick<Components, typeof SENDER_DEPENDENCIES[number]>
   book: DelegationBook
   principals: PrincipalBook
   exchange: DelegationExchange
@@ -156,7 +158,7 @@ export class TaskSender {
     const r = verifyReceipt(reply.receipt, { expectedInvocation: invocationCidOf(req.invocation), ...(expectedNode != null ? { expectedNode } : {}) })
     if (!r.ok) return { outcome: 'error', code: 'BAD_RECEIPT', reason: r.error.message }
     if (r.value.org !== targetOrg || r.value.outcome !== reply.outcome || r.value.code !== reply.code) return { outcome: 'error', code: 'BAD_RECEIPT', reason: 'the receipt does not match the reply' }
-    for (const h of ctx.hooks.receipt) await h(reply.receipt, 'received').catch(err => { ctx.logger.warn('receipt hook failed', { error: (err as Error).message }) })
+    await ctx.trust.onReceipt(reply.receipt, 'received').catch(err => { ctx.logger.warn('receipt not counted as evidence', { error: (err as Error).message }) })
     return reply
   }
 }

@@ -4,10 +4,10 @@
  * partner check against the enrolled bundle only, and a clear start failure when the socket is dead.
  */
 import { expect } from 'chai'
-import { spiffeFeature, enrolledSpiffe } from '../../../../node/services/spiffe/spiffe-feature.js'
+import { createSpiffeService, enrolledSpiffe } from '../../../../node/services/spiffe/spiffe-service.js'
 import { certificatesToPem, verifyPeerSvid, presentSvid, parseBundleFile } from '../../../../node/services/spiffe/index.js'
 import { parseCertificate } from '../../../../node/services/spiffe/certificate-fields.js'
-import type { Feature, NodeContext } from '../../../../node/node-context.js'
+import type { Service } from '../../../../node/components.js'
 import type { HelloMessage } from '../../../../protocols/hello/messages.js'
 import type { VerifyHelloOptions } from '../../../../node/mesh/verify-hello.js'
 import { silentLogger } from '../../../../identity/logger.js'
@@ -21,33 +21,26 @@ const PEER = '12D3KooWAcmeNode'
 const DAY = 24 * 3600 * 1000
 
 interface Harness {
-  ctx: NodeContext
-  feature: Feature
-  extensions: Array<() => Partial<HelloMessage>>
+  feature: Service
+  /** What the service adds to hello: one extension while it presents an SVID, none otherwise. */
+  readonly extensions: Array<() => Partial<HelloMessage>>
   verify: () => NonNullable<VerifyHelloOptions['verifySpiffe']>
   status: () => Record<string, unknown> | undefined
 }
 
 function harness (clock: FakeClock, spiffeSocket?: string, readyTimeoutMs = 2_000): Harness {
-  const extensions: Array<() => Partial<HelloMessage>> = []
-  const statusProviders = new Map<string, () => unknown>()
-  let verify: NonNullable<VerifyHelloOptions['verifySpiffe']> | undefined
   const ctx = {
     clock,
     logger: silentLogger(),
     orgSigner: acme,
-    identity: { orgDid: acme.did, peerId: PEER, orgName: 'acme' },
-    settings: { spiffeSocket },
-    hello: { extensions, setVerifySpiffe: (fn: typeof verify) => { verify = fn } },
-    statusProviders
-  } as unknown as NodeContext
-  const feature = spiffeFeature({ readyTimeoutMs })(ctx) as Feature
+    identity: { orgDid: acme.did, peerId: PEER, orgName: 'acme' }
+  } as unknown as Parameters<typeof createSpiffeService>[0]
+  const feature = createSpiffeService(ctx, { readyTimeoutMs, ...(spiffeSocket != null ? { socket: spiffeSocket } : {}) })
   return {
-    ctx,
     feature,
-    extensions,
-    verify: () => { if (verify == null) throw new Error('verifySpiffe not set'); return verify },
-    status: () => statusProviders.get('spiffe')?.() as Record<string, unknown> | undefined
+    get extensions () { return feature.presenting() ? [feature.hello.fields] : [] },
+    verify: (): NonNullable<VerifyHelloOptions['verifySpiffe']> => feature.hello.verifySpiffe,
+    status: () => feature.status?.() as Record<string, unknown> | undefined
   }
 }
 

@@ -17,7 +17,9 @@ import { Enrolments, type Enrolment } from '../../../../node/mesh/enrolments.js'
 import { createTaskDispatcher, type TaskDispatcher } from '../../../../node/services/tasks/task-dispatcher.js'
 import type { AgentTask } from '../../../../node/services/tasks/task-types.js'
 import type { AgentRecord } from '../../../../node/services/agents/agent-registry.js'
-import type { NodeContext, NodeHooks } from '../../../../node/node-context.js'
+import type { Components, DecisionEvent } from '../../../../node/components.js'
+import type { InboundComponents } from '../../../../node/services/tasks/inbound-components.js'
+import { ElevationBook, type StoredElevation } from '../../../../node/services/approvals/elevation-book.js'
 import { PrincipalBook } from '../../../../node/services/delegation/principal-book.js'
 import { ReplayGuard } from '../../../../node/services/delegation/replay-guard.js'
 import { RevocationBook, type StoredRevocation } from '../../../../node/services/delegation/revocation-book.js'
@@ -91,9 +93,14 @@ export async function invoke (by: Ed25519Signer, aud: string, resource: string, 
   return { v: 1, invocation: inv.jwt, proofs: proofMap, credentials: creds, ...(o.args !== undefined ? { args: o.args } : {}) }
 }
 
+/** Test-side observers of decisions: each is called as the audit log would be; a throw makes it unwritable. */
+export interface ExecHooks {
+  beforeDecision: Array<(event: DecisionEvent) => Promise<void>>
+}
+
 export interface ExecNode {
-  ctx: NodeContext
-  hooks: NodeHooks
+  ctx: InboundComponents
+  hooks: ExecHooks
   clock: FakeClock
   store: Store
   executor: TaskExecutor
@@ -126,7 +133,7 @@ export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
   await writeFile(`${dir}/policy.yaml`, o.policy ?? TEST_POLICY)
   const policy = loadLocalPolicy(`${dir}/policy.yaml`)
   const records: AgentRecord[] = o.localAgents.map(a => ({ name: a.name, did: a.signer.did, ring: a.ring, capabilities: ['records/read'], credential: a.credential, createdAt: clock.now(), expiresAt: clock.now() + 30 * 24 * 3600 * 1000 }))
-  const hooks: NodeHooks = { agentCreated: [], beforeDecision: [], receipt: [] }
+  const hooks: ExecHooks = { beforeDecision: [] }
   const dispatched: AgentTask[] = []
   const stub = { dispatch: async (_agent: string, _ability: string, task: AgentTask) => { dispatched.push(task); return { ok: true as const, output: { done: task.id } } } }
   let real: TaskDispatcher | undefined
@@ -148,8 +155,20 @@ export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
       agents: { get: async (x: string) => records.find(a => a.name === x || a.did === x), list: async () => records },
       dispatcher: real ?? stub,
       policy: { get: () => policy, set: () => {} },
-      hooks
-    } as unknown as NodeContext
+      audit: {
+        record: async (event: DecisionEvent) => {
+          try {
+            for (const h of hooks.beforeDecision) await h(event)
+            return { ok: true as const, value: undefined }
+          } catch (err) {
+            return { ok: false as const, error: { code: 'AUDIT_UNAVAILABLE', message: (err as Error).message } }
+          }
+        }
+      },
+      approvals: { park: async () => { throw new Error('no approval queue in this fixture') } },
+      carriedPolicies: { resolve: async () => {}, decide: () => undefined },
+      trust: { trustOf: () => undefined, onReceipt: async () => {}, agentCreated: async () => {} }
+    } as unknown as Pick<Components, keyof InboundComponents>
     const trustedOrgs = (): string[] => [o.org.did, ...enrolments.list().map(e => e.orgDid)]
     const principals = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, trustedOrgs })
     const replay = new ReplayGuard(store.repository<number>(Sublevel.nonces))
@@ -158,7 +177,8 @@ export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
     await Promise.all([principals.load(), replay.load(clock.now()), revocations.load()])
     for (const a of o.localAgents) await principals.add(a.credential)
     const checker = new ChainChecker({ principals, replay, revocations })
-    const executor = new TaskExecutor({ ctx, checker, principals, replay, tasks, taskTimeoutMs: 2_000 })
+    const elevations = new ElevationBook({ repo: store.repository<StoredElevation>(Sublevel.elevations), org: o.org.did, clock })
+    const executor = new TaskExecutor(ctx, { checker, principals, replay, tasks, elevations, taskTimeoutMs: 2_000 })
     Object.assign(node, { ctx, store, executor, checker, principals, replay, revocations, tasks })
   }
   await build()

@@ -7,16 +7,16 @@
  */
 import '../../../../node/polyfill.js'
 import { createNode } from '../../../../node/create-node.js'
-import { defaultFeatures } from '../../../../node/features.js'
 import { createLogger } from '../../../../identity/logger.js'
 import { signJwt } from '../../../../identity/jwt.js'
 import { RecordTopics } from '../../../../node/gossip/index.js'
 import { ATTESTATION_TYP } from '../../../../trust/index.js'
-import type { FeatureFactory } from '../../../../node/node-context.js'
 
 const [dataDir, listen] = process.argv.slice(2)
 
-const rogue: FeatureFactory = (ctx) => {
+const node = await createNode({ dataDir, listen: [listen], mdns: false, logger: createLogger('rogue', { level: 'warn' }) })
+const ctx = node.components
+{
   ctx.control.route('POST', '/v1/test/forge', async (req) => {
     const b = req.body as { kind: 'forged' | 'self', claimIssuer?: string, subject?: string }
     const now = Math.floor(Date.now() / 1000)
@@ -27,10 +27,7 @@ const rogue: FeatureFactory = (ctx) => {
     const r = await ctx.libp2p.services.pubsub.publish(RecordTopics.trust, new TextEncoder().encode(jwt))
     return { recipients: r.recipients.length }
   })
-  return { name: 'rogue' }
 }
-
-const node = await createNode({ dataDir, listen: [listen], mdns: false, logger: createLogger('rogue', { level: 'warn' }), features: [...defaultFeatures, rogue] })
 await node.start()
 const stop = (): void => { void node.stop().then(() => process.exit(0), () => process.exit(1)) }
 process.on('SIGTERM', stop)

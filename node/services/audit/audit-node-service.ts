@@ -7,18 +7,17 @@
  */
 import { createHash } from 'node:crypto'
 import type { Connection } from '@libp2p/interface'
-import type { Feature, NodeContext } from '../../node-context.js'
+import type { AuditRecorder, Components, Service } from '../../components.js'
 import { SUBLEVELS as Sublevel } from '../../store/sublevels.js'
 import { RecordTopics } from '../../gossip/index.js'
 import { parseCheckpoint, verifyCheckpoint, type AuditStore, type Equivocation, type WitnessLevel } from '../../../audit/index.js'
-import { fail, ok } from '../../../identity/result.js'
+import { fail, ok, type Result } from '../../../identity/result.js'
 import { AuditService, type TextLevel } from './audit-service.js'
 import { WitnessService } from './witness-service.js'
 import { AuditExchange, type CosignOutcome } from './audit-exchange.js'
 import { AUDIT_MAX_INBOUND_STREAMS, AUDIT_MAX_OUTBOUND_STREAMS, AUDIT_PROTOCOL } from '../../../protocols/audit/messages.js'
-import { auditRoutes } from '../../api/operator/audit-routes.js'
 
-/** Default checkpoint interval; `TRUSTMESH_AUDIT_INTERVAL_MS` overrides it (tests, busy nodes). */
+/** Default checkpoint interval (setting `auditIntervalMs`, env `TRUSTMESH_AUDIT_INTERVAL_MS`). */
 export const AUDIT_CHECKPOINT_INTERVAL_MS = 30_000
 /** Delays before asking a newly verified peer to cosign (its side of hello may lag ours). */
 const COSIGN_ON_CONNECT_DELAYS_MS = [300, 1_500]
@@ -32,12 +31,16 @@ export interface AuditServices {
   round: () => Promise<{ checkpoint: string, outcomes: CosignOutcome[] }>
 }
 
-function intervalFromEnv (): number {
-  const v = Number(process.env.TRUSTMESH_AUDIT_INTERVAL_MS)
-  return Number.isInteger(v) && v >= 100 ? v : AUDIT_CHECKPOINT_INTERVAL_MS
+export const AUDIT_DEPENDENCIES = ['clock', 'logger', 'identity', 'nodeSigner', 'store', 'gossip', 'mesh', 'libp2p', 'registry'] as const
+export type AuditComponents = Pick<Components, typeof AUDIT_DEPENDENCIES[number]>
+
+export interface AuditNodeService extends Service {
+  readonly services: AuditServices
+  /** Every decision path records through this before the decision takes effect. */
+  readonly recorder: AuditRecorder
 }
 
-export async function auditFeature (ctx: NodeContext): Promise<Feature & { services: AuditServices }> {
+export async function createAuditNodeService (ctx: AuditComponents, options: { intervalMs?: number } = {}): Promise<AuditNodeService> {
   const logger = ctx.logger.child('audit')
   const did = ctx.nodeSigner.did
   const service = await AuditService.open({
@@ -102,7 +105,16 @@ export async function auditFeature (ctx: NodeContext): Promise<Feature & { servi
   }
 
   // the append is the first thing every decision waits for; its failure is the decision's DENY
-  ctx.hooks.beforeDecision.unshift(async (event) => { await service.append(event) })
+  const recorder: AuditRecorder = {
+    record: async (event): Promise<Result<void>> => {
+      try {
+        await service.append(event)
+        return ok(undefined)
+      } catch (err) {
+        return fail('AUDIT_UNAVAILABLE', `the audit log cannot be written: ${(err as Error).message}`)
+      }
+    }
+  }
 
   ctx.gossip.register<string>({
     name: RecordTopics.audit,
@@ -124,14 +136,13 @@ export async function auditFeature (ctx: NodeContext): Promise<Feature & { servi
     }
   })
 
-  ctx.statusProviders.set('audit', () => ({
+  const status = (): unknown => ({
     entries: service.log.size(),
     ...(service.broken() != null ? { broken: service.broken() } : {}),
     equivocations: equivocations.map(e => ({ origin: e.origin, size: e.size, detectedAt: new Date(e.detectedAt).toISOString() }))
-  }))
+  })
 
   const services: AuditServices = { service, witness, exchange, round: async () => await round() }
-  auditRoutes(ctx, services)
 
   let timer: ReturnType<typeof setInterval> | undefined
   const timers = new Set<ReturnType<typeof setTimeout>>()
@@ -145,8 +156,12 @@ export async function auditFeature (ctx: NodeContext): Promise<Feature & { servi
 
   return {
     name: 'audit',
+    dependencies: AUDIT_DEPENDENCIES,
     services,
+    recorder,
+    status,
     async start () {
+      if (started) return
       started = true
       await ctx.mesh.handle(AUDIT_PROTOCOL, async (stream, conn) => { await exchange.serve(stream, conn) }, { maxInboundStreams: AUDIT_MAX_INBOUND_STREAMS, maxOutboundStreams: AUDIT_MAX_OUTBOUND_STREAMS })
       try {
@@ -166,10 +181,11 @@ export async function auditFeature (ctx: NodeContext): Promise<Feature & { servi
           timers.add(t)
         }
       })
-      timer = setInterval(tick, intervalFromEnv())
+      timer = setInterval(tick, options.intervalMs ?? AUDIT_CHECKPOINT_INTERVAL_MS)
       timer.unref()
     },
     async stop () {
+      if (!started) return
       started = false
       if (timer != null) clearInterval(timer)
       for (const t of timers) clearTimeout(t)

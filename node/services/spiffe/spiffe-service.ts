@@ -5,7 +5,7 @@
  * socket, it checks the SVID a partner presents against THAT partner's enrolled bundle only (trust
  * domains are never merged) and the SPIFFE ID the operator enrolled for it.
  */
-import type { Feature, FeatureFactory, NodeContext } from '../../node-context.js'
+import type { Components, HelloExtension, Service } from '../../components.js'
 import type { HelloMessage } from '../../../protocols/hello/messages.js'
 import type { EnrolledOrgView } from '../../mesh/verify-hello.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
@@ -31,6 +31,8 @@ export const SpiffeFeatureErrorCode = {
 const BINDING_BACKDATE_MS = 60_000
 
 export interface SpiffeFeatureOptions {
+  /** SPIFFE Workload API address (`unix:///path` or `tcp://ip:port`); unset: this node presents no SVID. */
+  socket?: string
   /** How long start waits for the first valid SVID. */
   readyTimeoutMs?: number
 }
@@ -59,10 +61,14 @@ export function enrolledSpiffe (spiffe: unknown): Result<{ bundle: TrustBundle, 
   return ok({ bundle: bundle.value, spiffeId: id.value.id })
 }
 
-export function spiffeFeature (options: SpiffeFeatureOptions = {}): FeatureFactory {
-  return (ctx: NodeContext): Feature => {
+export const SPIFFE_DEPENDENCIES = ['clock', 'logger', 'identity', 'orgSigner'] as const
+export type SpiffeComponents = Pick<Components, typeof SPIFFE_DEPENDENCIES[number]>
+
+/** SPIFFE in hello; always built: with no socket it presents nothing but still checks partners' SVIDs. */
+export function createSpiffeService (ctx: SpiffeComponents, options: SpiffeFeatureOptions = {}): Service & { hello: HelloExtension, presenting: () => boolean } {
+  {
     const log = ctx.logger.child('spiffe')
-    const socket = ctx.settings.spiffeSocket != null && ctx.settings.spiffeSocket !== '' ? ctx.settings.spiffeSocket : undefined
+    const socket = options.socket != null && options.socket !== '' ? options.socket : undefined
     let source: SpiffeSource | undefined
     let state: SpiffeState = socket == null ? 'off' : 'starting'
     let presentation: Presentation | undefined
@@ -80,7 +86,7 @@ export function spiffeFeature (options: SpiffeFeatureOptions = {}): FeatureFacto
       return value
     }
 
-    ctx.hello.setVerifySpiffe((hello: HelloMessage, enrolment: EnrolledOrgView, peerId: string): Result<string> => {
+    const verifySpiffe = (hello: HelloMessage, enrolment: EnrolledOrgView, peerId: string): Result<string> => {
       const expect = enrolmentOf(enrolment)
       if (!expect.ok) return expect
       if (hello.spiffe == null) return fail('SPIFFE_REQUIRED', `org ${enrolment.orgDid} is enrolled with a SPIFFE bundle but the peer presented no SVID`)
@@ -93,7 +99,7 @@ export function spiffeFeature (options: SpiffeFeatureOptions = {}): FeatureFacto
       })
       if (!v.ok) return fail(v.error.code, `SVID of org ${enrolment.orgDid} (expected ${expect.value.spiffeId}): ${v.error.message}`)
       return ok(v.value.spiffeId)
-    })
+    }
 
     const prepare = async (svid: X509Svid): Promise<void> => {
       const leaf = leafSha256(svid.chain[0])
@@ -104,7 +110,9 @@ export function spiffeFeature (options: SpiffeFeatureOptions = {}): FeatureFacto
       if (cur != null && leafSha256(cur.chain[0]) === leaf) presentation = { leaf, value }
     }
 
+    let presenting = false
     const extension = (): Partial<HelloMessage> => {
+      if (!presenting) return {}
       const cur = source?.current()
       if (cur == null) return {}
       if (presentation == null || presentation.leaf !== leafSha256(cur.chain[0])) {
@@ -127,9 +135,12 @@ export function spiffeFeature (options: SpiffeFeatureOptions = {}): FeatureFacto
 
     return {
       name: 'spiffe',
+      dependencies: SPIFFE_DEPENDENCIES,
+      hello: { fields: extension, verifySpiffe },
+      presenting: () => presenting,
+      ...(socket != null ? { status } : {}),
       async start () {
         if (socket == null || source != null) return
-        ctx.statusProviders.set('spiffe', status)
         const { createSpiffeSource, DEFAULT_READY_TIMEOUT_MS } = await import('./spiffe-source.js')
         const timeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS
         let svid: X509Svid
@@ -153,15 +164,14 @@ export function spiffeFeature (options: SpiffeFeatureOptions = {}): FeatureFacto
           }
           prepare(next).catch(e => { log.error('could not sign the SVID binding', { error: (e as Error).message }) })
         })
-        ctx.hello.extensions.push(extension)
+        presenting = true
         state = 'ready'
         log.info('presenting X509-SVID in hello', { spiffeId: svid.spiffeId, expires: new Date(svid.notAfter).toISOString() })
       },
       async stop () {
         if (source == null) return
         unsubscribe()
-        const i = ctx.hello.extensions.indexOf(extension)
-        if (i >= 0) ctx.hello.extensions.splice(i, 1)
+        presenting = false
         source.close()
         source = undefined
         presentation = undefined

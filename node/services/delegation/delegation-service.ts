@@ -1,12 +1,12 @@
 /**
- * Delegation chains and tasks across organisations (DESIGN.md section 4): root delegations for new
- * agents, granting and delivering delegations, revocation records gossiped and enforced, the task
- * protocol at both ends, and their control API routes.
+ * Delegation chains across organisations (DESIGN.md section 4) as a node service: the books of
+ * delegations, principals, revocations and seen nonces; root delegations for new agents; delivery of
+ * delegations to partners; revocation records gossiped and enforced.
  */
 import { issueDelegation, issueRevocation, verifyRevocation, parseCid } from '../../../identity/ucan/index.js'
 import { decodeJwt } from '../../../identity/jwt.js'
-import { ok } from '../../../identity/result.js'
-import type { Feature, NodeContext } from '../../node-context.js'
+import { fail, ok, type Result } from '../../../identity/result.js'
+import type { AgentLifecycle, Components, Service } from '../../components.js'
 import type { AgentRecord } from '../agents/agent-registry.js'
 import { SUBLEVELS as Sublevel } from '../../store/sublevels.js'
 import { DelegationBook, type StoredDelegation } from './delegation-book.js'
@@ -16,39 +16,39 @@ import { RevocationBook, type StoredRevocation } from './revocation-book.js'
 import { ChainChecker } from './chain-checker.js'
 import { DelegationExchange } from './delegation-exchange.js'
 import { RecordTopics } from '../../gossip/index.js'
-import { TaskExecutor } from '../tasks/task-executor.js'
-import { TaskSender } from '../tasks/task-sender.js'
-import { TaskLog, type TaskRecord } from '../tasks/task-log.js'
-import { serveRequest } from '../../../protocols/request-response.js'
-import { TASK_MAX_BYTES, TASK_MAX_INBOUND_STREAMS, TASK_PROTOCOL, TASK_TIMEOUT_MS, taskRequestSchema } from '../../../protocols/task/messages.js'
-import { delegationRoutes } from '../../api/operator/delegation-routes.js'
-import { taskRoutes } from '../../api/operator/task-routes.js'
 
 const REPLAY_PRUNE_INTERVAL_MS = 60_000
 
-export interface DelegationServices {
+export const DELEGATION_DEPENDENCIES = ['clock', 'logger', 'identity', 'orgSigner', 'store', 'enrolments', 'gossip', 'agents', 'audit', 'mesh'] as const
+export type DelegationComponents = Pick<Components, typeof DELEGATION_DEPENDENCIES[number]>
+
+/** The delegation parts the tasks service and the operator API share. */
+export interface DelegationParts {
   book: DelegationBook
   principals: PrincipalBook
+  replay: ReplayGuard
   revocations: RevocationBook
   checker: ChainChecker
   exchange: DelegationExchange
-  executor: TaskExecutor
-  sender: TaskSender
-  tasks: TaskLog
 }
 
-export async function delegationFeature (ctx: NodeContext): Promise<Feature & { services: DelegationServices }> {
+export interface DelegationService extends Service {
+  readonly parts: DelegationParts
+  /** Issues the org's root delegation of a new agent's abilities. */
+  readonly roots: AgentLifecycle
+  /** Revokes a token this node may revoke for (an issuer in its chain held here, or the org). */
+  revoke: (cid: string, reason?: string) => Promise<Result<{ cid: string, issuer: string }>>
+}
+
+export function createDelegationService (ctx: DelegationComponents): DelegationService {
   const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...ctx.enrolments.list().map(e => e.orgDid)]
   const principals = new PrincipalBook({ repo: ctx.store.repository<string>(Sublevel.credentials), clock: ctx.clock, trustedOrgs })
   const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
   const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations))
   const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
-  const tasks = new TaskLog(ctx.store.repository<TaskRecord>(Sublevel.tasks))
   const checker = new ChainChecker({ principals, replay, revocations })
-  const exchange = new DelegationExchange(ctx, book, principals)
-  const executor = new TaskExecutor({ ctx, checker, principals, replay, tasks })
-  const sender = new TaskSender({ ctx, book, principals, exchange, executor, tasks })
-  const services: DelegationServices = { book, principals, revocations, checker, exchange, executor, sender, tasks }
+  const exchange = new DelegationExchange(ctx as unknown as ConstructorParameters<typeof DelegationExchange>[0], book, principals)
+  const parts: DelegationParts = { book, principals, replay, revocations, checker, exchange }
 
   /** Issuers allowed to revoke a token this node knows: itself, every issuer above it, its resource orgs. */
   const revokersOf = (cid: string): string[] | undefined => {
@@ -85,39 +85,37 @@ export async function delegationFeature (ctx: NodeContext): Promise<Feature & { 
     await principals.add(agent.credential)
     ctx.logger.info('root delegation issued', { agent: agent.name, cid: root.cid })
   }
-  ctx.hooks.agentCreated.push(issueRoot)
 
-  /** Revoke a token this node can revoke for: an issuer in its chain held here, or the org. */
-  const revoke = async (cid: string, reason?: string): Promise<{ cid: string, issuer: string }> => {
-    if (!parseCid(cid).ok) throw Object.assign(new Error(`${cid} is not a CID`), { code: 'INVALID_CID' })
+  const revoke = async (cid: string, reason?: string): Promise<Result<{ cid: string, issuer: string }>> => {
+    if (!parseCid(cid).ok) return fail('INVALID_CID', `${cid} is not a CID`)
     const allowed = revokersOf(cid)
-    if (allowed == null) throw Object.assign(new Error(`delegation ${cid} is not known to this node`), { code: 'UNKNOWN_DELEGATION' })
+    if (allowed == null) return fail('UNKNOWN_DELEGATION', `delegation ${cid} is not known to this node`)
     let signer = allowed.includes(ctx.orgSigner.did) ? ctx.orgSigner : undefined
     if (signer == null) {
       for (const a of await ctx.agents.list()) if (allowed.includes(a.did)) { signer = await ctx.agents.signer(a.name); break }
     }
-    if (signer == null) throw Object.assign(new Error(`no key on this node may revoke ${cid}: only an issuer in its chain can`), { code: 'REVOCATION_UNAUTHORISED' })
+    if (signer == null) return fail('REVOCATION_UNAUTHORISED', `no key on this node may revoke ${cid}: only an issuer in its chain can`)
     const jwt = await issueRevocation(signer, cid, ctx.clock, reason)
-    for (const h of ctx.hooks.beforeDecision) await h({ kind: 'revocation', subject: cid, details: { issuer: signer.did, reason } })
+    const audited = await ctx.audit.record({ kind: 'revocation', subject: cid, details: { issuer: signer.did, reason } })
+    if (!audited.ok) return audited
     const pub = await ctx.gossip.publish(RecordTopics.revocations, jwt)
-    if (!pub.ok) throw Object.assign(new Error(pub.error.message), { code: pub.error.code })
-    return { cid, issuer: signer.did }
+    if (!pub.ok) return pub
+    return ok({ cid, issuer: signer.did })
   }
-
-  delegationRoutes(ctx, services, revoke)
-  taskRoutes(ctx, services)
 
   /** Seen nonces are kept until their invocation expires (plus grace), then dropped from memory and disk. */
   let pruneTimer: NodeJS.Timeout | undefined
+  let started = false
 
   return {
     name: 'delegation',
-    services,
-    async stop () {
-      if (pruneTimer != null) clearInterval(pruneTimer)
-      pruneTimer = undefined
-    },
+    dependencies: DELEGATION_DEPENDENCIES,
+    parts,
+    roots: { agentCreated: issueRoot },
+    revoke,
     async start () {
+      if (started) return
+      started = true
       await Promise.all([principals.load(), replay.load(ctx.clock.now()), revocations.load(), book.load()])
       const rooted = new Set(book.list().filter(r => r.issuer === ctx.identity.orgDid).map(r => r.audience))
       for (const a of await ctx.agents.list()) {
@@ -130,12 +128,11 @@ export async function delegationFeature (ctx: NodeContext): Promise<Feature & { 
       await exchange.start()
       pruneTimer ??= setInterval(() => { replay.prune(ctx.clock.now()) }, REPLAY_PRUNE_INTERVAL_MS)
       pruneTimer.unref()
-      await ctx.mesh.handle(TASK_PROTOCOL, async (stream, conn) => {
-        const fromOrg = ctx.mesh.verifiedPeer(conn.id)?.orgDid
-        // reading the request and writing the reply each had TASK_TIMEOUT_MS; execution is bounded by dispatch
-        const served = await serveRequest(stream, TASK_MAX_BYTES, taskRequestSchema, 2 * TASK_TIMEOUT_MS, async (req) => await executor.execute(req, { orgDid: fromOrg ?? 'unknown' }))
-        if (!served.ok) ctx.logger.warn('bad task stream', { peer: conn.remotePeer.toString(), error: served.error.message })
-      }, { maxInboundStreams: TASK_MAX_INBOUND_STREAMS })
+    },
+    async stop () {
+      started = false
+      if (pruneTimer != null) clearInterval(pruneTimer)
+      pruneTimer = undefined
     }
   }
 }

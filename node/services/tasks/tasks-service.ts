@@ -1,0 +1,62 @@
+/**
+ * Tasks across organisations as a node service: the inbound pipeline behind `/trustmesh/task/1.0.0`,
+ * the sending end, the task log, and the runner of parked tasks once they are decided.
+ */
+import type { Components, Service } from '../../components.js'
+import { SUBLEVELS as Sublevel } from '../../store/sublevels.js'
+import { serveRequest } from '../../../protocols/request-response.js'
+import { TASK_MAX_BYTES, TASK_MAX_INBOUND_STREAMS, TASK_PROTOCOL, TASK_TIMEOUT_MS, taskRequestSchema } from '../../../protocols/task/messages.js'
+import type { DelegationParts } from '../delegation/delegation-service.js'
+import type { ElevationBook } from '../approvals/elevation-book.js'
+import { TaskExecutor } from './task-executor.js'
+import { TaskSender, SENDER_DEPENDENCIES } from './task-sender.js'
+import { TaskLog, type TaskRecord } from './task-log.js'
+import { INBOUND_DEPENDENCIES } from './inbound-components.js'
+
+export const TASKS_DEPENDENCIES = [...new Set([...INBOUND_DEPENDENCIES, ...SENDER_DEPENDENCIES, 'store', 'mesh', 'libp2p'] as const)]
+export type TasksComponents = Pick<Components, typeof TASKS_DEPENDENCIES[number]>
+
+export interface TasksService extends Service {
+  readonly executor: TaskExecutor
+  readonly sender: TaskSender
+  readonly tasks: TaskLog
+  readonly elevations: ElevationBook
+}
+
+export interface TasksOptions {
+  /** Ring elevations, shared with the operator API that signs them. */
+  elevations: ElevationBook
+  /** How long a local agent has to answer a task. */
+  taskTimeoutMs?: number
+}
+
+export function createTasksService (c: TasksComponents, delegation: DelegationParts, options: TasksOptions): TasksService {
+  const tasks = new TaskLog(c.store.repository<TaskRecord>(Sublevel.tasks))
+  const elevations = options.elevations
+  const executor = new TaskExecutor(c, { checker: delegation.checker, principals: delegation.principals, replay: delegation.replay, tasks, elevations, ...(options.taskTimeoutMs != null ? { taskTimeoutMs: options.taskTimeoutMs } : {}) })
+  const sender = new TaskSender({ ctx: c, book: delegation.book, principals: delegation.principals, exchange: delegation.exchange, executor, tasks })
+  let started = false
+  return {
+    name: 'tasks',
+    dependencies: TASKS_DEPENDENCIES,
+    executor,
+    sender,
+    tasks,
+    elevations,
+    async start () {
+      if (started) return
+      started = true
+      await c.mesh.handle(TASK_PROTOCOL, async (stream, conn) => {
+        const fromOrg = c.mesh.verifiedPeer(conn.id)?.orgDid
+        // reading the request and writing the reply each had TASK_TIMEOUT_MS; execution is bounded by dispatch
+        const served = await serveRequest(stream, TASK_MAX_BYTES, taskRequestSchema, 2 * TASK_TIMEOUT_MS, async (req, signal) => await executor.execute(req, { orgDid: fromOrg ?? 'unknown' }, { signal }))
+        if (!served.ok) c.logger.warn('bad task stream', { peer: conn.remotePeer.toString(), error: served.error.message })
+      }, { maxInboundStreams: TASK_MAX_INBOUND_STREAMS })
+    },
+    async stop () {
+      if (!started) return
+      started = false
+      await c.libp2p.unhandle(TASK_PROTOCOL).catch(() => undefined)
+    }
+  }
+}
