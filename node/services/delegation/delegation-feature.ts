@@ -19,8 +19,7 @@ import { RecordTopics } from '../../gossip/index.js'
 import { TaskExecutor } from '../tasks/task-executor.js'
 import { TaskSender } from '../tasks/task-sender.js'
 import { TaskLog, type TaskRecord } from '../tasks/task-log.js'
-import { serveRequest } from '../../../protocols/request-response.js'
-import { TASK_MAX_BYTES, TASK_MAX_INBOUND_STREAMS, TASK_PROTOCOL, TASK_TIMEOUT_MS, taskRequestSchema } from '../../../protocols/task/messages.js'
+import { TASK_MAX_INBOUND_STREAMS, TASK_PROTOCOL, createTaskHandler } from '../../../protocols/task/index.js'
 import { delegationRoutes } from '../../api/operator/delegation-routes.js'
 import { taskRoutes } from '../../api/operator/task-routes.js'
 
@@ -130,12 +129,7 @@ export async function delegationFeature (ctx: NodeContext): Promise<Feature & { 
       await exchange.start()
       pruneTimer ??= setInterval(() => { replay.prune(ctx.clock.now()) }, REPLAY_PRUNE_INTERVAL_MS)
       pruneTimer.unref()
-      await ctx.mesh.handle(TASK_PROTOCOL, async (stream, conn) => {
-        const fromOrg = ctx.mesh.verifiedPeer(conn.id)?.orgDid
-        // reading the request and writing the reply each had TASK_TIMEOUT_MS; execution is bounded by dispatch
-        const served = await serveRequest(stream, TASK_MAX_BYTES, taskRequestSchema, 2 * TASK_TIMEOUT_MS, async (req) => await executor.execute(req, { orgDid: fromOrg ?? 'unknown' }))
-        if (!served.ok) ctx.logger.warn('bad task stream', { peer: conn.remotePeer.toString(), error: served.error.message })
-      }, { maxInboundStreams: TASK_MAX_INBOUND_STREAMS })
+      await ctx.mesh.handle(TASK_PROTOCOL, createTaskHandler({ execute: async (req, from) => await executor.execute(req, from), verifiedOrgOf: conn => ctx.mesh.verifiedPeer(conn.id)?.orgDid, logger: ctx.logger }), { maxInboundStreams: TASK_MAX_INBOUND_STREAMS })
     }
   }
 }
