@@ -9,9 +9,11 @@ import type { Clock } from '../../identity/clock.js'
 import type { Logger } from '../../identity/logger.js'
 import type { MeshLibp2p } from '../libp2p/create-libp2p.js'
 import { isDialableLanAddress } from '../libp2p/lan-only.js'
-import { jsonStream, ProtocolError } from '../../protocols/codec.js'
-import { HELLO_MAX_BYTES, HELLO_MAX_INBOUND_STREAMS, HELLO_PROTOCOL, HELLO_TIMEOUT_MS, helloReplySchema, helloSchema, type HelloMessage, type HelloReply } from '../../protocols/hello/messages.js'
-import { verifyHello, type VerifyHelloOptions, type VerifiedHello } from './verify-hello.js'
+import { ProtocolError } from '../../protocols/codec.js'
+import {
+  HELLO_MAX_INBOUND_STREAMS, HELLO_PROTOCOL, HELLO_TIMEOUT_MS, handleHello, requestHello, verifyHello,
+  type HelloComponents, type HelloMessage, type VerifyHelloOptions, type VerifiedHello
+} from '../../protocols/hello/index.js'
 import type { PeerRegistry } from './peer-registry.js'
 import type { Enrolment } from './enrolments.js'
 
@@ -280,70 +282,35 @@ export class Mesh {
     }
   }
 
+  /** What the hello protocol needs for one connection. */
+  #helloComponents (conn: Connection): HelloComponents {
+    return {
+      localHello: () => this.#c.localHello(),
+      verify: (hello) => this.#verify(hello, conn),
+      accept: (peer) => { this.#accept(conn, peer) }
+    }
+  }
+
   async #initiateHello (conn: Connection): Promise<void> {
     const signal = AbortSignal.timeout(this.#c.helloTimeoutMs ?? HELLO_TIMEOUT_MS)
-    let stream: Stream
-    try {
-      stream = await conn.newStream(HELLO_PROTOCOL, { signal })
-    } catch (err) {
-      // most often the remote's gater closed the connection: back off, but hold nothing against it
-      this.#giveUp(conn, 'HELLO_UNAVAILABLE', `could not open hello: ${(err as Error).message}`)
-      return
-    }
-    const js = jsonStream(stream, HELLO_MAX_BYTES)
-    let reply: HelloReply
-    try {
-      await js.write(this.#c.localHello(), { signal })
-      reply = await js.read(helloReplySchema, { signal })
-    } catch (err) {
-      const code = err instanceof ProtocolError ? err.code : 'HELLO_FAILED'
-      // a malformed or oversized reply is the peer's fault; a closed or silent stream may not be
-      if (code === 'MALFORMED_MESSAGE' || code === 'MESSAGE_TOO_LARGE') this.#fail(conn, code, (err as Error).message)
-      else this.#giveUp(conn, code, (err as Error).message)
-      return
-    }
-    if (!reply.ok) {
+    const outcome = await requestHello(conn, this.#helloComponents(conn), { signal })
+    if (outcome.ok) return
+    if (outcome.blame === 'peer') {
+      this.#fail(conn, outcome.code, outcome.message)
+    } else if (outcome.blame === 'refused') {
       // the peer did not misbehave: it does not (yet) accept us. Back off dialling it, refuse nothing.
-      this.#log.warn('peer refused our hello', { peer: conn.remotePeer.toString(), code: reply.code, reason: reply.message })
+      this.#log.warn('peer refused our hello', { peer: conn.remotePeer.toString(), code: outcome.code, reason: outcome.message })
       this.#backOffPeer(conn.remotePeer.toString())
-      conn.abort(new ProtocolError(reply.code, reply.message))
-      return
+      conn.abort(new ProtocolError(outcome.code, outcome.message))
+    } else {
+      // no stream (most often the remote's gater closed the connection), or a closed or silent one:
+      // back off, but hold nothing against the peer
+      this.#giveUp(conn, outcome.code, outcome.message)
     }
-    const v = this.#verify(reply.hello, conn)
-    if (!v.ok) {
-      this.#fail(conn, v.error.code, v.error.message)
-      return
-    }
-    this.#accept(conn, v.value)
-    await stream.close().catch(() => {})
   }
 
   async #respondHello (stream: Stream, conn: Connection): Promise<void> {
-    const signal = AbortSignal.timeout(this.#c.helloTimeoutMs ?? HELLO_TIMEOUT_MS)
-    const js = jsonStream(stream, HELLO_MAX_BYTES)
-    let hello: HelloMessage
-    try {
-      hello = await js.read(helloSchema, { signal })
-    } catch (err) {
-      const code = err instanceof ProtocolError ? err.code : 'HELLO_FAILED'
-      this.#log.debug('bad hello', { code, error: (err as Error).message, name: (err as Error).name })
-      stream.abort(err as Error)
-      this.#fail(conn, code, (err as Error).message)
-      return
-    }
-    const v = this.#verify(hello, conn)
-    if (!v.ok) {
-      await js.write({ ok: false, code: v.error.code, message: v.error.message } satisfies HelloReply, { signal }).catch(() => {})
-      await stream.close().catch(() => {})
-      this.#fail(conn, v.error.code, v.error.message)
-      return
-    }
-    this.#accept(conn, v.value)
-    try {
-      await js.write({ ok: true, hello: this.#c.localHello() } satisfies HelloReply, { signal })
-      await stream.close()
-    } catch (err) {
-      this.#log.debug('hello reply not delivered', { error: (err as Error).message })
-    }
+    const outcome = await handleHello(stream, { ...this.#helloComponents(conn), logger: this.#log }, { timeoutMs: this.#c.helloTimeoutMs ?? HELLO_TIMEOUT_MS })
+    if (!outcome.ok) this.#fail(conn, outcome.code, outcome.message)
   }
 }

@@ -7,6 +7,8 @@ import { arrayOf, literal, object, schemaOf, str } from '../schema.js'
 export const AGENTS_PROTOCOL = '/trustmesh/agents/1.0.0'
 export const AGENTS_MAX_BYTES = 1024 * 1024
 export const MAX_AGENTS_LISTED = 256
+export const AGENTS_TIMEOUT_MS = 10_000
+export const AGENTS_MAX_INBOUND_STREAMS = 4
 
 export interface AgentsRequest { v: 1 }
 export interface AgentsReply { credentials: string[] }

@@ -6,6 +6,8 @@ import { literal, object, recordOf, schemaOf, str, bool } from '../schema.js'
 
 export const DELEGATION_PROTOCOL = '/trustmesh/delegation/1.0.0'
 export const DELEGATION_MAX_BYTES = 512 * 1024
+export const DELEGATION_TIMEOUT_MS = 10_000
+export const DELEGATION_MAX_INBOUND_STREAMS = 8
 
 export interface DelegationDelivery {
   v: 1

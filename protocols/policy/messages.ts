@@ -3,10 +3,9 @@
  * JSON of the effective policy (`{ levels: [document, ...] }`), which the asker re-validates and
  * digest-checks before use; a node serves only its own policy and documents it verified itself.
  *
- * task-status (`/trustmesh/task-status/1.0.0`): the requester of a task that came back `pending`
- * asks the executing node for its outcome; the answer carries the executing node's signed receipt.
+ * The task-status messages, which used to live here, are in ../task-status/messages.ts (re-exported).
  */
-import { anyJson, bool, int, literal, object, schemaOf, str } from '../schema.js'
+import { bool, literal, object, schemaOf, str } from '../schema.js'
 import { MAX_POLICY_BYTES } from '../../authz/index.js'
 
 export const POLICY_PROTOCOL = '/trustmesh/policy/1.0.0'
@@ -14,11 +13,6 @@ export const POLICY_PROTOCOL = '/trustmesh/policy/1.0.0'
 export const POLICY_MAX_BYTES = MAX_POLICY_BYTES * 2 + 1024
 export const POLICY_MAX_INBOUND_STREAMS = 16
 export const POLICY_TIMEOUT_MS = 5_000
-
-export const TASK_STATUS_PROTOCOL = '/trustmesh/task-status/1.0.0'
-export const TASK_STATUS_MAX_BYTES = 512 * 1024
-export const TASK_STATUS_MAX_INBOUND_STREAMS = 16
-export const TASK_STATUS_TIMEOUT_MS = 5_000
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/
 
@@ -28,30 +22,7 @@ export interface PolicyReply { v: 1, found: boolean, policy?: string }
 export const policyRequestSchema = schemaOf<PolicyRequest>('policyRequest', object({ v: literal(1), digest: str(80, { pattern: DIGEST }) }))
 export const policyReplySchema = schemaOf<PolicyReply>('policyReply', object({ v: literal(1), found: bool(), policy: str(POLICY_MAX_BYTES, { optional: true }) }))
 
-export interface TaskStatusRequest { v: 1, taskId: string }
-export interface TaskStatusReply {
-  v: 1
-  found: boolean
-  /** `pending` while the approval is open; otherwise the final outcome. */
-  outcome?: 'ok' | 'error' | 'denied' | 'pending'
-  code?: string
-  reason?: string
-  output?: unknown
-  receipt?: string
-  approvalId?: string
-  /** Approval deadline (ms since the epoch) while pending. */
-  deadline?: number
-}
-
-export const taskStatusRequestSchema = schemaOf<TaskStatusRequest>('taskStatusRequest', object({ v: literal(1), taskId: str(128) }))
-export const taskStatusReplySchema = schemaOf<TaskStatusReply>('taskStatusReply', object({
-  v: literal(1),
-  found: bool(),
-  outcome: literal('ok', 'error', 'denied', 'pending', undefined),
-  code: str(64, { optional: true }),
-  reason: str(4096, { optional: true }),
-  output: anyJson,
-  receipt: str(8 * 1024, { optional: true }),
-  approvalId: str(128, { optional: true }),
-  deadline: int(0, Number.MAX_SAFE_INTEGER, { optional: true })
-}))
+export {
+  TASK_STATUS_PROTOCOL, TASK_STATUS_MAX_BYTES, TASK_STATUS_MAX_INBOUND_STREAMS, TASK_STATUS_TIMEOUT_MS,
+  taskStatusRequestSchema, taskStatusReplySchema, type TaskStatusRequest, type TaskStatusReply
+} from '../task-status/messages.js'

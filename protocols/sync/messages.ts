@@ -26,6 +26,8 @@ export const SYNC_MAX_TOPIC_CHARS = 128
 export const SYNC_READ_TIMEOUT_MS = 10_000
 export const SYNC_MAX_INBOUND_STREAMS = 2
 export const SYNC_MAX_OUTBOUND_STREAMS = 2
+/** Requests one inbound sync stream may carry (every page and fetch of every topic, with room to spare). */
+export const SYNC_MAX_REQUESTS_PER_STREAM = 4_096
 
 export type SyncRequest =
   | { v: 1, op: 'ids', topic: string, after?: string }

@@ -9,6 +9,8 @@ export const TASK_PROTOCOL = '/trustmesh/task/1.0.0'
 export const TASK_MAX_BYTES = 512 * 1024
 export const TASK_MAX_INBOUND_STREAMS = 64
 export const TASK_TIMEOUT_MS = 30_000
+/** The serving end: reading the request and writing the reply each had TASK_TIMEOUT_MS; execution is bounded by dispatch. */
+export const TASK_HANDLER_TIMEOUT_MS = 2 * TASK_TIMEOUT_MS
 
 export interface TaskRequest {
   v: 1

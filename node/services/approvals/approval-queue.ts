@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import type { Repository } from '../../store/repository.js'
 import type { Clock } from '../../../identity/clock.js'
 import type { Logger } from '../../../identity/logger.js'
-import type { DecisionEvent, ParkedTask } from '../../node-context.js'
+import type { DecisionEvent, ParkedTask } from '../../components.js'
 import type { TaskReply } from '../../../protocols/task/messages.js'
 import { ApprovalCode, decidePending, verifyApproval } from '../../../authz/index.js'
 

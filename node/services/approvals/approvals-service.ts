@@ -39,7 +39,7 @@ export interface ApprovalsService extends Service {
 
 export function createApprovalsService (ctx: ApprovalsComponents, options: ApprovalsOptions = {}): ApprovalsService {
   const book = new PolicyBook(ctx.store.repository<StoredPolicy>(Sublevel.policies))
-  const exchange = new PolicyExchange(ctx as unknown as ConstructorParameters<typeof PolicyExchange>[0], book)
+  const exchange = new PolicyExchange(ctx, book)
   const elevations = new ElevationBook({ repo: ctx.store.repository<StoredElevation>(Sublevel.elevations), org: ctx.identity.orgDid, clock: ctx.clock })
   const tasks = new TaskLog(ctx.store.repository<TaskRecord>(Sublevel.tasks))
 
@@ -70,7 +70,7 @@ export function createApprovalsService (ctx: ApprovalsComponents, options: Appro
     refuse,
     deadlineMs: options.approvalDeadlineMs ?? DEFAULT_APPROVAL_DEADLINE_MS
   })
-  const taskStatus = new TaskStatusService(ctx as unknown as ConstructorParameters<typeof TaskStatusService>[0], queue, tasks)
+  const taskStatus = new TaskStatusService(ctx, queue, tasks)
 
   const carried: CarriedPolicies = {
     decide: (digest, request) => {

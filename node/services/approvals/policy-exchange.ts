@@ -4,25 +4,23 @@
  * advertised that digest are asked first, then every other connected partner; the first answer that
  * validates and hashes to the digest wins. Concurrent needs for one digest share one fetch.
  */
-import type { Stream } from '@libp2p/interface'
-import type { NodeContext } from '../../node-context.js'
-import { requestReply, serveRequest } from '../../../protocols/request-response.js'
-import { POLICY_MAX_BYTES, POLICY_MAX_INBOUND_STREAMS, POLICY_PROTOCOL, POLICY_TIMEOUT_MS, policyReplySchema, policyRequestSchema } from '../../../protocols/policy/messages.js'
+import type { Components } from '../../components.js'
+import { POLICY_MAX_INBOUND_STREAMS, POLICY_PROTOCOL, POLICY_TIMEOUT_MS, createPolicyHandler, requestPolicy } from '../../../protocols/policy/index.js'
 import { canonicalPolicy, isPolicyDigest } from '../../../authz/index.js'
 import type { PolicyBook } from './policy-book.js'
 
 export class PolicyExchange {
-  readonly #ctx: NodeContext
+  readonly #ctx: Pick<Components, 'clock' | 'logger' | 'mesh' | 'policy' | 'registry'>
   readonly #book: PolicyBook
   readonly #inflight = new Map<string, Promise<boolean>>()
 
-  constructor (ctx: NodeContext, book: PolicyBook) {
+  constructor (ctx: Pick<Components, 'clock' | 'logger' | 'mesh' | 'policy' | 'registry'>, book: PolicyBook) {
     this.#ctx = ctx
     this.#book = book
   }
 
   async start (): Promise<void> {
-    await this.#ctx.mesh.handle(POLICY_PROTOCOL, async (stream) => { await this.#serve(stream) }, { maxInboundStreams: POLICY_MAX_INBOUND_STREAMS })
+    await this.#ctx.mesh.handle(POLICY_PROTOCOL, createPolicyHandler({ lookupPolicy: (digest) => this.canonical(digest) }), { maxInboundStreams: POLICY_MAX_INBOUND_STREAMS })
   }
 
   /** Canonical text for a digest this node can vouch for: its current policy or one it verified. */
@@ -30,13 +28,6 @@ export class PolicyExchange {
     const local = this.#ctx.policy.get()
     if (digest === local.digest) return canonicalPolicy(local.policy)
     return this.#book.canonical(digest)
-  }
-
-  async #serve (stream: Stream): Promise<void> {
-    await serveRequest(stream, POLICY_MAX_BYTES, policyRequestSchema, POLICY_TIMEOUT_MS, async (req) => {
-      const text = this.canonical(req.digest)
-      return text != null ? { v: 1, found: true, policy: text } : { v: 1, found: false }
-    })
   }
 
   /** Make sure `digest` is known here; false when no peer could supply a valid document. */
@@ -59,7 +50,7 @@ export class PolicyExchange {
       const signal = outer != null ? AbortSignal.any([outer, AbortSignal.timeout(POLICY_TIMEOUT_MS)]) : AbortSignal.timeout(POLICY_TIMEOUT_MS)
       try {
         const stream = await this.#ctx.mesh.openStream(org, POLICY_PROTOCOL, { signal })
-        const reply = await requestReply(stream, POLICY_MAX_BYTES, { v: 1, digest }, policyReplySchema, signal)
+        const reply = await requestPolicy(stream, digest, { signal })
         if (!reply.found || reply.policy == null) continue
         const added = await this.#book.addFetched(digest, reply.policy, org, this.#ctx.clock.now())
         if (added.ok) {

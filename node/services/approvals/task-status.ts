@@ -4,12 +4,10 @@
  * node asks on `task status`, checks the receipt (signed by the node it asked, naming this
  * invocation) and records the final outcome in its task log.
  */
-import type { Stream } from '@libp2p/interface'
 import { didKeyFromPublicKey } from '../../../identity/did-key.js'
 import { publicKeyFromPeerIdString } from '../../../identity/peer-id.js'
-import type { NodeContext } from '../../node-context.js'
-import { requestReply, serveRequest } from '../../../protocols/request-response.js'
-import { TASK_STATUS_MAX_BYTES, TASK_STATUS_MAX_INBOUND_STREAMS, TASK_STATUS_PROTOCOL, TASK_STATUS_TIMEOUT_MS, taskStatusReplySchema, taskStatusRequestSchema, type TaskStatusReply } from '../../../protocols/policy/messages.js'
+import type { Components } from '../../components.js'
+import { TASK_STATUS_MAX_INBOUND_STREAMS, TASK_STATUS_PROTOCOL, TASK_STATUS_TIMEOUT_MS, createTaskStatusHandler, requestTaskStatus, type TaskStatusReply } from '../../../protocols/task-status/index.js'
 import { verifyReceipt } from '../tasks/receipt.js'
 import type { TaskLog, TaskRecord } from '../tasks/task-log.js'
 import type { ApprovalQueue, ParkedRecord } from './approval-queue.js'
@@ -31,23 +29,22 @@ export function statusOf (rec: ParkedRecord | undefined, askingOrg: string): Tas
 }
 
 export class TaskStatusService {
-  readonly #ctx: NodeContext
+  readonly #ctx: Pick<Components, 'identity' | 'mesh' | 'nodeSigner' | 'trust'>
   readonly #queue: ApprovalQueue
   readonly #tasks: TaskLog
 
-  constructor (ctx: NodeContext, queue: ApprovalQueue, tasks: TaskLog) {
+  constructor (ctx: Pick<Components, 'identity' | 'mesh' | 'nodeSigner' | 'trust'>, queue: ApprovalQueue, tasks: TaskLog) {
     this.#ctx = ctx
     this.#queue = queue
     this.#tasks = tasks
   }
 
   async start (): Promise<void> {
-    await this.#ctx.mesh.handle(TASK_STATUS_PROTOCOL, async (stream, conn) => { await this.#serve(stream, this.#ctx.mesh.verifiedPeer(conn.id)?.orgDid) }, { maxInboundStreams: TASK_STATUS_MAX_INBOUND_STREAMS })
-  }
-
-  async #serve (stream: Stream, fromOrg: string | undefined): Promise<void> {
-    await serveRequest(stream, TASK_STATUS_MAX_BYTES, taskStatusRequestSchema, TASK_STATUS_TIMEOUT_MS, async (req) =>
-      fromOrg == null ? { v: 1, found: false } : statusOf(this.#queue.byTask(req.taskId), fromOrg))
+    const handler = createTaskStatusHandler({
+      statusOf: (taskId, askingOrg) => statusOf(this.#queue.byTask(taskId), askingOrg),
+      verifiedOrgOf: (conn) => this.#ctx.mesh.verifiedPeer(conn.id)?.orgDid
+    })
+    await this.#ctx.mesh.handle(TASK_STATUS_PROTOCOL, handler, { maxInboundStreams: TASK_STATUS_MAX_INBOUND_STREAMS })
   }
 
   async #sent (id: string): Promise<TaskRecord | undefined> {
@@ -70,8 +67,7 @@ export class TaskStatusService {
         const conn = await this.#ctx.mesh.connectionToOrg(rec.peerOrg, { signal })
         const pub = publicKeyFromPeerIdString(conn.remotePeer.toString())
         signer = pub.ok ? didKeyFromPublicKey(pub.value) : undefined
-        const stream = await conn.newStream(TASK_STATUS_PROTOCOL, { signal })
-        reply = await requestReply(stream, TASK_STATUS_MAX_BYTES, { v: 1, taskId: id }, taskStatusReplySchema, signal)
+        reply = await requestTaskStatus(conn, id, { signal })
       } catch (err) {
         throw new TaskStatusError('PEER_UNREACHABLE', `cannot ask ${rec.peerOrg} about task ${id}: ${(err as Error).message}`, 502)
       }

@@ -5,13 +5,8 @@
  * verified connection, never from the message.
  */
 import type { Connection, Stream } from '@libp2p/interface'
-import { didKeyFromPublicKey } from '../../../identity/did-key.js'
-import { publicKeyFromPeerIdString } from '../../../identity/peer-id.js'
 import { originForDid, parseCheckpoint } from '../../../audit/index.js'
-import { requestReply, serveRequest } from '../../../protocols/request-response.js'
-import {
-  AUDIT_MAX_BYTES, AUDIT_TIMEOUT_MS, cosignReplySchema, cosignRequestSchema, type CosignReply
-} from '../../../protocols/audit/messages.js'
+import { AUDIT_TIMEOUT_MS, createAuditHandler, nodeDidOfPeer, requestCosign, type CosignReply } from '../../../protocols/audit/index.js'
 import type { Logger } from '../../../identity/logger.js'
 import type { AuditService } from './audit-service.js'
 import type { WitnessService } from './witness-service.js'
@@ -25,10 +20,7 @@ export interface CosignOutcome {
   size?: number
 }
 
-export function nodeDidOfPeer (peerId: string): string | undefined {
-  const pub = publicKeyFromPeerIdString(peerId)
-  return pub.ok ? didKeyFromPublicKey(pub.value) : undefined
-}
+export { nodeDidOfPeer }
 
 export interface AuditExchangeOptions {
   readonly service: AuditService
@@ -42,28 +34,27 @@ export interface AuditExchangeOptions {
 
 export class AuditExchange {
   readonly #o: AuditExchangeOptions
+  readonly #serve: (stream: Stream, connection: Connection) => Promise<void>
 
   constructor (options: AuditExchangeOptions) {
     this.#o = options
+    this.#serve = createAuditHandler({
+      cosign: async (req, did) => await options.witness.handle(req, did),
+      logger: options.logger,
+      onCosigned: (cosigned) => { options.onCosigned?.(cosigned) }
+    })
   }
 
   /** Inbound request (we are the witness). */
   async serve (stream: Stream, connection: Connection): Promise<void> {
-    const served = await serveRequest(stream, AUDIT_MAX_BYTES, cosignRequestSchema, AUDIT_TIMEOUT_MS, async (req): Promise<CosignReply> => {
-      const did = nodeDidOfPeer(connection.remotePeer.toString())
-      return did == null
-        ? { v: 1, ok: false, code: 'UNKNOWN_NODE_KEY', message: 'the peer id holds no Ed25519 key' }
-        : await this.#o.witness.handle(req, did)
-    })
-    if (!served.ok) this.#o.logger.warn('bad audit stream', { peer: connection.remotePeer.toString(), error: served.error.message })
-    else if (served.reply.ok && served.reply.cosigned != null) this.#o.onCosigned?.(served.reply.cosigned)
+    await this.#serve(stream, connection)
   }
 
   async #ask (connection: Connection, checkpoint: string, from: number, size: number): Promise<CosignReply> {
     const proof = from > 0 && from < size ? await this.#o.service.log.consistencyProof(from, size) : []
     const signal = AbortSignal.timeout(AUDIT_TIMEOUT_MS)
     const stream = await this.#o.newStream(connection, signal)
-    return await requestReply(stream, AUDIT_MAX_BYTES, { v: 1, checkpoint, from, proof: proof.map(h => Buffer.from(h).toString('base64')) }, cosignReplySchema, signal)
+    return await requestCosign(stream, { v: 1, checkpoint, from, proof: proof.map(h => Buffer.from(h).toString('base64')) }, { signal })
   }
 
   /** Asks the node behind `connection` to cosign `checkpoint` (our latest); keeps a valid cosignature. */

@@ -14,7 +14,7 @@ import { fail, ok, type Result } from '../../../identity/result.js'
 import type { Signer } from '../../../identity/signer.js'
 import type { Clock } from '../../../identity/clock.js'
 import type { Logger } from '../../../identity/logger.js'
-import type { DecisionEvent } from '../../node-context.js'
+import type { DecisionEvent } from '../../components.js'
 
 /** The subset of a sublevel the service keeps checkpoints and witness records in. */
 export interface TextLevel {

@@ -3,18 +3,14 @@
  * (which checks every link's signature and alignment before storing it), and the agent directory
  * (a partner's AgentCredentials, each verified against that partner's org).
  */
-import type { Connection, Stream } from '@libp2p/interface'
 import { decodeDelegation } from '../../../identity/ucan/index.js'
 import { verifyJwtSignature } from '../../../identity/jwt.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
-import { requestReply, serveRequest } from '../../../protocols/request-response.js'
-import { DELEGATION_MAX_BYTES, DELEGATION_PROTOCOL, deliveryReplySchema, deliverySchema, type DelegationDelivery, type DeliveryReply } from '../../../protocols/delegation/messages.js'
-import { AGENTS_MAX_BYTES, AGENTS_PROTOCOL, MAX_AGENTS_LISTED, agentsReplySchema, agentsRequestSchema } from '../../../protocols/agents/messages.js'
-import type { NodeContext } from '../../node-context.js'
+import { DELEGATION_MAX_INBOUND_STREAMS, DELEGATION_PROTOCOL, DELEGATION_TIMEOUT_MS, createDelegationHandler, deliverDelegation, type DelegationDelivery, type DeliveryReply } from '../../../protocols/delegation/index.js'
+import { AGENTS_MAX_INBOUND_STREAMS, AGENTS_PROTOCOL, AGENTS_TIMEOUT_MS, MAX_AGENTS_LISTED, createAgentsHandler, requestAgents } from '../../../protocols/agents/index.js'
+import type { Components } from '../../components.js'
 import type { DelegationBook } from './delegation-book.js'
 import type { PrincipalBook } from './principal-book.js'
-
-const REQUEST_TIMEOUT_MS = 10_000
 
 /** Every link decodes, its CID matches, its signature verifies, and each proof's aud is its child's iss. */
 export function checkDeliveredChain (delivery: DelegationDelivery): Result<string> {
@@ -48,11 +44,11 @@ function verifiedDeliveredChain (delivery: DelegationDelivery): Result<{ cid: st
 }
 
 export class DelegationExchange {
-  readonly #ctx: NodeContext
+  readonly #ctx: Pick<Components, 'agents' | 'clock' | 'logger' | 'mesh'>
   readonly #book: DelegationBook
   readonly #principals: PrincipalBook
 
-  constructor (ctx: NodeContext, book: DelegationBook, principals: PrincipalBook) {
+  constructor (ctx: Pick<Components, 'agents' | 'clock' | 'logger' | 'mesh'>, book: DelegationBook, principals: PrincipalBook) {
     this.#ctx = ctx
     this.#book = book
     this.#principals = principals
@@ -60,13 +56,10 @@ export class DelegationExchange {
 
   async start (): Promise<void> {
     const { mesh } = this.#ctx
-    await mesh.handle(DELEGATION_PROTOCOL, async (stream, conn) => { await this.#onDelivery(stream, conn) }, { maxInboundStreams: 8 })
-    await mesh.handle(AGENTS_PROTOCOL, async (stream) => { await this.#onAgents(stream) }, { maxInboundStreams: 4 })
+    const verifiedOrgOf = (conn: { id: string }): string | undefined => mesh.verifiedPeer(conn.id)?.orgDid
+    await mesh.handle(DELEGATION_PROTOCOL, createDelegationHandler({ receive: async (d, fromOrg) => await this.receive(d, fromOrg), verifiedOrgOf }), { maxInboundStreams: DELEGATION_MAX_INBOUND_STREAMS })
+    await mesh.handle(AGENTS_PROTOCOL, createAgentsHandler({ listAgentCredentials: async () => await this.#agentCredentials() }), { maxInboundStreams: AGENTS_MAX_INBOUND_STREAMS })
     mesh.onPeerVerified((peer) => { void this.fetchAgents(peer.orgDid).catch(() => {}) })
-  }
-
-  async #onDelivery (stream: Stream, conn: Connection): Promise<void> {
-    await serveRequest(stream, DELEGATION_MAX_BYTES, deliverySchema, REQUEST_TIMEOUT_MS, async (d) => await this.receive(d, this.#ctx.mesh.verifiedPeer(conn.id)?.orgDid ?? 'unknown'))
   }
 
   /** Accept a delivered delegation addressed to one of our agents. */
@@ -86,25 +79,24 @@ export class DelegationExchange {
   }
 
   async deliver (orgDid: string, d: DelegationDelivery): Promise<DeliveryReply> {
-    const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+    const signal = AbortSignal.timeout(DELEGATION_TIMEOUT_MS)
     const stream = await this.#ctx.mesh.openStream(orgDid, DELEGATION_PROTOCOL, { signal })
-    return await requestReply(stream, DELEGATION_MAX_BYTES, d, deliveryReplySchema, signal)
+    return await deliverDelegation(stream, d, { signal })
   }
 
-  async #onAgents (stream: Stream): Promise<void> {
-    await serveRequest(stream, AGENTS_MAX_BYTES, agentsRequestSchema, REQUEST_TIMEOUT_MS, async () => {
-      const now = this.#ctx.clock.now()
-      return { credentials: (await this.#ctx.agents.list()).filter(a => a.expiresAt > now).slice(0, MAX_AGENTS_LISTED).map(a => a.credential) }
-    })
+  /** Credentials of the local agents that have not expired, as many as the directory lists. */
+  async #agentCredentials (): Promise<string[]> {
+    const now = this.#ctx.clock.now()
+    return (await this.#ctx.agents.list()).filter(a => a.expiresAt > now).slice(0, MAX_AGENTS_LISTED).map(a => a.credential)
   }
 
   /** Learn a partner org's agents; only credentials issued by that org are kept (others are ignored). */
   async fetchAgents (orgDid: string): Promise<number> {
-    const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+    const signal = AbortSignal.timeout(AGENTS_TIMEOUT_MS)
     const stream = await this.#ctx.mesh.openStream(orgDid, AGENTS_PROTOCOL, { signal })
-    const reply = await requestReply(stream, AGENTS_MAX_BYTES, { v: 1 }, agentsReplySchema, signal)
+    const credentials = await requestAgents(stream, { signal })
     let n = 0
-    for (const jwt of reply.credentials) {
+    for (const jwt of credentials) {
       const r = await this.#principals.add(jwt, { org: orgDid })
       if (r.ok) n++
     }

@@ -47,7 +47,7 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
   const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations))
   const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
   const checker = new ChainChecker({ principals, replay, revocations })
-  const exchange = new DelegationExchange(ctx as unknown as ConstructorParameters<typeof DelegationExchange>[0], book, principals)
+  const exchange = new DelegationExchange(ctx, book, principals)
   const parts: DelegationParts = { book, principals, replay, revocations, checker, exchange }
 
   /** Issuers allowed to revoke a token this node knows: itself, every issuer above it, its resource orgs. */

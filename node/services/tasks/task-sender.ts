@@ -8,8 +8,7 @@ import { decodeDelegation, issueInvocation, listCapabilities, capabilityWithin, 
 import { didKeyFromPublicKey } from '../../../identity/did-key.js'
 import { publicKeyFromPeerIdString } from '../../../identity/peer-id.js'
 import { ProtocolError } from '../../../protocols/codec.js'
-import { requestReply } from '../../../protocols/request-response.js'
-import { TASK_MAX_BYTES, TASK_PROTOCOL, TASK_TIMEOUT_MS, taskReplySchema, type TaskReply, type TaskRequest } from '../../../protocols/task/messages.js'
+import { TASK_TIMEOUT_MS, sendTaskRequest, type TaskReply, type TaskRequest } from '../../../protocols/task/index.js'
 import type { Components } from '../../components.js'
 import type { DelegationBook } from '../delegation/delegation-book.js'
 import type { PrincipalBook } from '../delegation/principal-book.js'
@@ -139,8 +138,7 @@ export class TaskSender {
     try {
       const conn = await ctx.mesh.connectionToOrg(targetOrg, { signal: AbortSignal.timeout(Math.min(timeoutMs, 10_000)) })
       peerId = conn.remotePeer.toString()
-      const stream = await conn.newStream(TASK_PROTOCOL, { signal })
-      reply = await requestReply(stream, TASK_MAX_BYTES, req, taskReplySchema, signal)
+      reply = await sendTaskRequest(conn, req, { signal })
     } catch (err) {
       const message = (err as Error).message
       const timedOut = (err instanceof ProtocolError && err.code === 'TIMEOUT') || signal.aborted

@@ -4,8 +4,7 @@
  */
 import type { Components, Service } from '../../components.js'
 import { SUBLEVELS as Sublevel } from '../../store/sublevels.js'
-import { serveRequest } from '../../../protocols/request-response.js'
-import { TASK_MAX_BYTES, TASK_MAX_INBOUND_STREAMS, TASK_PROTOCOL, TASK_TIMEOUT_MS, taskRequestSchema } from '../../../protocols/task/messages.js'
+import { TASK_MAX_INBOUND_STREAMS, TASK_PROTOCOL, createTaskHandler } from '../../../protocols/task/index.js'
 import type { DelegationParts } from '../delegation/delegation-service.js'
 import type { ElevationBook } from '../approvals/elevation-book.js'
 import { TaskExecutor } from './task-executor.js'
@@ -46,12 +45,11 @@ export function createTasksService (c: TasksComponents, delegation: DelegationPa
     async start () {
       if (started) return
       started = true
-      await c.mesh.handle(TASK_PROTOCOL, async (stream, conn) => {
-        const fromOrg = c.mesh.verifiedPeer(conn.id)?.orgDid
-        // reading the request and writing the reply each had TASK_TIMEOUT_MS; execution is bounded by dispatch
-        const served = await serveRequest(stream, TASK_MAX_BYTES, taskRequestSchema, 2 * TASK_TIMEOUT_MS, async (req, signal) => await executor.execute(req, { orgDid: fromOrg ?? 'unknown' }, { signal }))
-        if (!served.ok) c.logger.warn('bad task stream', { peer: conn.remotePeer.toString(), error: served.error.message })
-      }, { maxInboundStreams: TASK_MAX_INBOUND_STREAMS })
+      await c.mesh.handle(TASK_PROTOCOL, createTaskHandler({
+        execute: async (req, from, opts) => await executor.execute(req, from, opts),
+        verifiedOrgOf: conn => c.mesh.verifiedPeer(conn.id)?.orgDid,
+        logger: c.logger
+      }), { maxInboundStreams: TASK_MAX_INBOUND_STREAMS })
     },
     async stop () {
       if (!started) return

@@ -11,7 +11,7 @@ import { AuditService, type TextLevel } from '../../../../node/services/audit/au
 import { WitnessService } from '../../../../node/services/audit/witness-service.js'
 import { AuditUnavailableError, originForDid, parseCheckpoint, verifyCosignatures, type AuditStore, type Equivocation, type WitnessLevel } from '../../../../audit/index.js'
 import { silentLogger } from '../../../../identity/logger.js'
-import type { DecisionEvent } from '../../../../node/node-context.js'
+import type { DecisionEvent } from '../../../../node/components.js'
 import { acme, globex, initech, mallory } from '../../../helpers/principals.js'
 import { fakeClock } from '../../../helpers/clock.js'
 

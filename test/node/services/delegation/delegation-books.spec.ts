@@ -11,7 +11,7 @@ import { issueAgentCredential } from '../../../../identity/credentials.js'
 import { openStore, type Store } from '../../../../node/store/index.js'
 import { SUBLEVELS as Sublevel } from '../../../../node/store/sublevels.js'
 import { silentLogger } from '../../../../identity/logger.js'
-import type { NodeContext } from '../../../../node/node-context.js'
+import type { Components } from '../../../../node/components.js'
 import { ReplayGuard } from '../../../../node/services/delegation/replay-guard.js'
 import { RevocationBook, type StoredRevocation } from '../../../../node/services/delegation/revocation-book.js'
 import { PrincipalBook } from '../../../../node/services/delegation/principal-book.js'
@@ -91,7 +91,7 @@ describe('delegation state over a real store', () => {
       clock,
       logger: silentLogger(),
       agents: { get: async (x: string) => x === bob.did ? { did: bob.did, name: 'bob' } : undefined }
-    } as unknown as NodeContext
+    } as unknown as Components
     const ex = new DelegationExchange(ctx, book, principals)
     const root = await grant(acme, alice.did, `tm:${acme.did}/records`, 'records/read', clock)
     const toBob = await grant(alice, bob.did, `tm:${acme.did}/records`, 'records/read', clock, { proof: root })

@@ -1,0 +1,73 @@
+/**
+ * The check a node applies to a peer's hello: the NodeCredential is valid now, issued by an org this
+ * node has enrolled, and its subject is exactly the PeerId the peer authenticated with over Noise.
+ * Pure apart from the injected lookups, so every refusal path is testable without a network.
+ */
+import { decodeJwt } from '../../identity/jwt.js'
+import { verifyNodeCredential } from '../../identity/credentials.js'
+import { fail, ok, type Result } from '../../identity/result.js'
+import type { Clock } from '../../identity/clock.js'
+import type { HelloMessage } from './messages.js'
+
+export const HelloErrorCode = {
+  ORG_NOT_ENROLLED: 'ORG_NOT_ENROLLED',
+  PEER_ID_MISMATCH: 'PEER_ID_MISMATCH',
+  ORG_MISMATCH: 'ORG_MISMATCH',
+  SPIFFE_REQUIRED: 'SPIFFE_REQUIRED'
+} as const
+
+export interface EnrolledOrgView {
+  orgDid: string
+  name?: string
+  /** When set, the peer must present an SVID that validates against this enrolment. */
+  spiffe?: unknown
+}
+
+export interface VerifiedHello {
+  orgDid: string
+  orgName: string
+  peerId: string
+  software: string
+  policyDigest: string
+  credentialExpiresAt: number
+  spiffeId?: string
+}
+
+export interface VerifyHelloOptions {
+  remotePeerId: string
+  clock: Clock
+  enrolledOrg: (orgDid: string) => EnrolledOrgView | undefined
+  /** Validates the SPIFFE part when the enrolment requires it; returns the SPIFFE ID. */
+  verifySpiffe?: (hello: HelloMessage, enrolment: EnrolledOrgView, peerId: string) => Result<string>
+}
+
+export function verifyHello (hello: HelloMessage, opts: VerifyHelloOptions): Result<VerifiedHello> {
+  const decoded = decodeJwt(hello.nodeCredential)
+  if (!decoded.ok) return decoded
+  const iss = decoded.value.payload.iss
+  if (typeof iss !== 'string') return fail('INVALID_CLAIMS', 'NodeCredential has no issuer')
+  const enrolment = opts.enrolledOrg(iss)
+  if (enrolment == null) return fail(HelloErrorCode.ORG_NOT_ENROLLED, `org ${iss} is not enrolled on this node (trustmesh peer add ${iss})`)
+  const cred = verifyNodeCredential(hello.nodeCredential, { clock: opts.clock, expectedIssuer: iss })
+  if (!cred.ok) return cred
+  if (cred.value.subject.id !== opts.remotePeerId) {
+    return fail(HelloErrorCode.PEER_ID_MISMATCH, `NodeCredential names PeerId ${cred.value.subject.id} but the connection authenticated ${opts.remotePeerId}`)
+  }
+  if (cred.value.subject.org !== iss) return fail(HelloErrorCode.ORG_MISMATCH, 'NodeCredential subject org differs from its issuer')
+  let spiffeId: string | undefined
+  if (enrolment.spiffe != null) {
+    if (hello.spiffe == null || opts.verifySpiffe == null) return fail(HelloErrorCode.SPIFFE_REQUIRED, `org ${iss} is enrolled with a SPIFFE bundle but the peer presented no SVID`)
+    const s = opts.verifySpiffe(hello, enrolment, opts.remotePeerId)
+    if (!s.ok) return s
+    spiffeId = s.value
+  }
+  return ok({
+    orgDid: iss,
+    orgName: cred.value.subject.orgName,
+    peerId: opts.remotePeerId,
+    software: hello.software,
+    policyDigest: hello.policyDigest,
+    credentialExpiresAt: cred.value.expiresAt,
+    ...(spiffeId != null ? { spiffeId } : {})
+  })
+}
