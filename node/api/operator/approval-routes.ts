@@ -65,7 +65,7 @@ export function approvalRoutes (ctx: Pick<Components, 'control' | 'orgSigner' | 
     try {
       return approvalView(await queue.decide(rec.id, jwt))
     } catch (err) {
-      if (err instanceof ApprovalError) throw new ControlRouteError(err.code, err.message, err.status)
+      if (err instanceof ApprovalError) throw new ControlRouteError(err.code, err.message, httpStatusOf(err.code))
       throw err
     }
   }
@@ -76,8 +76,19 @@ export function approvalRoutes (ctx: Pick<Components, 'control' | 'orgSigner' | 
     try {
       return await status.status(req.params.id)
     } catch (err) {
-      if (err instanceof TaskStatusError) throw new ControlRouteError(err.code, err.message, err.status)
+      if (err instanceof TaskStatusError) throw new ControlRouteError(err.code, err.message, httpStatusOf(err.code))
       throw err
     }
   })
+}
+
+/** HTTP statuses belong to the API: the domain errors carry only their codes. */
+const NOT_FOUND = new Set(['UNKNOWN_APPROVAL', 'UNKNOWN_TASK'])
+const CONFLICT = new Set(['APPROVAL_ALREADY_DECIDED', 'APPROVAL_IN_PROGRESS', 'APPROVAL_REUSED'])
+const UPSTREAM = new Set(['PEER_UNREACHABLE', 'BAD_RECEIPT'])
+function httpStatusOf (code: string): number {
+  if (NOT_FOUND.has(code)) return 404
+  if (CONFLICT.has(code)) return 409
+  if (UPSTREAM.has(code)) return 502
+  return 403
 }

@@ -77,7 +77,9 @@ export function delegationRoutes (ctx: DelegationRouteComponents, s: DelegationP
     // deliver it to the audience's node, with the proofs and credentials it rests on
     let delivered: { ok: boolean, code?: string, message?: string, org?: string }
     try {
-      const org = await s.sender.orgOfAgent(to)
+      const routed = await s.sender.orgOfAgent(to)
+      if (!routed.ok) throw Object.assign(new Error(routed.error.message), { code: routed.error.code })
+      const org = routed.value
       const chain = s.book.chainOf(issued.cid)
       if (!chain.ok) throw new Error(chain.error.message)
       const credentials: Record<string, string> = {}

@@ -25,7 +25,9 @@ export function ringRoutes (ctx: Pick<Components, 'control' | 'agents' | 'orgSig
     }
     const decoded = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as { jti: string, exp: number }
     await audited(audit, { kind: 'elevation', subject: agent.did, reason: b.reason, details: { agent: agent.name, from: agent.ring, ring: b.ring, ttlSeconds: b.ttlSeconds, jti: decoded.jti, exp: decoded.exp } })
-    const e = await elevations.add(jwt)
+    const added = await elevations.add(jwt)
+    if (!added.ok) throw new ControlRouteError(added.error.code, added.error.message, 400)
+    const e = added.value
     ctx.logger.info('ring elevated', { agent: agent.name, from: agent.ring, ring: e.ring, until: new Date(e.exp * 1000).toISOString() })
     return { agent: agent.name, did: agent.did, from: agent.ring, ring: e.ring, reason: e.reason, issuedAt: new Date(e.iat * 1000).toISOString(), expiresAt: new Date(e.exp * 1000).toISOString(), id: e.jti }
   })

@@ -2,7 +2,6 @@
 import { ControlRouteError } from '../errors.js'
 import type { Components } from '../../components.js'
 import type { TasksService } from '../../services/tasks/tasks-service.js'
-import { TaskSendError } from '../../services/tasks/task-sender.js'
 
 export function taskRoutes (ctx: Pick<Components, 'control'>, s: Pick<TasksService, 'sender' | 'tasks'>): void {
   ctx.control.route('POST', '/v1/tasks', async (req) => {
@@ -10,8 +9,7 @@ export function taskRoutes (ctx: Pick<Components, 'control'>, s: Pick<TasksServi
     for (const k of ['as', 'to', 'ability', 'resource']) {
       if (typeof b[k] !== 'string' || b[k] === '') throw new ControlRouteError('BAD_REQUEST', `${k} is required`, 400)
     }
-    try {
-      return await s.sender.send({
+    const r = await s.sender.send({
         as: b.as as string,
         to: b.to as string,
         ability: b.ability as string,
@@ -19,11 +17,9 @@ export function taskRoutes (ctx: Pick<Components, 'control'>, s: Pick<TasksServi
         args: b.args,
         ...(typeof b.proof === 'string' ? { proof: b.proof } : {}),
         ...(typeof b.timeoutMs === 'number' ? { timeoutMs: b.timeoutMs } : {})
-      })
-    } catch (err) {
-      if (err instanceof TaskSendError) throw new ControlRouteError(err.code, err.message, 400)
-      throw err
-    }
+    })
+    if (!r.ok) throw new ControlRouteError(r.error.code, r.error.message, 400)
+    return r.value
   })
 
   ctx.control.route('GET', '/v1/tasks', async (req) => {

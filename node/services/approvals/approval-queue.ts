@@ -30,7 +30,7 @@ export interface ParkedRecord {
 
 export class ApprovalError extends Error {
   override readonly name = 'ApprovalError'
-  constructor (readonly code: string, message: string, readonly status = 400) {
+  constructor (readonly code: string, message: string) {
     super(message)
   }
 }
@@ -133,17 +133,17 @@ export class ApprovalQueue {
    */
   async decide (id: string, jwt: string): Promise<ParkedRecord> {
     const rec = this.#records.get(id)
-    if (rec == null) throw new ApprovalError('UNKNOWN_APPROVAL', `no parked task ${id}`, 404)
-    if (rec.state !== 'pending') throw new ApprovalError('APPROVAL_ALREADY_DECIDED', `task ${rec.task.taskId} was already decided (${rec.state})`, 409)
-    if (this.#busy.has(id)) throw new ApprovalError('APPROVAL_IN_PROGRESS', `task ${rec.task.taskId} is being decided`, 409)
+    if (rec == null) throw new ApprovalError('UNKNOWN_APPROVAL', `no parked task ${id}`)
+    if (rec.state !== 'pending') throw new ApprovalError('APPROVAL_ALREADY_DECIDED', `task ${rec.task.taskId} was already decided (${rec.state})`)
+    if (this.#busy.has(id)) throw new ApprovalError('APPROVAL_IN_PROGRESS', `task ${rec.task.taskId} is being decided`)
     const v = verifyApproval(jwt, { taskId: rec.task.taskId, approvers: this.#d.approvers(), clock: this.#d.clock })
-    if (!v.ok) throw new ApprovalError(v.error.code, v.error.message, 403)
+    if (!v.ok) throw new ApprovalError(v.error.code, v.error.message)
     this.#busy.add(id)
     try {
       const used = await this.#d.uses.has(v.value.jti)
       const now = this.#d.clock.now()
       const outcome = decidePending({ taskId: rec.task.taskId, deadline: rec.deadline }, v.value, now, () => used)
-      if (outcome.code === ApprovalCode.APPROVAL_REUSED) throw new ApprovalError(outcome.code, outcome.reason, 409)
+      if (outcome.code === ApprovalCode.APPROVAL_REUSED) throw new ApprovalError(outcome.code, outcome.reason)
       // the approval is spent before anything runs: it can never decide a second task
       await this.#d.uses.put(v.value.jti, now, { sync: true })
       await this.#d.audit({ kind: 'approval', subject: id, reason: outcome.code, details: { task: rec.task.taskId, approver: v.value.iss, decision: v.value.decision, jti: v.value.jti, effect: outcome.effect } })

@@ -3,6 +3,7 @@
  * kept in the `elevations` sublevel by `<agent DID>/<jti>`. Every use re-verifies the signature,
  * issuer and time, so an expired or forged record simply stops counting; nothing has to revoke it.
  */
+import type { Result } from '../../../identity/result.js'
 import type { Repository } from '../../store/repository.js'
 import type { Clock } from '../../../identity/clock.js'
 import { applyElevations, verifyElevation, type Elevation } from '../../../authz/index.js'
@@ -31,11 +32,12 @@ export class ElevationBook {
     this.#clock = deps.clock
   }
 
-  async add (jwt: string): Promise<Elevation> {
+  /** Stores an elevation that verifies (signed by the org, in force); a refusal is a Result with its code. */
+  async add (jwt: string): Promise<Result<Elevation>> {
     const v = verifyElevation(jwt, { org: this.#org, clock: this.#clock })
-    if (!v.ok) throw Object.assign(new Error(v.error.message), { code: v.error.code })
+    if (!v.ok) return v
     await this.#repo.put(`${v.value.sub}/${v.value.jti}`, { jwt, agent: v.value.sub, ring: v.value.ring, exp: v.value.exp }, { sync: true })
-    return v.value
+    return v
   }
 
   /** Elevations of `agent` (or all) that still verify now. */

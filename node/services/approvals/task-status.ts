@@ -14,7 +14,7 @@ import type { ApprovalQueue, ParkedRecord } from './approval-queue.js'
 
 export class TaskStatusError extends Error {
   override readonly name = 'TaskStatusError'
-  constructor (readonly code: string, message: string, readonly status = 400) {
+  constructor (readonly code: string, message: string) {
     super(message)
   }
 }
@@ -52,9 +52,9 @@ export class TaskStatusService {
   }
 
   /** The requester's view of a task it sent; asks the executing node while it is pending. */
-  async status (id: string): Promise<TaskRecord & { output?: unknown, deadline?: number }> {
+  async status (id: string, options: { signal?: AbortSignal } = {}): Promise<TaskRecord & { output?: unknown, deadline?: number }> {
     const rec = await this.#sent(id)
-    if (rec == null) throw new TaskStatusError('UNKNOWN_TASK', `this node sent no task ${id}`, 404)
+    if (rec == null) throw new TaskStatusError('UNKNOWN_TASK', `this node sent no task ${id}`)
     if (rec.outcome !== 'pending') return rec
     let reply: TaskStatusReply
     let signer: string | undefined
@@ -62,21 +62,22 @@ export class TaskStatusService {
       reply = statusOf(this.#queue.byTask(id), rec.peerOrg)
       signer = this.#ctx.nodeSigner.did
     } else {
-      const signal = AbortSignal.timeout(TASK_STATUS_TIMEOUT_MS)
+      const timeout = AbortSignal.timeout(TASK_STATUS_TIMEOUT_MS)
+      const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
       try {
         const conn = await this.#ctx.mesh.connectionToOrg(rec.peerOrg, { signal })
         const pub = publicKeyFromPeerIdString(conn.remotePeer.toString())
         signer = pub.ok ? didKeyFromPublicKey(pub.value) : undefined
         reply = await requestTaskStatus(conn, id, { signal })
       } catch (err) {
-        throw new TaskStatusError('PEER_UNREACHABLE', `cannot ask ${rec.peerOrg} about task ${id}: ${(err as Error).message}`, 502)
+        throw new TaskStatusError('PEER_UNREACHABLE', `cannot ask ${rec.peerOrg} about task ${id}: ${(err as Error).message}`)
       }
     }
-    if (!reply.found) throw new TaskStatusError('UNKNOWN_TASK', `the executing node does not know task ${id} (or not for this org)`, 404)
+    if (!reply.found) throw new TaskStatusError('UNKNOWN_TASK', `the executing node does not know task ${id} (or not for this org)`)
     if (reply.outcome === 'pending' || reply.outcome == null) return { ...rec, ...(reply.deadline != null ? { deadline: reply.deadline } : {}) }
     const r = verifyReceipt(reply.receipt, { expectedInvocation: id, ...(signer != null ? { expectedNode: signer } : {}) })
     if (!r.ok || r.value.outcome !== reply.outcome || r.value.code !== reply.code || r.value.org !== rec.peerOrg) {
-      throw new TaskStatusError('BAD_RECEIPT', `the executing node's answer about ${id} has no matching receipt${r.ok ? '' : `: ${r.error.message}`}`, 502)
+      throw new TaskStatusError('BAD_RECEIPT', `the executing node's answer about ${id} has no matching receipt${r.ok ? '' : `: ${r.error.message}`}`)
     }
     const done: TaskRecord = { ...rec, outcome: reply.outcome, code: reply.code ?? r.value.code, ...(reply.reason != null ? { reason: reply.reason } : {}), receipt: reply.receipt as string }
     await this.#tasks.put(done)

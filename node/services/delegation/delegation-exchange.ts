@@ -78,8 +78,8 @@ export class DelegationExchange {
     return { ok: true }
   }
 
-  async deliver (orgDid: string, d: DelegationDelivery): Promise<DeliveryReply> {
-    const signal = AbortSignal.timeout(DELEGATION_TIMEOUT_MS)
+  async deliver (orgDid: string, d: DelegationDelivery, options: { signal?: AbortSignal } = {}): Promise<DeliveryReply> {
+    const signal = withTimeout(options.signal, DELEGATION_TIMEOUT_MS)
     const stream = await this.#ctx.mesh.openStream(orgDid, DELEGATION_PROTOCOL, { signal })
     return await deliverDelegation(stream, d, { signal })
   }
@@ -91,8 +91,8 @@ export class DelegationExchange {
   }
 
   /** Learn a partner org's agents; only credentials issued by that org are kept (others are ignored). */
-  async fetchAgents (orgDid: string): Promise<number> {
-    const signal = AbortSignal.timeout(AGENTS_TIMEOUT_MS)
+  async fetchAgents (orgDid: string, options: { signal?: AbortSignal } = {}): Promise<number> {
+    const signal = withTimeout(options.signal, AGENTS_TIMEOUT_MS)
     const stream = await this.#ctx.mesh.openStream(orgDid, AGENTS_PROTOCOL, { signal })
     const credentials = await requestAgents(stream, { signal })
     let n = 0
@@ -102,4 +102,10 @@ export class DelegationExchange {
     }
     return n
   }
+}
+
+/** The caller's signal, bounded by the protocol's own timeout. */
+function withTimeout (signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const t = AbortSignal.timeout(ms)
+  return signal == null ? t : AbortSignal.any([signal, t])
 }

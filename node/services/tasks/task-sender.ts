@@ -15,14 +15,9 @@ import type { PrincipalBook } from '../delegation/principal-book.js'
 import type { DelegationExchange } from '../delegation/delegation-exchange.js'
 import type { TaskExecutor } from './task-executor.js'
 import type { TaskLog } from './task-log.js'
+import type { AgentRecord } from '../agents/agent-registry.js'
+import { fail, ok, type Result } from '../../../identity/result.js'
 import { verifyReceipt } from './receipt.js'
-
-export class TaskSendError extends Error {
-  override readonly name = 'TaskSendError'
-  constructor (readonly code: string, message: string) {
-    super(message)
-  }
-}
 
 export interface SendTaskInput {
   /** Local agent name or DID that invokes. */
@@ -51,88 +46,171 @@ export interface SenderDeps {
   tasks: TaskLog
 }
 
+/** A task ready to leave: the invocation and everything the executing node needs to check it. */
+interface OutboundTask {
+  readonly input: SendTaskInput
+  readonly signal?: AbortSignal
+  agent?: AgentRecord
+  proofCid?: string
+  granted?: Capability
+  chain?: Record<string, string>
+  window?: { nbf: number, exp: number }
+  invocation?: { jwt: string, cid: string }
+  credentials?: Record<string, string>
+  targetOrg?: string
+}
+
+type Step = (t: OutboundTask, d: SenderDeps) => Promise<Result<void>>
+const next: Result<void> = ok(undefined)
+
+/** 1. The invoking agent is one of this node's. */
+const invoker: Step = async (t, d) => {
+  t.agent = await d.ctx.agents.get(t.input.as)
+  return t.agent == null ? fail('UNKNOWN_AGENT', `no local agent ${t.input.as}`) : next
+}
+
+/** 2. The delegation it invokes under: the one named, or the newest that grants the ability on the resource. */
+const proof: Step = async (t, d) => {
+  const agent = t.agent as AgentRecord
+  const nowS = Math.floor(d.ctx.clock.now() / 1000)
+  let proofCid = t.input.proof
+  if (proofCid == null) {
+    const found = d.book.grantsFor(agent.did, t.input.resource, t.input.ability, nowS)[0]
+    if (found == null) return fail('NO_DELEGATION', `${agent.name} holds no delegation for ${t.input.ability} on ${t.input.resource} (trustmesh delegation list)`)
+    proofCid = found.rec.cid
+    t.granted = found.capability
+  }
+  const chain = d.book.chainOf(proofCid)
+  if (!chain.ok) return chain
+  const top = decodeDelegation(chain.value[proofCid])
+  if (!top.ok) return top
+  if (top.value.audience !== agent.did) return fail('NOT_HOLDER', `delegation ${proofCid} is addressed to ${top.value.audience}, not ${agent.did}`)
+  t.granted ??= listCapabilities(top.value.capabilities).find(c => capabilityWithin({ resource: t.input.resource, ability: t.input.ability, caveats: c.caveats }, c))
+  if (t.granted == null) return fail('ESCALATION', `delegation ${proofCid} does not grant ${t.input.ability} on ${t.input.resource}`)
+  t.proofCid = proofCid
+  t.chain = chain.value
+  return next
+}
+
+/** 3. The invocation's time window sits inside every link's, and lives only long enough to cross the mesh. */
+const timeWindow: Step = async (t, d) => {
+  const nowS = Math.floor(d.ctx.clock.now() / 1000)
+  let nbf = nowS - 1
+  let exp = nowS + INVOCATION_TTL_S
+  for (const jwt of Object.values(t.chain ?? {})) {
+    const l = decodeDelegation(jwt)
+    if (!l.ok) continue
+    if (l.value.notBefore != null) nbf = Math.max(nbf, l.value.notBefore)
+    if (l.value.expiration != null) exp = Math.min(exp, l.value.expiration)
+  }
+  t.window = { nbf, exp }
+  return next
+}
+
+/** 4. The invocation, fresh (a random nonce), signed by the invoking agent's key. */
+const invocation: Step = async (t, d) => {
+  const agent = t.agent as AgentRecord
+  const signer = await d.ctx.agents.signer(agent.name)
+  const w = t.window as { nbf: number, exp: number }
+  const chain = t.chain as Record<string, string>
+  t.invocation = await issueInvocation(signer, {
+    audience: t.input.to, resource: t.input.resource, ability: t.input.ability, caveats: (t.granted as Capability).caveats,
+    proof: chain[t.proofCid as string], nonce: randomBytes(16).toString('base64url'), notBefore: w.nbf, expiration: w.exp
+  })
+  return next
+}
+
+/** 5. The AgentCredentials of every principal on the chain, so the executing node can check each one. */
+const credentials: Step = async (t, d) => {
+  const agent = t.agent as AgentRecord
+  const creds: Record<string, string> = { [agent.did]: agent.credential }
+  for (const jwt of Object.values(t.chain ?? {})) {
+    const l = decodeDelegation(jwt)
+    if (!l.ok) continue
+    for (const did of [l.value.issuer, l.value.audience]) {
+      const c = d.principals.credentialOf(did)
+      if (c != null) creds[did] = c
+    }
+  }
+  t.credentials = creds
+  return next
+}
+
+/** 6. The org whose node hosts the target agent. */
+const route: Step = async (t, d) => {
+  const org = await orgOfAgent(d, t.input.to, t.signal)
+  if (!org.ok) return org
+  t.targetOrg = org.value
+  return next
+}
+
+/** The steps before delivery, in order. */
+export const OUTBOUND_STEPS: ReadonlyArray<readonly [string, Step]> = [
+  ['invoker', invoker],
+  ['proof', proof],
+  ['time-window', timeWindow],
+  ['invocation', invocation],
+  ['credentials', credentials],
+  ['route', route]
+]
+
+/** The org hosting `agentDid`, asking connected partners' agent directories when it is not known yet. */
+async function orgOfAgent (d: SenderDeps, agentDid: string, signal?: AbortSignal): Promise<Result<string>> {
+  const { ctx, principals, exchange } = d
+  if (await ctx.agents.get(agentDid) != null) return ok(ctx.identity.orgDid)
+  let p = principals.check(agentDid)
+  if (!p.ok) {
+    await Promise.allSettled(ctx.registry.peers().map(async peer => await exchange.fetchAgents(peer.orgDid, { ...(signal != null ? { signal } : {}) })))
+    p = principals.check(agentDid)
+  }
+  if (!p.ok) return fail('UNKNOWN_AGENT', `cannot route to ${agentDid}: ${p.error.message} (is its org enrolled and connected?)`)
+  return ok(p.value.org)
+}
+
+/**
+ * The invoking end, as named steps (OUTBOUND_STEPS), then delivery (to this node's own pipeline or to
+ * the target org's node), the receipt check, and the task log. A refusal before delivery is a Result
+ * with its reason code; an answer (ok, denied, error, pending) is the reply, with its checked receipt.
+ */
 export class TaskSender {
   readonly #d: SenderDeps
   constructor (deps: SenderDeps) {
     this.#d = deps
   }
 
-  /** The org whose node hosts `agentDid`, asking connected partners when it is not known yet. */
-  async orgOfAgent (agentDid: string): Promise<string> {
-    const { ctx, principals, exchange } = this.#d
-    if (await ctx.agents.get(agentDid) != null) return ctx.identity.orgDid
-    let p = principals.check(agentDid)
-    if (!p.ok) {
-      await Promise.allSettled(ctx.registry.peers().map(async peer => await exchange.fetchAgents(peer.orgDid)))
-      p = principals.check(agentDid)
-    }
-    if (!p.ok) throw new TaskSendError('UNKNOWN_AGENT', `cannot route to ${agentDid}: ${p.error.message} (is its org enrolled and connected?)`)
-    return p.value.org
+  async orgOfAgent (agentDid: string, options: { signal?: AbortSignal } = {}): Promise<Result<string>> {
+    return await orgOfAgent(this.#d, agentDid, options.signal)
   }
 
-  async send (input: SendTaskInput): Promise<TaskReply & { id: string, targetOrg: string }> {
-    const { ctx, book, principals } = this.#d
-    const agent = await ctx.agents.get(input.as)
-    if (agent == null) throw new TaskSendError('UNKNOWN_AGENT', `no local agent ${input.as}`)
-    const nowS = Math.floor(ctx.clock.now() / 1000)
-    let proofCid = input.proof
-    let granted: Capability | undefined
-    if (proofCid == null) {
-      const found = book.grantsFor(agent.did, input.resource, input.ability, nowS)[0]
-      if (found == null) throw new TaskSendError('NO_DELEGATION', `${agent.name} holds no delegation for ${input.ability} on ${input.resource} (trustmesh delegation list)`)
-      proofCid = found.rec.cid
-      granted = found.capability
+  async send (input: SendTaskInput, options: { signal?: AbortSignal } = {}): Promise<Result<TaskReply & { id: string, targetOrg: string }>> {
+    const { ctx } = this.#d
+    const t: OutboundTask = { input, ...(options.signal != null ? { signal: options.signal } : {}) }
+    for (const [, step] of OUTBOUND_STEPS) {
+      const r = await step(t, this.#d)
+      if (!r.ok) return r
     }
-    const chain = book.chainOf(proofCid)
-    if (!chain.ok) throw new TaskSendError(chain.error.code, chain.error.message)
-    const proof = decodeDelegation(chain.value[proofCid])
-    if (!proof.ok) throw new TaskSendError(proof.error.code, proof.error.message)
-    if (proof.value.audience !== agent.did) throw new TaskSendError('NOT_HOLDER', `delegation ${proofCid} is addressed to ${proof.value.audience}, not ${agent.did}`)
-    granted ??= listCapabilities(proof.value.capabilities).find(c => capabilityWithin({ resource: input.resource, ability: input.ability, caveats: c.caveats }, c))
-    if (granted == null) throw new TaskSendError('ESCALATION', `delegation ${proofCid} does not grant ${input.ability} on ${input.resource}`)
-    // the invocation's time window must sit inside every link's
-    let nbf = nowS - 1
-    let exp = nowS + INVOCATION_TTL_S
-    for (const jwt of Object.values(chain.value)) {
-      const d = decodeDelegation(jwt)
-      if (!d.ok) continue
-      if (d.value.notBefore != null) nbf = Math.max(nbf, d.value.notBefore)
-      if (d.value.expiration != null) exp = Math.min(exp, d.value.expiration)
-    }
-    const signer = await ctx.agents.signer(agent.name)
-    const invocation = await issueInvocation(signer, {
-      audience: input.to, resource: input.resource, ability: input.ability, caveats: granted.caveats,
-      proof: chain.value[proofCid], nonce: randomBytes(16).toString('base64url'), notBefore: nbf, expiration: exp
-    })
-    const credentials: Record<string, string> = { [agent.did]: agent.credential }
-    for (const jwt of Object.values(chain.value)) {
-      const d = decodeDelegation(jwt)
-      if (!d.ok) continue
-      for (const did of [d.value.issuer, d.value.audience]) {
-        const c = principals.credentialOf(did)
-        if (c != null) credentials[did] = c
-      }
-    }
-    const req: TaskRequest = { v: 1, invocation: invocation.jwt, proofs: chain.value, credentials, ...(input.args !== undefined ? { args: input.args } : {}) }
-    const targetOrg = await this.orgOfAgent(input.to)
+    const req: TaskRequest = { v: 1, invocation: (t.invocation as { jwt: string }).jwt, proofs: t.chain as Record<string, string>, credentials: t.credentials as Record<string, string>, ...(input.args !== undefined ? { args: input.args } : {}) }
+    const targetOrg = t.targetOrg as string
     const t0 = ctx.clock.now()
-    let reply: TaskReply
-    if (targetOrg === ctx.identity.orgDid) {
-      reply = await this.#d.executor.execute(req, { orgDid: targetOrg })
-    } else {
-      reply = await this.#remote(targetOrg, req, input.timeoutMs ?? TASK_TIMEOUT_MS)
-    }
+    // 7. delivery: this node's own inbound pipeline, or the target org's node over the task protocol
+    const reply = targetOrg === ctx.identity.orgDid
+      ? await this.#d.executor.execute(req, { orgDid: targetOrg }, { ...(options.signal != null ? { signal: options.signal } : {}) })
+      : await this.#remote(targetOrg, req, input.timeoutMs ?? TASK_TIMEOUT_MS, options.signal)
+    // 8. the task log
+    const id = (t.invocation as { cid: string }).cid
     await this.#d.tasks.put({
-      id: invocation.cid, direction: 'sent', ability: input.ability, resource: input.resource, invoker: agent.did, executor: input.to, peerOrg: targetOrg,
+      id, direction: 'sent', ability: input.ability, resource: input.resource, invoker: (t.agent as AgentRecord).did, executor: input.to, peerOrg: targetOrg,
       outcome: reply.outcome, code: reply.code, ...(reply.reason != null ? { reason: reply.reason } : {}), at: t0, durationMs: ctx.clock.now() - t0,
       ...(reply.receipt != null ? { receipt: reply.receipt } : {}), ...(reply.approvalId != null ? { approvalId: reply.approvalId } : {}), ...(reply.link != null ? { link: reply.link } : {})
     })
-    return { ...reply, id: invocation.cid, targetOrg }
+    return ok({ ...reply, id, targetOrg })
   }
 
-  async #remote (targetOrg: string, req: TaskRequest, timeoutMs: number): Promise<TaskReply> {
+  /** Sends to the target org's node; the receipt must be signed by the node that answered and match the reply. */
+  async #remote (targetOrg: string, req: TaskRequest, timeoutMs: number, outer?: AbortSignal): Promise<TaskReply> {
     const { ctx } = this.#d
-    const signal = AbortSignal.timeout(timeoutMs)
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const signal = outer != null ? AbortSignal.any([timeout, outer]) : timeout
     let reply: TaskReply
     let peerId: string
     try {
@@ -141,7 +219,7 @@ export class TaskSender {
       reply = await sendTaskRequest(conn, req, { signal })
     } catch (err) {
       const message = (err as Error).message
-      const timedOut = (err instanceof ProtocolError && err.code === 'TIMEOUT') || signal.aborted
+      const timedOut = (err instanceof ProtocolError && err.code === 'TIMEOUT') || timeout.aborted
       // the stream ended or broke before an answer: the partner went away mid-task (killed, connection lost)
       const lost = err instanceof ProtocolError && (err.code === 'UNEXPECTED_EOF' || err.code === 'STREAM_ERROR')
       const code = timedOut ? 'TASK_TIMEOUT' : (err as { code?: string }).code === 'PEER_UNREACHABLE' || lost ? 'PEER_UNREACHABLE' : 'TASK_FAILED'

@@ -20,7 +20,8 @@ describe('approvals: ring elevations', () => {
   it('refuses elevations not signed by the org', async () => {
     const clock = fakeClock()
     const book = new ElevationBook({ repo: new MemoryRepository<StoredElevation>('elevations'), org: acme.did, clock })
-    const err = await book.add(await issueElevation(mallory, { agent: alice.did, ring: 1, ttlSeconds: 600, reason: 'x' }, clock)).catch((e: { code?: string }) => e)
-    expect((err as { code?: string }).code).to.equal('ELEVATION_WRONG_ISSUER')
+    const r = await book.add(await issueElevation(mallory, { agent: alice.did, ring: 1, ttlSeconds: 600, reason: 'x' }, clock))
+    expect(r.ok).to.equal(false)
+    expect(r.ok ? undefined : r.error.code).to.equal('ELEVATION_WRONG_ISSUER')
   })
 })
