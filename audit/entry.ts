@@ -2,10 +2,11 @@
  * Audit entries and their canonical bytes. The bytes that are hashed into the Merkle tree are the
  * UTF-8 of a canonical JSON text: object keys sorted by UTF-16 code units, no whitespace, strings
  * and numbers as ECMAScript JSON.stringify writes them (this is RFC 8785 JCS for the values we
- * allow). Values are limited to null, booleans, finite numbers, strings, arrays and plain objects,
+ * allow), the one canonical JSON of identity/canonical-json.ts. Values are limited to null, booleans, finite numbers, strings, arrays and plain objects,
  * nested at most MAX_DEPTH deep; anything else is refused, so one entry has exactly one encoding.
  * Canonical JSON never contains a raw newline, which lets bundles store one entry per line.
  */
+import { canonicalJson as sharedCanonicalJson, CanonicalJsonError } from '../identity/canonical-json.js'
 import { fail, ok, type Result } from '../identity/result.js'
 
 export const AUDIT_KINDS = [
@@ -42,31 +43,14 @@ export class InvalidEntryError extends Error {
   readonly code = EntryErrorCode.MALFORMED_ENTRY
 }
 
-function canonical (value: unknown, depth: number, where: string): string {
-  if (depth > MAX_DEPTH) throw new InvalidEntryError(`${where} is nested deeper than ${MAX_DEPTH}`)
-  if (value === null) return 'null'
-  switch (typeof value) {
-    case 'boolean': return value ? 'true' : 'false'
-    case 'string': return JSON.stringify(value)
-    case 'number':
-      if (!Number.isFinite(value)) throw new InvalidEntryError(`${where} is not a finite number`)
-      return JSON.stringify(value)
-    case 'object': {
-      if (Array.isArray(value)) return '[' + value.map((v, i) => canonical(v, depth + 1, `${where}[${i}]`)).join(',') + ']'
-      const proto = Object.getPrototypeOf(value)
-      if (proto !== Object.prototype && proto !== null) throw new InvalidEntryError(`${where} is not a plain object`)
-      const obj = value as Record<string, unknown>
-      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort()
-      return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonical(obj[k], depth + 1, `${where}.${k}`)).join(',') + '}'
-    }
-    default:
-      throw new InvalidEntryError(`${where} has a value of type ${typeof value}, which has no canonical JSON form`)
-  }
-}
-
 /** Canonical JSON text of any allowed value (throws InvalidEntryError otherwise). */
 export function canonicalJson (value: unknown): string {
-  return canonical(value, 0, 'value')
+  try {
+    return sharedCanonicalJson(value, { maxDepth: MAX_DEPTH })
+  } catch (err) {
+    if (err instanceof CanonicalJsonError) throw new InvalidEntryError(err.message)
+    throw err
+  }
 }
 
 function shapeError (entry: unknown): string | undefined {

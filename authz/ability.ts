@@ -1,65 +1,35 @@
 /**
- * Ability patterns and resource prefixes, matched on whole `/`-separated segments. In a pattern `*`
- * is only ever a whole segment, first and/or last, and stands for one or more segments
- * (`*\/read` matches `records/read` and `a/b/read`; `payments/*` matches `payments/send`, never
- * `payments` itself nor `paymentsx/send`). Also decides overlap and coverage between patterns, which
- * the inheritance checks need.
+ * Policy maths over the policy patterns of the one ability grammar (identity/ability.ts): `*` only as
+ * a whole segment, first and/or last, standing for one or more segments (`*\/read` matches
+ * `records/read` and `a/b/read`; `payments/*` matches `payments/send`, never `payments` itself nor
+ * `paymentsx/send`). Here: overlap and coverage between patterns, which the inheritance checks need,
+ * and resource prefixes matched on whole segments.
  */
+import {
+  isAbility, policyPatternError, policyPatternMatches, policyPatternShape as shape, shapeMatchesSegments as matchSegments,
+  splitAbility
+} from '../identity/ability.js'
 
-const SEGMENT = /^[A-Za-z0-9_.:-]+$/
 /** A segment no literal can equal (contains a character refused in literals). */
 const FRESH = '\u0000'
 
 export function splitSegments (s: string): string[] {
-  return s.split('/')
+  return splitAbility(s)
 }
 
 /** A concrete ability: non-empty segments of safe characters, no `*`. */
 export function isValidAbility (ability: unknown): ability is string {
-  return typeof ability === 'string' && ability.length > 0 && ability.length <= 256 && splitSegments(ability).every((s) => SEGMENT.test(s))
+  return isAbility(ability)
 }
 
 /** Why a pattern is invalid, or undefined when it is valid. */
 export function abilityPatternError (pattern: unknown): string | undefined {
-  if (typeof pattern !== 'string' || pattern.length === 0) return 'ability pattern must be a non-empty string'
-  if (pattern.length > 256) return 'ability pattern longer than 256 characters'
-  const segs = splitSegments(pattern)
-  for (let i = 0; i < segs.length; i++) {
-    const s = segs[i]
-    if (s === '*') {
-      if (i !== 0 && i !== segs.length - 1) return `'*' is only allowed as the first or last segment in '${pattern}'`
-      continue
-    }
-    if (!SEGMENT.test(s)) return `segment '${s}' of '${pattern}' is not a whole literal segment (letters, digits, _ . : -) or '*'`
-  }
-  return undefined
-}
-
-interface Shape { lead: boolean, trail: boolean, lit: string[] }
-
-function shape (pattern: string): Shape {
-  const segs = splitSegments(pattern)
-  if (segs.length === 1 && segs[0] === '*') return { lead: true, trail: false, lit: [] }
-  const lead = segs[0] === '*'
-  const trail = segs.length > 1 && segs[segs.length - 1] === '*'
-  return { lead, trail, lit: segs.slice(lead ? 1 : 0, trail ? segs.length - 1 : segs.length) }
-}
-
-function matchSegments (sh: Shape, a: string[]): boolean {
-  const n = sh.lit.length
-  const minLen = n + (sh.lead ? 1 : 0) + (sh.trail ? 1 : 0)
-  if (a.length < minLen) return false
-  if (!sh.lead && !sh.trail) return a.length === n && sh.lit.every((s, i) => a[i] === s)
-  const at = (i: number): boolean => sh.lit.every((s, k) => a[i + k] === s)
-  if (!sh.lead) return at(0)
-  if (!sh.trail) return at(a.length - n)
-  for (let i = 1; i + n <= a.length - 1; i++) if (at(i)) return true
-  return false
+  return policyPatternError(pattern)
 }
 
 /** Does `pattern` (already valid) match the concrete `ability`? */
 export function abilityMatches (pattern: string, ability: string): boolean {
-  return matchSegments(shape(pattern), splitSegments(ability))
+  return policyPatternMatches(pattern, ability)
 }
 
 /** Specificity for "most specific wins": an exact pattern beats any glob, then more literal segments. */

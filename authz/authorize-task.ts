@@ -5,8 +5,14 @@
  * every policy carried in the chain, decide. Anything undecidable is a DENY with its reason.
  */
 import type { ValidatedChain } from '../identity/ucan/index.js'
-import { effectiveRingDetail, evaluatePolicy, mostRestrictive, type Decision, type EffectivePolicy } from './index.js'
-import type { PrincipalInfo } from '../node/services/delegation/principal-book.js'
+import type { Decision, DecisionCause } from './decision.js'
+import { evaluatePolicy } from './evaluate.js'
+import { mostRestrictive } from './effects.js'
+import type { EffectivePolicy } from './policy-document.js'
+import type { PrincipalInfo } from './principal.js'
+import { effectiveRingDetail } from './rings.js'
+
+export type { PrincipalInfo } from './principal.js'
 
 export interface AuthzInput {
   chain: ValidatedChain
@@ -40,13 +46,27 @@ export interface AuthzDecision {
   reason: string
   ring: number
   trace: Decision['trace']
+  /** For a deny made of several findings (every caveat object missed), each finding with its own code. */
+  causes?: readonly DecisionCause[]
 }
 
-function deny (code: string, reason: string, ring: number, trace: Decision['trace'] = []): AuthzDecision {
-  return { effect: 'deny', code, reason, ring, trace }
+/** Why one caveat object does not hold: the code it contributes, the caveat field, and the words. */
+export interface CaveatMiss extends DecisionCause {
+  readonly code: 'UNKNOWN_CAVEAT' | 'POLICY_UNAVAILABLE' | 'CARRIED_POLICY_DENY' | 'CAVEAT_NOT_MET'
+  readonly field: string
 }
 
-/** Does one caveat object hold for this request? Returns the failed condition, or undefined. */
+/** When no caveat object holds, the most telling code among the misses decides the decision's code. */
+const MISS_PRECEDENCE: ReadonlyArray<CaveatMiss['code']> = ['UNKNOWN_CAVEAT', 'POLICY_UNAVAILABLE', 'CARRIED_POLICY_DENY', 'CAVEAT_NOT_MET']
+
+function deny (code: string, reason: string, ring: number, trace: Decision['trace'] = [], causes?: readonly DecisionCause[]): AuthzDecision {
+  return causes === undefined ? { effect: 'deny', code, reason, ring, trace } : { effect: 'deny', code, reason, ring, trace, causes }
+}
+
+function miss (code: CaveatMiss['code'], field: string, message: string): CaveatMiss {
+  return { code, field, message }
+}
+
 /** The org that first put `digest` on the chain: the root org, or the org of the agent whose link added it. */
 function ownerOf (digest: string, input: AuthzInput): string {
   for (const l of input.chain.links) {
@@ -57,31 +77,32 @@ function ownerOf (digest: string, input: AuthzInput): string {
   return input.invoker.org
 }
 
-function caveatMiss (c: Record<string, unknown>, input: AuthzInput, ring: number, cappedBy: string): string | undefined {
+/** Does one caveat object hold for this request? Returns the failed condition, or undefined. */
+function caveatMiss (c: Record<string, unknown>, input: AuthzInput, ring: number, cappedBy: string): CaveatMiss | undefined {
   for (const [k, v] of Object.entries(c)) {
     switch (k) {
       case 'maxAmount': {
         const amount = (input.args as { amount?: unknown } | undefined)?.amount
-        if (typeof amount !== 'number' || typeof v !== 'number' || !(amount <= v)) return `maxAmount ${String(v)} (args.amount ${JSON.stringify(amount)})`
+        if (typeof amount !== 'number' || typeof v !== 'number' || !(amount <= v)) return miss('CAVEAT_NOT_MET', k, `maxAmount ${String(v)} (args.amount ${JSON.stringify(amount)})`)
         break
       }
       case 'minTrust':
-        if (input.trust == null) return `minTrust ${String(v)} (trust of ${input.invoker.org} unknown)`
-        if (typeof v !== 'number' || input.trust < v) return `minTrust ${String(v)} (trust ${input.trust})`
+        if (input.trust == null) return miss('CAVEAT_NOT_MET', k, `minTrust ${String(v)} (trust of ${input.invoker.org} unknown)`)
+        if (typeof v !== 'number' || input.trust < v) return miss('CAVEAT_NOT_MET', k, `minTrust ${String(v)} (trust ${input.trust})`)
         break
       case 'maxRing':
-        if (typeof v !== 'number' || ring < v) return `maxRing ${String(v)} (effective ring ${ring})`
+        if (typeof v !== 'number' || ring < v) return miss('CAVEAT_NOT_MET', k, `maxRing ${String(v)} (effective ring ${ring})`)
         break
       case 'policy': {
-        if (typeof v !== 'string') return 'policy digest is not a string'
+        if (typeof v !== 'string') return miss('CAVEAT_NOT_MET', k, 'policy digest is not a string')
         const d = input.carried?.(v, { ring, cappedBy, owner: ownerOf(v, input) })
-        if (d == null) return `policy ${v} is not available here`
+        if (d == null) return miss('POLICY_UNAVAILABLE', k, `policy ${v} is not available here`)
         // require_approval is not a miss: the conjunction below turns it into an approval
-        if (d.effect === 'deny') return `carried policy ${v} says ${d.effect}: ${d.reason}`
+        if (d.effect === 'deny') return miss('CARRIED_POLICY_DENY', k, `carried policy ${v} says ${d.effect}: ${d.reason}`)
         break
       }
       default:
-        return `unknown caveat field ${k}`
+        return miss('UNKNOWN_CAVEAT', k, `unknown caveat field ${k}`)
     }
   }
   return undefined
@@ -97,17 +118,15 @@ export function authorizeTask (input: AuthzInput): AuthzDecision {
     caveatMaxRings: cap.caveats.length > 0 && cap.caveats.every(c => typeof c.maxRing === 'number') ? [Math.min(...caveatMaxRings)] : [],
     orgMaxRing: input.orgMaxRing
   })
-  const misses: string[] = []
+  const misses: CaveatMiss[] = []
   const holds = cap.caveats.some(c => {
     const m = caveatMiss(c as Record<string, unknown>, input, eff.ring, eff.cappedBy)
     if (m != null) misses.push(m)
     return m == null
   })
   if (!holds) {
-    const unknown = misses.find(m => m.startsWith('unknown caveat'))
-    const unavailable = misses.find(m => m.includes('not available here'))
-    const code = unknown != null ? 'UNKNOWN_CAVEAT' : unavailable != null ? 'POLICY_UNAVAILABLE' : misses.some(m => m.startsWith('carried policy')) ? 'CARRIED_POLICY_DENY' : 'CAVEAT_NOT_MET'
-    return deny(code, `no caveat of the delegation holds: ${misses.join('; ')}`, eff.ring)
+    const code = MISS_PRECEDENCE.find(c => misses.some(m => m.code === c)) ?? 'CAVEAT_NOT_MET'
+    return deny(code, `no caveat of the delegation holds: ${misses.map(m => m.message).join('; ')}`, eff.ring, [], misses)
   }
   const local = evaluatePolicy(input.policy, {
     ability: cap.ability,

@@ -14,6 +14,12 @@ export interface TraceEntry {
   readonly reason: string
 }
 
+/** One finding behind a decision, with its own stable code (ucanto's `DelegationError.causes`). */
+export interface DecisionCause {
+  readonly code: string
+  readonly message: string
+}
+
 export interface Decision {
   readonly effect: Effect
   readonly code: string

@@ -5,11 +5,10 @@
  * its error's code (upper snake case) or `HANDLER_ERROR`.
  */
 import { randomInt } from 'node:crypto'
-import type { ControlClient } from './control-client.js'
-import { ControlApiError } from '../node/api/errors.js'
-import { isAbilityPattern } from '../node/api/ability-match.js'
-import { AGENT_POLL_PATH, agentResultPath } from '../node/services/tasks/task-types.js'
-import type { AgentTask, AgentTaskResult } from '../node/services/tasks/task-types.js'
+import { ControlApiError } from './errors.js'
+import { isGrantPattern as isAbilityPattern } from '../identity/ability.js'
+import { AGENT_POLL_PATH, agentResultPath } from '../protocols/control/agent-task.js'
+import type { AgentTask, AgentTaskResult } from '../protocols/control/agent-task.js'
 
 export const DEFAULT_POLL_WAIT_MS = 20_000
 export const BACKOFF_MIN_MS = 100
@@ -39,7 +38,15 @@ export interface TaskLoop {
   readonly done: Promise<void>
 }
 
-export function runTaskLoop (client: ControlClient, abilities: string[], handler: TaskHandler, options: OnTaskOptions): TaskLoop {
+/**
+ * The one thing the task loop needs from its client: a request to the node. `ControlClient` has it;
+ * naming only this keeps agent-client.ts from importing control-client.ts (which imports this file).
+ */
+export interface TaskTransport {
+  request: <T = unknown>(method: string, path: string, body?: unknown, options?: { signal?: AbortSignal, timeoutMs?: number }) => Promise<T>
+}
+
+export function runTaskLoop (client: TaskTransport, abilities: string[], handler: TaskHandler, options: OnTaskOptions): TaskLoop {
   if (abilities.length === 0 || !abilities.every(isAbilityPattern)) throw new TypeError('onTask needs one or more ability patterns like "records/read" or "records/*"')
   if (typeof options.agent !== 'string' || !options.agent.startsWith('did:')) throw new TypeError('onTask needs options.agent, the agent DID')
   const controller = new AbortController()

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import {
   ControlAbortError, ControlApiError, ControlConnectionError, ControlTimeoutError, InvalidClientOptionsError,
   NodeNotRunningError
-} from '../node/api/errors.js'
+} from './errors.js'
 import { runTaskLoop } from './agent-client.js'
 import type { OnTaskOptions, TaskHandler, TaskLoop } from './agent-client.js'
 

@@ -3,11 +3,12 @@
  * accept and reject the same tokens with the same reason codes. Pure functions over the decoded
  * payload and "now" in seconds.
  */
+import { isGrantPattern } from './ability.js'
 import { parseDidKey } from './did-key.js'
 import { publicKeyFromPeerIdString } from './peer-id.js'
 import { fail, ok, type Result } from './result.js'
 import {
-  AGENT_CREDENTIAL, CREDENTIALS_V1_CONTEXT, CredentialErrorCode as C, DEFAULT_SKEW_SECONDS, MAX_ABILITY_LENGTH,
+  AGENT_CREDENTIAL, CREDENTIALS_V1_CONTEXT, CredentialErrorCode as C, DEFAULT_SKEW_SECONDS,
   MAX_CAPABILITIES, MAX_JTI_LENGTH, MAX_NAME_LENGTH, MAX_SKEW_SECONDS, NODE_CREDENTIAL,
   type AgentCredentialSubject, type CredentialType, type NodeCredentialSubject, type VerifiedCredential,
   type VerifyCredentialOptions
@@ -15,7 +16,6 @@ import {
 
 type Payload = Record<string, unknown>
 
-const ABILITY = /^(\*|[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*(\/\*)?)$/
 const AGENT_SUBJECT_KEYS = new Set(['id', 'name', 'ring', 'capabilities', 'org'])
 const NODE_SUBJECT_KEYS = new Set(['id', 'org', 'orgName'])
 const VC_KEYS = new Set(['@context', 'type', 'credentialSubject'])
@@ -75,8 +75,9 @@ export function isValidName (v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME_LENGTH && !/[\u0000-\u001f\u007f]/.test(v)
 }
 
+/** A capability of an AgentCredential: a grant pattern (`records/read`, `records/*`, `*`). */
 export function isValidAbility (v: unknown): v is string {
-  return typeof v === 'string' && v.length <= MAX_ABILITY_LENGTH && ABILITY.test(v)
+  return isGrantPattern(v)
 }
 
 /** Validate an AgentCredential subject issued by `iss`; returns the agent's public key. */

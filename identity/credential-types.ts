@@ -3,6 +3,7 @@
  * did:key, ring and root capabilities) and NodeCredential (a node's PeerId bound to the org DID).
  */
 import type { Clock } from './clock.js'
+import { MAX_ABILITY_LENGTH } from './ability.js'
 
 export const CREDENTIALS_V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1'
 export const AGENT_CREDENTIAL = 'AgentCredential'
@@ -15,7 +16,8 @@ export const DEFAULT_SKEW_SECONDS = 60
 export const MAX_NAME_LENGTH = 128
 export const MAX_JTI_LENGTH = 256
 export const MAX_CAPABILITIES = 64
-export const MAX_ABILITY_LENGTH = 128
+/** An AgentCredential capability is a grant pattern of the one ability grammar (identity/ability.ts). */
+export { MAX_ABILITY_LENGTH }
 
 /**
  * Stable reason codes of credential verification. DID parsing failures keep the codes of

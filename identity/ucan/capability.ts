@@ -1,11 +1,12 @@
 /**
  * Capabilities: a resource URI, an ability, and caveats. Resources match by prefix on whole `/`
  * segments (`tm:<org>/records` covers `tm:<org>/records/42`, not `tm:<org>/records42`). Abilities are
- * `/`-separated paths; `*` is allowed only as a whole trailing segment (`records/*` covers
+ * grant patterns of the one ability grammar (identity/ability.ts): `*` only as a whole trailing segment (`records/*` covers
  * `records/read` and `records/a/b`) and a lone `*` covers every ability. Without `*` an ability covers
  * only itself. Resources are restricted to a conservative character set with no empty, `.` or `..`
  * segments, so lexical prefix matching cannot be fooled by path tricks or percent-encoding.
  */
+import { grantCovers, grantPatternError, MAX_ABILITY_LENGTH } from '../ability.js'
 import { parseDidKey } from '../did-key.js'
 import { fail, ok, type Result } from '../result.js'
 import { caveatsWidening, type Caveats } from './caveats.js'
@@ -21,9 +22,8 @@ export interface Capability {
 }
 
 export const MAX_RESOURCE_LENGTH = 512
-export const MAX_ABILITY_LENGTH = 128
+export { MAX_ABILITY_LENGTH }
 const RESOURCE_PATTERN = /^[a-z][a-z0-9+.-]*:[A-Za-z0-9:._~@!$&'()*+,;=/-]+$/
-const ABILITY_SEGMENT = /^[A-Za-z0-9_.-]+$/
 export const TM_SCHEME = 'tm:'
 
 export function checkResource (resource: string): Result<string> {
@@ -39,15 +39,10 @@ export function checkResource (resource: string): Result<string> {
   return ok(resource)
 }
 
+/** A capability's ability must be a grant pattern of the ability grammar. */
 export function checkAbility (ability: string): Result<string> {
-  if (ability.length === 0 || ability.length > MAX_ABILITY_LENGTH) return fail(UcanErrorCode.INVALID_CAPABILITY, `ability must be 1..${MAX_ABILITY_LENGTH} characters`)
-  if (ability === '*') return ok(ability)
-  const segs = ability.split('/')
-  for (let i = 0; i < segs.length; i++) {
-    if (segs[i] === '*' && i === segs.length - 1 && i > 0) continue
-    if (!ABILITY_SEGMENT.test(segs[i])) return fail(UcanErrorCode.INVALID_CAPABILITY, `ability ${JSON.stringify(ability.slice(0, 80))}: "*" only as a whole trailing segment, segments [A-Za-z0-9_.-]+`)
-  }
-  return ok(ability)
+  const why = grantPatternError(ability)
+  return why === undefined ? ok(ability) : fail(UcanErrorCode.INVALID_CAPABILITY, why)
 }
 
 /** True when `child` names the same resource as `parent` or one below it on whole segments. */
@@ -59,10 +54,7 @@ export function resourceWithin (child: string, parent: string): boolean {
 
 /** True when `parent` covers `child` (see module comment). */
 export function abilityWithin (child: string, parent: string): boolean {
-  if (parent === '*' || child === parent) return true
-  if (!parent.endsWith('/*')) return false
-  const prefix = parent.slice(0, -1) // keep the trailing '/'
-  return child.startsWith(prefix) && child !== '*'
+  return grantCovers(parent, child)
 }
 
 /** Why `child` is wider than `parent`, or undefined when it is within. */

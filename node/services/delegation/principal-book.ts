@@ -7,15 +7,10 @@ import { verifyAgentCredential, type VerifiedAgentCredential } from '../../../id
 import { fail, ok, type Result } from '../../../identity/result.js'
 import type { Clock } from '../../../identity/clock.js'
 import type { Repository } from '../../store/repository.js'
+import type { PrincipalInfo } from '../../../authz/principal.js'
 
-export interface PrincipalInfo {
-  did: string
-  org: string
-  ring: number
-  name: string
-  capabilities: readonly string[]
-  credential: string
-}
+/** What a verified AgentCredential says about an agent (defined in the authorisation core). */
+export type { PrincipalInfo } from '../../../authz/principal.js'
 
 export class PrincipalBook {
   readonly #repo: Repository<string>

@@ -1,45 +1,11 @@
 /**
- * Shapes shared by the node-side task dispatcher and the agent-side task loop: the task a local agent
- * receives, the result it posts back, and the outcome `dispatch` reports to the task protocol.
+ * Shapes of the node-side task dispatcher: the agent-task wire types (defined in protocols/control/ so
+ * the agent SDK can share them without importing node/) and the outcome `dispatch` reports to the task
+ * protocol.
  */
-
-export const AGENT_POLL_PATH = '/v1/agent/poll'
-export const AGENT_RESULT_PATH = '/v1/agent/tasks/:id/result'
-
-/** Build the result path for one task id. */
-export function agentResultPath (id: string): string {
-  return `/v1/agent/tasks/${encodeURIComponent(id)}/result`
-}
-
-/** A task handed to a local agent. Extra fields (chain CID, receipt hints, ...) travel unchanged. */
-export interface AgentTask {
-  readonly id: string
-  readonly ability: string
-  readonly resource: string
-  readonly args: unknown
-  /** DID of the agent that invoked the task (possibly in another org). */
-  readonly invoker: string
-  /** Milliseconds since the epoch after which the node no longer accepts the result. */
-  readonly deadline?: number
-  readonly [extra: string]: unknown
-}
-
-/** What a local agent posts to `/v1/agent/tasks/:id/result`. */
-export interface AgentTaskResult {
-  ok: boolean
-  output?: unknown
-  error?: { code: string, message: string }
-  /** The posting agent's DID; checked against the task's agent when present. */
-  agent?: string
-}
+export { AGENT_POLL_PATH, AGENT_RESULT_PATH, agentResultPath } from '../../../protocols/control/agent-task.js'
+export type { AgentTask, AgentTaskResult, AgentPollRequest } from '../../../protocols/control/agent-task.js'
 
 export type DispatchOutcome =
   | { readonly ok: true, readonly output: unknown }
   | { readonly ok: false, readonly code: string, readonly message: string }
-
-/** Body of `POST /v1/agent/poll`. */
-export interface AgentPollRequest {
-  agent: string
-  abilities: string[]
-  waitMs?: number
-}
