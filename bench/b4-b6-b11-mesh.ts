@@ -1,7 +1,8 @@
 /**
  * B4, B6 and B11 (DESIGN 10). B4: LAN connect on loopback (TCP + pnet + Noise + Yamux, then hello)
  * p95 < 50 ms, and a request/response round trip on a new stream of an open, verified connection
- * p95 < 10 ms, with in-process libp2p nodes built from node/ modules. B6: a node with the wrong swarm
+ * p95 < 10 ms, with in-process nodes whose libp2p and mesh are built by the composition root's
+ * `buildMeshStack` (node/mesh-stack.ts) with in-memory enrolments. B6: a node with the wrong swarm
  * key and a node of an unenrolled org: no connection (wrong key) or no stream served beyond hello
  * (unenrolled), refused within the dial timeout. B11: RSS of one real standalone node process (from
  * /proc/<pid>/status), beside a bare `node` process for context.
@@ -17,11 +18,12 @@ import { libp2pPrivateKeyFromSeed, peerIdStringFromPublicKey } from '../identity
 import { Ed25519Signer } from '../identity/signer.js'
 import { systemClock } from '../identity/clock.js'
 import { silentLogger } from '../identity/logger.js'
-import { createMeshLibp2p, type MeshLibp2p } from '../node/libp2p/create-libp2p.js'
+import type { MeshLibp2p } from '../node/libp2p/create-libp2p.js'
 import { formatSwarmKey, parseSwarmKey } from '../node/libp2p/swarm-key.js'
-import { Enrolments, type Enrolment, type EnrolmentRepository } from '../node/mesh/enrolments.js'
-import { Mesh, createConnectionGater } from '../node/mesh/mesh.js'
-import { PeerRegistry } from '../node/mesh/peer-registry.js'
+import type { Enrolments } from '../node/mesh/enrolments.js'
+import type { Mesh } from '../node/mesh/mesh.js'
+import type { PeerRegistry } from '../node/mesh/peer-registry.js'
+import { buildMeshStack, memoryEnrolmentRepository } from '../node/mesh-stack.js'
 import { createClient } from '../client/control-client.js'
 import { jsonStream } from '../protocols/codec.js'
 import { percentile, type BenchFigure } from './report.js'
@@ -45,30 +47,17 @@ interface BenchNode {
   stop: () => Promise<void>
 }
 
-function memoryRepo (): EnrolmentRepository {
-  const m = new Map<string, Enrolment>()
-  return { get: async k => m.get(k), put: async (k, v) => { m.set(k, v) }, del: async k => { m.delete(k) }, list: async () => [...m.entries()] }
-}
-
 async function benchNode (orgName: string, swarmKey: Uint8Array): Promise<BenchNode> {
   const org = Ed25519Signer.generate()
   const privateKey = await libp2pPrivateKeyFromSeed(Ed25519Signer.generate().exportSeed())
   const peerId = peerIdStringFromPublicKey(privateKey.publicKey.raw)
   const nodeCredential = await issueNodeCredential(org, { peerId, orgName }, { clock: systemClock, ttlSeconds: 3600 })
-  const registry = new PeerRegistry(systemClock)
-  const enrolments = new Enrolments(memoryRepo(), org.did)
-  const libp2p = await createMeshLibp2p({
+  const { libp2p, mesh, registry, enrolments } = await buildMeshStack({
     privateKey,
     swarmKey,
     listen: ['/ip4/127.0.0.1/tcp/0'],
-    connectionGater: createConnectionGater(registry),
-    allow: ['/ip4/127.0.0.0/ipcidr/8'],
-    dialTimeoutMs: DIAL_TIMEOUT_MS
-  })
-  const mesh = new Mesh({
-    libp2p,
-    registry,
-    enrolments,
+    orgDid: org.did,
+    enrolments: memoryEnrolmentRepository(),
     clock: systemClock,
     logger: silentLogger(),
     dialTimeoutMs: DIAL_TIMEOUT_MS,

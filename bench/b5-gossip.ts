@@ -1,8 +1,10 @@
 /**
  * DESIGN.md B5: trust gossip to N in-process nodes after warm-up, through the real record gossip
  * (gossipsub with StrictSign over TCP + pnet + Noise + Yamux on loopback, the topic validator with an
- * Ed25519 signature check per hop, a persisted intake). Hello is skipped (every connection is marked
- * verified as it opens) and the store is in memory: B5 measures propagation, not enrolment or fsync.
+ * Ed25519 signature check per hop, a persisted intake). Each node's libp2p and mesh are built by the
+ * composition root's `buildMeshStack`, but the mesh is not started: hello is skipped (every connection
+ * is marked verified as it opens) and the store is in memory: B5 measures propagation, not enrolment
+ * or fsync.
  * All nodes share this process's 2 cores, so N is stepped down honestly when setup does not fit the
  * time budget; the figure states the N it was measured at beside the target of 200.
  *
@@ -17,10 +19,10 @@ import { fail, ok, type Result } from '../identity/result.js'
 import { libp2pPrivateKeyFromSeed } from '../identity/peer-id.js'
 import { systemClock } from '../identity/clock.js'
 import { silentLogger } from '../identity/logger.js'
-import { createMeshLibp2p, type MeshLibp2p } from '../node/libp2p/create-libp2p.js'
+import type { MeshLibp2p } from '../node/libp2p/create-libp2p.js'
 import { formatSwarmKey, parseSwarmKey } from '../node/libp2p/swarm-key.js'
-import { createConnectionGater } from '../node/mesh/mesh.js'
-import { PeerRegistry } from '../node/mesh/peer-registry.js'
+import type { PeerRegistry } from '../node/mesh/peer-registry.js'
+import { buildMeshStack } from '../node/mesh-stack.js'
 import { MemoryRepository } from '../node/store/memory-repository.js'
 import type { Store } from '../node/store/open-store.js'
 import type { StoreBatch } from '../node/store/batch.js'
@@ -103,16 +105,18 @@ function memoryStore (): Pick<Store, 'repository' | 'batch'> {
 }
 
 async function startNode (swarmKey: Uint8Array, issuers: Issuers): Promise<BenchNode> {
-  const registry = new PeerRegistry(systemClock)
-  const libp2p = await createMeshLibp2p({
+  const { libp2p, mesh, registry } = await buildMeshStack({
     privateKey: await libp2pPrivateKeyFromSeed(randomBytes(32)),
     swarmKey,
     listen: ['/ip4/127.0.0.1/tcp/0'],
-    connectionGater: createConnectionGater(registry),
-    allow: ['/ip4/127.0.0.0/ipcidr/8'],
-    dialTimeoutMs: 20_000
+    orgDid: 'did:bench:self',
+    clock: systemClock,
+    logger: silentLogger('bench'),
+    dialTimeoutMs: 20_000,
+    localHello: () => { throw new Error('B5 skips hello') }
   })
-  // hello skipped: each connection counts as verified for an org named after the remote PeerId
+  // hello skipped (the mesh is never started): each connection counts as verified for an org named
+  // after the remote PeerId, so the mesh serves the gossip's sync protocol and never reports a peer
   libp2p.addEventListener('connection:open', (e) => {
     const peerId = e.detail.remotePeer.toString()
     registry.markVerified(e.detail.id, { orgDid: `did:bench:${peerId}`, orgName: 'bench', peerId, software: 'bench', policyDigest: 'bench', credentialExpiresAt: Number.MAX_SAFE_INTEGER })
@@ -121,7 +125,7 @@ async function startNode (swarmKey: Uint8Array, issuers: Issuers): Promise<Bench
   const received = new Map<string, number>()
   const gossip = createRecordGossip({
     libp2p,
-    mesh: { handle: async (p, h, o) => { await libp2p.handle(p, h, o) }, onPeerVerified: () => () => {} },
+    mesh,
     registry,
     store: memoryStore(),
     logger: silentLogger('bench'),

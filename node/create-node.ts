@@ -12,14 +12,13 @@ import { readIdentityFile } from './identity-file.js'
 import { openKeyStore, resolveNodePassphrase, NODE_CREDENTIAL_TTL_SECONDS } from './init-org.js'
 import { openStore, type Store } from './store/index.js'
 import { SUBLEVELS as Sublevel } from './store/sublevels.js'
-import { parseSwarmKey, mdnsServiceTag } from './libp2p/swarm-key.js'
+import { parseSwarmKey } from './libp2p/swarm-key.js'
 import { parseLanMultiaddr } from './libp2p/lan-only.js'
-import { createMeshLibp2p } from './libp2p/create-libp2p.js'
+import { buildMeshStack } from './mesh-stack.js'
 import { libp2pPrivateKeyFromSeed } from '../identity/peer-id.js'
 import { issueNodeCredential, verifyNodeCredential } from '../identity/credentials.js'
-import { Enrolments, type Enrolment } from './mesh/enrolments.js'
+import type { Enrolment } from './mesh/enrolments.js'
 import { PeerRegistry } from './mesh/peer-registry.js'
-import { Mesh, createConnectionGater } from './mesh/mesh.js'
 import { createControlServer } from './api/control-server.js'
 import { createTaskDispatcher } from './services/tasks/task-dispatcher.js'
 import { loadLocalPolicy, type LocalPolicy } from './local-policy.js'
@@ -127,34 +126,27 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   const store = config.wrapStore != null ? config.wrapStore(opened) : opened
   try {
     let nodeCredential = await currentNodeCredential({ layout, clock, logger }, orgSigner, identity)
-    const enrolments = new Enrolments(store.repository<Enrolment>(Sublevel.peers), identity.orgDid)
-    await enrolments.load()
-    const registry = new PeerRegistry(clock)
     const privateKey = await libp2pPrivateKeyFromSeed(nodeSigner.exportSeed())
     const components = new ComponentRegistry()
     // gossipsub's application-specific score reads trust when it scores, once the trust service exists
     const trustView = components.view('gossipsub peer score', ['trust'])
-    const libp2p = await createMeshLibp2p({
+    const helloView = components.view('mesh', ['hello'])
+    const registry = new PeerRegistry(clock)
+    const { libp2p, mesh, enrolments } = await buildMeshStack({
       privateKey,
       swarmKey,
       listen: config.listen ?? DEFAULT_LISTEN,
-      datastore: new LevelDatastore(store.bytesSublevel(Sublevel.libp2p) as never),
-      connectionGater: createConnectionGater(registry),
-      mdns: config.mdns === false ? undefined : { serviceTag: mdnsServiceTag(swarmKey) },
-      dialTimeoutMs: config.dialTimeoutMs,
-      appSpecificScore: peerScoreFor(registry, (org) => trustView.trust.trustOf(org)),
-      allow: ['/ip4/127.0.0.0/ipcidr/8']
-    })
-    const helloView = components.view('mesh', ['hello'])
-    const mesh = new Mesh({
-      libp2p,
+      orgDid: identity.orgDid,
+      enrolments: store.repository<Enrolment>(Sublevel.peers),
       registry,
-      enrolments,
       clock,
-      logger: logger.child('mesh'),
+      logger,
+      datastore: new LevelDatastore(store.bytesSublevel(Sublevel.libp2p) as never),
+      mdns: config.mdns !== false,
       staticPeers: config.peers,
       helloTimeoutMs: config.helloTimeoutMs,
       dialTimeoutMs: config.dialTimeoutMs,
+      appSpecificScore: peerScoreFor(registry, (org) => trustView.trust.trustOf(org)),
       verifySpiffe: (h, e, p) => helloView.hello.verifySpiffe(h, e, p),
       localHello: () => ({ v: 1 as const, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest, ...helloView.hello.fields() })
     })

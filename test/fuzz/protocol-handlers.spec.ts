@@ -9,16 +9,11 @@ import { expect } from 'chai'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection, Stream } from '@libp2p/interface'
 import { formatSwarmKey, parseSwarmKey } from '../../node/libp2p/swarm-key.js'
-import { createMeshLibp2p, type MeshLibp2p } from '../../node/libp2p/create-libp2p.js'
-import { createConnectionGater } from '../../node/mesh/mesh.js'
-import { PeerRegistry } from '../../node/mesh/peer-registry.js'
-import { systemClock } from '../../identity/clock.js'
-import { libp2pPrivateKeyFromSeed, peerIdStringFromPublicKey } from '../../identity/peer-id.js'
+import type { MeshLibp2p } from '../../node/libp2p/create-libp2p.js'
 import { jsonStream, ProtocolError } from '../../protocols/codec.js'
 import { HELLO_PROTOCOL } from '../../protocols/hello/messages.js'
 import { int, literal, object, schemaOf } from '../../protocols/schema.js'
-import { startMeshNode, waitFor, type MeshFixture } from '../helpers/mesh-fixture.js'
-import { seedFor } from '../helpers/principals.js'
+import { startMeshNode, startSilentHost, waitFor, type MeshFixture } from '../helpers/mesh-fixture.js'
 import { deepJson, LONG } from './fuzz-kit.js'
 
 const swarmKey = parseSwarmKey(formatSwarmKey(new Uint8Array(32).fill(11)))
@@ -45,9 +40,8 @@ let attackerCount = 0
 
 /** A libp2p host with the right swarm key that never says hello on its own. */
 async function startAttacker (): Promise<Attacker> {
-  const privateKey = await libp2pPrivateKeyFromSeed(seedFor(`attacker-${attackerCount++}`))
-  const libp2p = await createMeshLibp2p({ privateKey, swarmKey, listen: [], connectionGater: createConnectionGater(new PeerRegistry(systemClock)), allow: ['/ip4/127.0.0.1/ipcidr/8'], dialTimeoutMs: 3_000 })
-  return { libp2p, peerId: peerIdStringFromPublicKey(privateKey.publicKey.raw) }
+  const libp2p = await startSilentHost({ seedName: `attacker-${attackerCount++}`, swarmKey, listen: [], dialTimeoutMs: 3_000 })
+  return { libp2p, peerId: libp2p.peerId.toString() }
 }
 
 /** Resolves when the stream ends at this side (closed, reset or aborted), with what it read. */

@@ -1,12 +1,7 @@
 import { expect } from 'chai'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createMeshLibp2p, type MeshLibp2p } from '../../../node/libp2p/create-libp2p.js'
-import { createConnectionGater } from '../../../node/mesh/mesh.js'
-import { PeerRegistry } from '../../../node/mesh/peer-registry.js'
-import { systemClock } from '../../../identity/clock.js'
-import { libp2pPrivateKeyFromSeed } from '../../../identity/peer-id.js'
-import { seedFor } from '../../helpers/principals.js'
-import { waitFor } from '../../helpers/mesh-fixture.js'
+import type { MeshLibp2p } from '../../../node/libp2p/create-libp2p.js'
+import { startSilentHost, waitFor } from '../../helpers/mesh-fixture.js'
 import {
   badNote, internals, link, note, NOTE_TOPIC, removeDir, startGossipNode, storedIds, swarmKey, waitForMesh, type GossipNode
 } from './gossip-fixture.js'
@@ -103,13 +98,7 @@ describe('record gossip over real libp2p nodes', function () {
 
   it('rejects records arriving over a connection that has not completed hello', async () => {
     const b = await start('globex')
-    const x = await createMeshLibp2p({
-      privateKey: await libp2pPrivateKeyFromSeed(seedFor('stranger-node')),
-      swarmKey,
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      connectionGater: createConnectionGater(new PeerRegistry(systemClock)),
-      allow: ['/ip4/127.0.0.1/ipcidr/8']
-    })
+    const x = await startSilentHost({ seedName: 'stranger-node', swarmKey })
     extra.push(x)
     x.services.pubsub.subscribe(NOTE_TOPIC)
     // x never says hello; b does not dial hello on inbound connections, so this one stays provisional

@@ -1,9 +1,13 @@
 /**
- * An executing node for TaskExecutor tests without a network: the real delegation components
- * (PrincipalBook, ReplayGuard, RevocationBook, ChainChecker, TaskLog) over a real store in a temp
- * dir, a NodeContext stub with the parts the executor reads, a fake clock, and helpers that build
- * delegation chains and task requests from fixed principals. `reopen()` closes and reopens the store
- * with fresh components, as a node restart does.
+ * An executing node for TaskExecutor tests without a network, built as the composition root builds
+ * one: a ComponentRegistry holding a real store in a temp dir, in-memory stand-ins for the parts the
+ * executor reads (agents, dispatcher, audit, approvals, trust) and offline stand-ins for the network
+ * parts (mesh, libp2p, registry, gossip: only the services' start() and the sender use them), then
+ * `createDelegationService` and `createTasksService` from node/services over views of it. The
+ * services are not started (that would serve protocols on the mesh); the delegation parts are loaded
+ * from the store as start() loads them. A fake clock, and helpers that build delegation chains and
+ * task requests from fixed principals. `reopen()` closes and reopens the store with fresh
+ * components, as a node restart does.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { issueAgentCredential } from '../../../../identity/credentials.js'
@@ -14,18 +18,20 @@ import { SUBLEVELS as Sublevel } from '../../../../node/store/sublevels.js'
 import { silentLogger } from '../../../../identity/logger.js'
 import { loadLocalPolicy } from '../../../../node/local-policy.js'
 import { Enrolments, type Enrolment } from '../../../../node/mesh/enrolments.js'
+import { ComponentRegistry, type Components, type ComponentName, type DecisionEvent } from '../../../../node/components.js'
+import { createDelegationService, DELEGATION_DEPENDENCIES } from '../../../../node/services/delegation/delegation-service.js'
+import { createTasksService, TASKS_DEPENDENCIES } from '../../../../node/services/tasks/tasks-service.js'
 import { createTaskDispatcher, type TaskDispatcher } from '../../../../node/services/tasks/task-dispatcher.js'
 import type { AgentTask } from '../../../../node/services/tasks/task-types.js'
 import type { AgentRecord } from '../../../../node/services/agents/agent-registry.js'
-import type { Components, DecisionEvent } from '../../../../node/components.js'
-import type { InboundComponents } from '../../../../node/services/tasks/inbound-components.js'
+import { INBOUND_DEPENDENCIES, type InboundComponents } from '../../../../node/services/tasks/inbound-components.js'
 import { ElevationBook, type StoredElevation } from '../../../../node/services/approvals/elevation-book.js'
-import { PrincipalBook } from '../../../../node/services/delegation/principal-book.js'
-import { ReplayGuard } from '../../../../node/services/delegation/replay-guard.js'
-import { RevocationBook, type StoredRevocation } from '../../../../node/services/delegation/revocation-book.js'
-import { ChainChecker } from '../../../../node/services/delegation/chain-checker.js'
-import { TaskExecutor } from '../../../../node/services/tasks/task-executor.js'
-import { TaskLog, type TaskRecord } from '../../../../node/services/tasks/task-log.js'
+import type { PrincipalBook } from '../../../../node/services/delegation/principal-book.js'
+import type { ReplayGuard } from '../../../../node/services/delegation/replay-guard.js'
+import type { RevocationBook } from '../../../../node/services/delegation/revocation-book.js'
+import type { ChainChecker } from '../../../../node/services/delegation/chain-checker.js'
+import type { TaskExecutor } from '../../../../node/services/tasks/task-executor.js'
+import type { TaskLog } from '../../../../node/services/tasks/task-log.js'
 import type { TaskRequest } from '../../../../protocols/task/messages.js'
 import { fakeClock, type FakeClock } from '../../../helpers/clock.js'
 import { principal } from '../../../helpers/principals.js'
@@ -127,6 +133,17 @@ export interface ExecNodeOptions {
   policy?: string
 }
 
+/** A network part this fixture does not have: any use other than `allowed` throws. */
+function offline<T> (name: string, allowed: Record<string, unknown> = {}): T {
+  return new Proxy(allowed, {
+    get (target, prop) {
+      if (typeof prop !== 'string' || prop === 'then') return undefined
+      if (prop in target) return target[prop]
+      return () => { throw new Error(`${name}.${prop}: no network in the executor fixture`) }
+    }
+  }) as T
+}
+
 export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
   const dir = await mkdtemp('/tmp/tmx-')
   const clock = o.clock ?? fakeClock(Date.now())
@@ -144,16 +161,17 @@ export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
     const enrolments = new Enrolments(store.repository<Enrolment>(Sublevel.peers), o.org.did)
     for (const e of o.enrolled) await enrolments.add({ orgDid: e.orgDid, ...(e.maxRing != null ? { maxRing: e.maxRing } : {}) }, clock.now())
     real = o.dispatcher === 'real' ? createTaskDispatcher({ logger: silentLogger(), clock, graceMs: 50 }) : undefined
-    const ctx = {
+    const components = new ComponentRegistry()
+    const parts: Partial<Components> = {
       clock,
       logger: silentLogger(),
-      identity: { orgDid: o.org.did, orgName: o.orgName },
+      identity: { orgDid: o.org.did, orgName: o.orgName } as Components['identity'],
       orgSigner: o.org,
       nodeSigner: principal(`${o.orgName}-node`),
       store,
       enrolments,
-      agents: { get: async (x: string) => records.find(a => a.name === x || a.did === x), list: async () => records },
-      dispatcher: real ?? stub,
+      agents: { get: async (x: string) => records.find(a => a.name === x || a.did === x), list: async () => records } as unknown as Components['agents'],
+      dispatcher: (real ?? stub) as Components['dispatcher'],
       policy: { get: () => policy, set: () => {} },
       audit: {
         record: async (event: DecisionEvent) => {
@@ -164,21 +182,28 @@ export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
             return { ok: false as const, error: { code: 'AUDIT_UNAVAILABLE', message: (err as Error).message } }
           }
         }
-      },
-      approvals: { park: async () => { throw new Error('no approval queue in this fixture') } },
-      carriedPolicies: { resolve: async () => {}, decide: () => undefined },
-      trust: { trustOf: () => undefined, onReceipt: async () => {}, agentCreated: async () => {} }
-    } as unknown as Pick<Components, keyof InboundComponents>
-    const trustedOrgs = (): string[] => [o.org.did, ...enrolments.list().map(e => e.orgDid)]
-    const principals = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, trustedOrgs })
-    const replay = new ReplayGuard(store.repository<number>(Sublevel.nonces))
-    const revocations = new RevocationBook(store.repository<StoredRevocation>(Sublevel.revocations))
-    const tasks = new TaskLog(store.repository<TaskRecord>(Sublevel.tasks))
+      } as unknown as Components['audit'],
+      approvals: { park: async () => { throw new Error('no approval queue in this fixture') } } as unknown as Components['approvals'],
+      carriedPolicies: { resolve: async () => {}, decide: () => undefined } as unknown as Components['carriedPolicies'],
+      trust: { trustOf: () => undefined, onReceipt: async () => {}, agentCreated: async () => {} } as unknown as Components['trust'],
+      // no network: the delegation service registers its revocation topic at construction, nothing else
+      gossip: offline<Components['gossip']>('gossip', { register: () => {} }),
+      mesh: offline<Components['mesh']>('mesh'),
+      libp2p: offline<Components['libp2p']>('libp2p'),
+      registry: offline<Components['registry']>('registry')
+    }
+    for (const [name, value] of Object.entries(parts)) components.set(name as ComponentName, value as never)
+    const delegation = createDelegationService(components.view('delegation', DELEGATION_DEPENDENCIES))
+    const elevations = new ElevationBook({ repo: store.repository<StoredElevation>(Sublevel.elevations), org: o.org.did, clock })
+    const service = createTasksService(components.view('tasks', TASKS_DEPENDENCIES), delegation.parts, { elevations, taskTimeoutMs: 2_000 })
+    components.check('delegation', DELEGATION_DEPENDENCIES)
+    components.check('tasks', TASKS_DEPENDENCIES)
+    const { principals, replay, revocations, checker } = delegation.parts
+    // what delegation.start() loads, without serving its protocols on the (absent) mesh
     await Promise.all([principals.load(), replay.load(clock.now()), revocations.load()])
     for (const a of o.localAgents) await principals.add(a.credential)
-    const checker = new ChainChecker({ principals, replay, revocations })
-    const elevations = new ElevationBook({ repo: store.repository<StoredElevation>(Sublevel.elevations), org: o.org.did, clock })
-    const executor = new TaskExecutor(ctx, { checker, principals, replay, tasks, elevations, taskTimeoutMs: 2_000 })
+    const { executor, tasks } = service
+    const ctx = components.view('executor fixture', INBOUND_DEPENDENCIES)
     Object.assign(node, { ctx, store, executor, checker, principals, replay, revocations, tasks })
   }
   await build()
