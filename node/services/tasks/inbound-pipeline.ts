@@ -219,7 +219,7 @@ export async function runInboundTask (req: TaskRequest, from: Sender, opts: Exec
   const ch = t.chain as ValidatedChain
   const out = await c.dispatcher.dispatch(executorOf(t), ch.capability.ability, {
     id: ch.invocationCid, ability: ch.capability.ability, resource: ch.capability.resource, args: req.args, invoker: (t.invoker as PrincipalInfo).did
-  }, { timeoutMs: p.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS })
+  }, { timeoutMs: p.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS, ...(opts.signal != null ? { signal: opts.signal } : {}) })
   if (out.ok) return await finish(t, c, p, 'ok', 'OK', 'done', { output: out.output, approvalId: opts.approvalId })
   return await finish(t, c, p, 'error', out.code, out.message, { approvalId: opts.approvalId })
 }
