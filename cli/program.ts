@@ -20,6 +20,7 @@ import { register as taskList } from './commands/task/list.js'
 import { register as trustShow } from './commands/trust/show.js'
 import { register as trustList } from './commands/trust/list.js'
 import { register as trustExplain } from './commands/trust/explain.js'
+import { register as trustForgive } from './commands/trust/forgive.js'
 import { register as auditShow } from './commands/audit/show.js'
 import { register as auditVerify } from './commands/audit/verify.js'
 import { register as auditProof } from './commands/audit/proof.js'
@@ -69,7 +70,7 @@ export function buildProgram (): Command {
   const task = group('task', 'tasks across organisations')
   for (const r of [taskSend, taskList]) r(task)
   const trust = group('trust', 'trust scores of partner orgs and their agents')
-  for (const r of [trustShow, trustList, trustExplain]) r(trust)
+  for (const r of [trustShow, trustList, trustExplain, trustForgive]) r(trust)
   const audit = group('audit', 'the tamper-evident log of every decision')
   for (const r of [auditShow, auditVerify, auditProof, auditExport, auditCheckpoint, auditWitness]) r(audit)
   const policy = group('policy', 'the node\'s policy: show, check a request, load')

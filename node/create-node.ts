@@ -152,7 +152,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     })
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
-    const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock })
+    const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock, limits: settings.gossipLimits })
     const agents = new AgentRegistry({ repo: store.repository<AgentRecord>(Sublevel.agents), keys, orgSigner, clock })
     const holder: PolicyHolder = {
       get: () => policy,

@@ -8,6 +8,8 @@
  * | auditIntervalMs     | TRUSTMESH_AUDIT_INTERVAL_MS      | 30000          |
  * | approvalDeadlineMs  | TRUSTMESH_APPROVAL_DEADLINE (s)  | 3600 s         |
  * | trust               | TRUSTMESH_TRUST_INTERVAL_MS, TRUSTMESH_TRUST_THRESHOLD, TRUSTMESH_TRUST_TTL_S |
+ * | gossipMaxPerPeer    | TRUSTMESH_GOSSIP_MAX_PER_PEER    | 2000 records a topic from one org   |
+ * | gossipMaxPerIssuer  | TRUSTMESH_GOSSIP_MAX_PER_ISSUER  | 500 records a topic by one issuer   |
  */
 import { AUDIT_CHECKPOINT_INTERVAL_MS } from './services/audit/audit-node-service.js'
 import { DEFAULT_APPROVAL_DEADLINE_MS } from './services/approvals/approvals-service.js'
@@ -20,7 +22,12 @@ export interface NodeSettings {
   approvalExpiryCheckMs?: number
   trust: TrustSettings
   taskTimeoutMs?: number
+  /** Gossip storage bounds, per topic: records kept from one sending org, and signed by one issuer. */
+  gossipLimits: { perPeer: number, perIssuer: number }
 }
+
+export const DEFAULT_GOSSIP_MAX_PER_PEER = 2_000
+export const DEFAULT_GOSSIP_MAX_PER_ISSUER = 500
 
 export class SettingsError extends Error {
   override readonly name = 'SettingsError'
@@ -43,6 +50,10 @@ export function resolveSettings (given: Partial<NodeSettings> = {}, env: NodeJS.
     approvalDeadlineMs: given.approvalDeadlineMs ?? numberFrom(env, 'TRUSTMESH_APPROVAL_DEADLINE', 0.001, 1000) ?? DEFAULT_APPROVAL_DEADLINE_MS,
     ...(given.approvalExpiryCheckMs != null ? { approvalExpiryCheckMs: given.approvalExpiryCheckMs } : {}),
     trust: given.trust ?? trustSettingsFromEnv(env),
-    ...(given.taskTimeoutMs != null ? { taskTimeoutMs: given.taskTimeoutMs } : {})
+    ...(given.taskTimeoutMs != null ? { taskTimeoutMs: given.taskTimeoutMs } : {}),
+    gossipLimits: given.gossipLimits ?? {
+      perPeer: numberFrom(env, 'TRUSTMESH_GOSSIP_MAX_PER_PEER', 1) ?? DEFAULT_GOSSIP_MAX_PER_PEER,
+      perIssuer: numberFrom(env, 'TRUSTMESH_GOSSIP_MAX_PER_ISSUER', 1) ?? DEFAULT_GOSSIP_MAX_PER_ISSUER
+    }
   }
 }

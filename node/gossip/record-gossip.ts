@@ -33,6 +33,8 @@ export interface RecordGossipComponents {
   store: Pick<Store, 'repository' | 'batch'>
   logger: Logger
   clock: Clock
+  /** Storage bounds applied to every topic that declares none (node/settings.ts). */
+  limits?: { perPeer: number, perIssuer: number }
 }
 
 export interface PublishOutcome {
@@ -84,6 +86,7 @@ class DefaultRecordGossip implements RecordGossip {
       throw new RangeError(`topic ${topic.name}: maxBytes must be an integer from 1 to ${SYNC_MAX_REPLY_RECORD_BYTES}`)
     }
     if (!Number.isInteger(topic.maxRecords) || topic.maxRecords <= 0) throw new RangeError(`topic ${topic.name}: maxRecords must be a positive integer`)
+    if (topic.limits == null && this.#c.limits != null) topic = { ...topic, limits: this.#c.limits }
     const intake = createTopicIntake(topic, { store: this.#c.store, clock: this.#c.clock, logger: this.#log })
     this.#intakes.set(topic.name, intake)
     if (this.#started) this.#join(intake)

@@ -38,6 +38,14 @@ export interface RecordTopic<T> {
    * and catch-up goes on) instead of rejected.
    */
   ignorable?: readonly string[]
+  /**
+   * Storage bounds (DESIGN.md section 11: a peer flooding validly signed records): at most `perPeer`
+   * records of this topic received from one org, at most `perIssuer` signed by one issuer (the key
+   * `issuerOf` names). Records over a cap are ignored: not stored, no penalty, sync goes on.
+   */
+  limits?: { perPeer: number, perIssuer: number }
+  /** The quota key of a record's issuer (its signing DID, or a bucket such as parked records of one peer). */
+  issuerOf?: (value: T) => string
   /** Called once per record, after it is persisted (errors are logged; the record stays stored). */
   onAccept?: (value: T, id: string, record: string) => Promise<void>
 }
@@ -49,6 +57,8 @@ export interface StoredRecord {
   receivedAt: number
   /** Org it came from; absent when published here. */
   fromOrg?: string
+  /** Quota key of its issuer (see RecordTopic.issuerOf), for the per-issuer cap across restarts. */
+  issuer?: string
 }
 
 /** Result of offering one record to a topic (from gossip, sync, or a local publish). */

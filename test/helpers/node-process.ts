@@ -8,6 +8,23 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '../../client/control-client.js'
+import { DEFAULT_DIAL_TIMEOUT_MS, RECONNECT_WITHIN_MS } from '../../node/mesh/mesh.js'
+import { HELLO_TIMEOUT_MS } from '../../protocols/hello/messages.js'
+
+/**
+ * Waits of the process tests come from what the product promises, not from a quiet machine's timing.
+ * A busy 2-core machine may lose one attempt (a dial or a hello that times out under load), so a wait
+ * allows the promise twice; TRUSTMESH_TEST_SLACK multiplies that further on a slower machine.
+ */
+const SLACK = Math.max(1, Number(process.env.TRUSTMESH_TEST_SLACK ?? '1') || 1)
+export const PROMISES = {
+  /** A partner that is reachable is connected and verified within this (node/mesh/mesh.ts). */
+  reconnectMs: 2 * RECONNECT_WITHIN_MS * SLACK,
+  /** One dial, refused or not, ends within this (the dial timeout). */
+  dialMs: DEFAULT_DIAL_TIMEOUT_MS,
+  /** A connection that cannot complete hello is closed within this. */
+  helloMs: 2 * (DEFAULT_DIAL_TIMEOUT_MS + HELLO_TIMEOUT_MS) * SLACK
+} as const
 
 /** The compiled CLI entry point beside this helper. */
 export const CLI_MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url))

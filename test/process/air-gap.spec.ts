@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { NetRecord } from '../../scripts/net-recorder.js'
-import { cli, connectedOrgs, startNode, stopAllNodes, tempDir, removeDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { PROMISES, cli, connectedOrgs, startNode, stopAllNodes, tempDir, removeDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 
 const RECORDER = fileURLToPath(new URL('../../scripts/net-recorder.js', import.meta.url))
@@ -36,7 +36,7 @@ async function enrolBoth (a: NodeProcess, b: NodeProcess): Promise<void> {
     cli(b.dir, ['--json', 'peer', 'add', a.orgDid])
   ])
   for (const r of rs) expect(r.code, r.stderr).to.equal(0)
-  await waitUntil(async () => (await connectedOrgs(a.dir)).includes(b.orgDid) && (await connectedOrgs(b.dir)).includes(a.orgDid), 15_000, 'the two nodes to connect')
+  await waitUntil(async () => (await connectedOrgs(a.dir)).includes(b.orgDid) && (await connectedOrgs(b.dir)).includes(a.orgDid), PROMISES.reconnectMs, 'the two nodes to connect')
 }
 
 describe('air gap: a node reaches nothing but its LAN peers', function () {

@@ -5,14 +5,15 @@
  */
 import { expect } from 'chai'
 import { existsSync } from 'node:fs'
-import { cli, connectedOrgs, nodeStatus, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { PROMISES, cli, connectedOrgs, nodeStatus, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 
 interface PeerView { orgDid: string, connected: boolean }
 
-/** Default dial timeout of a node (node/libp2p/create-libp2p.ts). */
-const DIAL_TIMEOUT_MS = 5_000
-const CONNECT_TIMEOUT_MS = 15_000
+/** Default dial timeout of a node (node/mesh/mesh.ts). */
+const DIAL_TIMEOUT_MS = PROMISES.dialMs
+/** What the mesh promises for (re)connecting a reachable partner, with room for one lost attempt. */
+const CONNECT_TIMEOUT_MS = PROMISES.reconnectMs
 
 async function peerList (dir: string): Promise<PeerView[]> {
   const r = await cli(dir, ['--json', 'peer', 'list'])
@@ -34,7 +35,8 @@ function countMatches (text: string, re: RegExp): number {
 }
 
 describe('two node processes on loopback', function () {
-  this.timeout(60_000)
+  // a test may wait for two (re)connects on a busy machine, plus node start-ups
+  this.timeout(Math.max(60_000, 3 * PROMISES.reconnectMs))
   let orgs: OrgTemplates
   before(async function () {
     this.timeout(60_000)
@@ -102,7 +104,7 @@ describe('two node processes on loopback', function () {
     const [a, b] = await connectedPair()
     const stopped = await a.stop('SIGTERM')
     expect(stopped.code).to.equal(0)
-    await waitUntil(async () => (await connectedOrgs(b.dir)).length === 0, 10_000, 'globex to see acme gone')
+    await waitUntil(async () => (await connectedOrgs(b.dir)).length === 0, PROMISES.helloMs, 'globex to see acme gone')
     const a2 = await startNode(a.dir, { listen: `/ip4/127.0.0.1/tcp/${a.port}` })
     expect(a2.orgDid).to.equal(a.orgDid)
     expect(a2.peerId).to.equal(a.peerId)

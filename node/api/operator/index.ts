@@ -39,5 +39,5 @@ export function registerOperatorRoutes (c: OperatorComponents, s: OperatorServic
   approvalRoutes(c, s.approvals.queue, s.approvals.taskStatus)
   ringRoutes(c, s.approvals.elevations, c.audit)
   auditRoutes(c, s.audit.services)
-  trustRoutes(c, s.trust.service)
+  trustRoutes(c, s.trust.service, c.audit)
 }

@@ -6,6 +6,9 @@
  * audit topic so witnesses can compare what one node showed each of them (equivocation).
  */
 import { createHash } from 'node:crypto'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { publicKeyFromDidKey } from '../../../identity/did-key.js'
 import type { Connection } from '@libp2p/interface'
 import type { AuditRecorder, Components, Service } from '../../components.js'
 import { SUBLEVELS as Sublevel } from '../../store/sublevels.js'
@@ -116,6 +119,15 @@ export async function createAuditNodeService (ctx: AuditComponents, options: { i
     }
   }
 
+  /** A node key is an enrolled node's when its PeerId completed hello as an enrolled org. */
+  const isEnrolledNodeKey = (did: string): boolean => {
+    try {
+      return ctx.registry.orgOfPeer(peerIdFromPublicKey(publicKeyFromRaw(publicKeyFromDidKey(did))).toString()) != null
+    } catch {
+      return false
+    }
+  }
+
   ctx.gossip.register<string>({
     name: RecordTopics.audit,
     sublevel: Sublevel.auditGossip,
@@ -126,10 +138,13 @@ export async function createAuditNodeService (ctx: AuditComponents, options: { i
       if (!cp.ok) return cp
       const m = NODE_ORIGIN.exec(cp.value.origin)
       if (m == null) return fail('UNKNOWN_ORIGIN', `audit checkpoint origin ${cp.value.origin} names no node key`)
+      if (m[1] !== ctx.nodeSigner.did && !isEnrolledNodeKey(m[1])) return fail('UNKNOWN_NODE', `audit checkpoint of ${m[1]}, not the node key of an enrolled org`)
       const v = verifyCheckpoint(record, { origin: cp.value.origin, publicKeyOrDid: m[1] })
       if (!v.ok) return v
       return ok({ id: createHash('sha256').update(record).digest('hex'), value: record })
     },
+    ignorable: ['UNKNOWN_NODE'],
+    issuerOf: (record) => NODE_ORIGIN.exec(parseCheckpoint(record).ok ? (parseCheckpoint(record) as { value: { origin: string } }).value.origin : '')?.[1] ?? 'unknown',
     onAccept: async (record) => {
       const r = await witness.observe(record)
       if (!r.ok && r.error.code !== 'EQUIVOCATION') logger.debug('gossiped checkpoint not compared', { code: r.error.code })

@@ -56,7 +56,7 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
     return [...checker.revokersIn(cid, book.heldChainOf(cid).jwts)]
   }
 
-  ctx.gossip.register<StoredRevocation>({
+  ctx.gossip.register<StoredRevocation & { quota: string }>({
     name: RecordTopics.revocations,
     sublevel: Sublevel.revocationRecords,
     maxBytes: 4096,
@@ -69,9 +69,14 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
         chainIssuersOf: (cid) => revokersOf(cid) ?? [issuerOf(record)]
       })
       if (!r.ok) return r
-      return ok({ id: `${r.value.revoke}/${r.value.issuer}/${r.value.issuedAt}`, value: { cid: r.value.revoke, issuer: r.value.issuer, jwt: record, issuedAt: r.value.issuedAt } })
+      // accepted outright: a token we know (its issuer was checked against the chain above) or an
+      // enrolled org; anything else is parked, all of one sending peer under one quota key (bounded)
+      const known = revokersOf(r.value.revoke) != null || trustedOrgs().includes(r.value.issuer)
+      const quota = known ? r.value.issuer : `parked:${vctx.fromOrg ?? 'local'}`
+      return ok({ id: `${r.value.revoke}/${r.value.issuer}/${r.value.issuedAt}`, value: { cid: r.value.revoke, issuer: r.value.issuer, jwt: record, issuedAt: r.value.issuedAt, quota } })
     },
-    onAccept: async (value) => {
+    issuerOf: (value) => value.quota,
+    onAccept: async ({ quota: _quota, ...value }) => {
       if (await revocations.add(value)) ctx.logger.info('revocation accepted', { cid: value.cid, issuer: value.issuer })
     }
   })
