@@ -89,7 +89,9 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
           return { status: 'duplicate', id }
         }
         const stored: StoredRecord = fromOrg != null ? { record, receivedAt: now, fromOrg } : { record, receivedAt: now }
-        await deps.store.batch().put(topic.sublevel, id, stored).write()
+        const batch = deps.store.batch().put(topic.sublevel, id, stored)
+        topic.stage?.(value, id, batch)
+        await batch.write()
         counters.accepted++
         if (topic.onAccept != null) {
           try {

@@ -5,6 +5,7 @@
  */
 import type { Failure, Result } from '../../identity/result.js'
 import type { SublevelName } from '../store/sublevels.js'
+import type { StoreBatch } from '../store/batch.js'
 
 /** The gossip topics of DESIGN.md section 3. */
 export const RecordTopics = {
@@ -38,6 +39,11 @@ export interface RecordTopic<T> {
    * and catch-up goes on) instead of rejected.
    */
   ignorable?: readonly string[]
+  /**
+   * Entries derived from the record (an index) to write in the same synced batch as the record, so
+   * both are on disk or neither is: a record stored without its index would never be re-delivered.
+   */
+  stage?: (value: T, id: string, batch: StoreBatch) => void
   /** Called once per record, after it is persisted (errors are logged; the record stays stored). */
   onAccept?: (value: T, id: string, record: string) => Promise<void>
 }

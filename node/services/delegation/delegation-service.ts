@@ -71,8 +71,10 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
       if (!r.ok) return r
       return ok({ id: `${r.value.revoke}/${r.value.issuer}/${r.value.issuedAt}`, value: { cid: r.value.revoke, issuer: r.value.issuer, jwt: record, issuedAt: r.value.issuedAt } })
     },
+    // the index goes to disk in the record's own synced batch; memory follows only after that write
+    stage: (value, _id, batch) => { revocations.stage(value, batch) },
     onAccept: async (value) => {
-      if (await revocations.add(value)) ctx.logger.info('revocation accepted', { cid: value.cid, issuer: value.issuer })
+      if (revocations.accepted(value)) ctx.logger.info('revocation accepted', { cid: value.cid, issuer: value.issuer })
     }
   })
 
