@@ -40,13 +40,18 @@ export interface DelegationService extends Service {
   revoke: (cid: string, reason?: string) => Promise<Result<{ cid: string, issuer: string }>>
 }
 
-export function createDelegationService (ctx: DelegationComponents): DelegationService {
+export interface DelegationOptions {
+  /** Longest lifetime of a delegation in a chain (setting `maxDelegationTtlSeconds`). */
+  maxTtlSeconds?: number
+}
+
+export function createDelegationService (ctx: DelegationComponents, options: DelegationOptions = {}): DelegationService {
   const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...ctx.enrolments.list().map(e => e.orgDid)]
   const principals = new PrincipalBook({ repo: ctx.store.repository<string>(Sublevel.credentials), clock: ctx.clock, trustedOrgs })
   const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
   const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations))
   const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
-  const checker = new ChainChecker({ principals, replay, revocations })
+  const checker = new ChainChecker({ principals, replay, revocations, ...(options.maxTtlSeconds != null ? { maxTtlSeconds: options.maxTtlSeconds } : {}) })
   const exchange = new DelegationExchange(ctx, book, principals)
   const parts: DelegationParts = { book, principals, replay, revocations, checker, exchange }
 
@@ -76,8 +81,10 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
       return ok({ id: `${r.value.revoke}/${r.value.issuer}/${r.value.issuedAt}`, value: { cid: r.value.revoke, issuer: r.value.issuer, jwt: record, issuedAt: r.value.issuedAt, quota } })
     },
     issuerOf: (value) => value.quota,
+    // the index goes to disk in the record's own synced batch; memory follows only after that write
+    stage: ({ quota: _quota, ...value }, _id, batch) => { revocations.stage(value, batch) },
     onAccept: async ({ quota: _quota, ...value }) => {
-      if (await revocations.add(value)) ctx.logger.info('revocation accepted', { cid: value.cid, issuer: value.issuer })
+      if (revocations.accepted(value)) ctx.logger.info('revocation accepted', { cid: value.cid, issuer: value.issuer })
     }
   })
 
