@@ -26,6 +26,8 @@ export interface NodeSettings {
   maxDelegationTtlSeconds: number
   trust: TrustSettings
   taskTimeoutMs?: number
+  /** Period of the revocation prune (config only; default in the delegation service). */
+  revocationPruneIntervalMs?: number
   /** Gossip storage bounds, per topic: records kept from one sending org, and signed by one issuer. */
   gossipLimits: { perPeer: number, perIssuer: number }
 }
@@ -56,6 +58,7 @@ export function resolveSettings (given: Partial<NodeSettings> = {}, env: NodeJS.
     maxDelegationTtlSeconds: given.maxDelegationTtlSeconds ?? numberFrom(env, 'TRUSTMESH_MAX_DELEGATION_TTL', 1) ?? DEFAULT_MAX_DELEGATION_TTL_SECONDS,
     trust: given.trust ?? trustSettingsFromEnv(env),
     ...(given.taskTimeoutMs != null ? { taskTimeoutMs: given.taskTimeoutMs } : {}),
+    ...(given.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: given.revocationPruneIntervalMs } : {}),
     gossipLimits: given.gossipLimits ?? {
       perPeer: numberFrom(env, 'TRUSTMESH_GOSSIP_MAX_PER_PEER', 1) ?? DEFAULT_GOSSIP_MAX_PER_PEER,
       perIssuer: numberFrom(env, 'TRUSTMESH_GOSSIP_MAX_PER_ISSUER', 1) ?? DEFAULT_GOSSIP_MAX_PER_ISSUER

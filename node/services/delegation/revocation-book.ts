@@ -17,7 +17,7 @@ export interface StoredRevocation {
   issuedAt: number
 }
 
-const keyOf = (r: StoredRevocation): string => `${r.cid}/${r.issuer}/${r.issuedAt}`
+export const revocationKey = (r: StoredRevocation): string => `${r.cid}/${r.issuer}/${r.issuedAt}`
 
 export class RevocationBook {
   readonly #repo: Repository<StoredRevocation>
@@ -46,13 +46,13 @@ export class RevocationBook {
   /** Persist (synced), then index, a revocation whose signature has been verified. */
   async add (r: StoredRevocation): Promise<boolean> {
     if (this.#byCid.get(r.cid)?.some(x => x.jwt === r.jwt) === true) return false
-    await this.#repo.put(keyOf(r), r, { sync: true })
+    await this.#repo.put(revocationKey(r), r, { sync: true })
     return this.accepted(r)
   }
 
   /** Queue the index entry of a revocation in the batch that stores its record (one synced write). */
   stage (r: StoredRevocation, batch: StoreBatch): void {
-    batch.put(this.#sublevel, keyOf(r), r)
+    batch.put(this.#sublevel, revocationKey(r), r)
   }
 
   /** After the staged batch is written: index in memory and tell listeners. False if already known. */
@@ -60,6 +60,35 @@ export class RevocationBook {
     if (!this.#index(r)) return false
     for (const l of this.#listeners) l(r.cid)
     return true
+  }
+
+  /**
+   * Revocations that no longer matter at `now` (ms): those of a token whose expiry we know (seconds,
+   * from `expiryOf`) once it is past by more than `graceMs`; for a token we do not know, once the
+   * revocation itself is older than `maxAgeMs` (by its `issuedAt`, seconds).
+   */
+  prunable (now: number, expiryOf: (cid: string) => number | undefined, options: { graceMs: number, maxAgeMs: number }): StoredRevocation[] {
+    const out: StoredRevocation[] = []
+    for (const [cid, list] of this.#byCid) {
+      const exp = expiryOf(cid)
+      for (const r of list) {
+        const until = exp != null ? exp * 1000 + options.graceMs : r.issuedAt * 1000 + options.maxAgeMs
+        if (now > until) out.push(r)
+      }
+    }
+    return out
+  }
+
+  /** Queue the deletion of a revocation's index entry in the batch that deletes its record. */
+  stageRemoval (r: StoredRevocation, batch: StoreBatch): void {
+    batch.del(this.#sublevel, revocationKey(r))
+  }
+
+  /** After the staged deletion is written: forget it in memory. */
+  removed (r: StoredRevocation): void {
+    const list = this.#byCid.get(r.cid)?.filter(x => x.jwt !== r.jwt) ?? []
+    if (list.length > 0) this.#byCid.set(r.cid, list)
+    else this.#byCid.delete(r.cid)
   }
 
   has (jwt: string): boolean {
