@@ -90,7 +90,7 @@ export function verifyApproval (jwt: string, options: VerifyApprovalOptions): Re
 
 export interface PendingTask {
   readonly taskId: string
-  /** Milliseconds since the epoch after which no approval counts. */
+  /** Milliseconds since the epoch at and after which no approval counts. */
   readonly deadline: number
 }
 
@@ -106,14 +106,15 @@ export interface PendingOutcome {
  */
 export function decidePending (task: PendingTask, approval: Approval | undefined, nowMs: number, used: (jti: string) => boolean = () => false): PendingOutcome {
   const now = Math.floor(nowMs / 1000)
-  const deadline = Math.floor(task.deadline / 1000)
   if (approval == null) {
     if (nowMs >= task.deadline) return { effect: 'deny', code: ApprovalCode.APPROVAL_TIMEOUT, reason: `no decision on task ${task.taskId} by its deadline` }
     return { effect: 'require_approval', code: ApprovalCode.APPROVAL_PENDING, reason: `task ${task.taskId} waits for an approval` }
   }
   if (approval.sub !== task.taskId) return { effect: 'deny', code: ApprovalCode.APPROVAL_WRONG_TASK, reason: `approval is for task ${approval.sub}, not ${task.taskId}` }
   if (used(approval.jti)) return { effect: 'deny', code: ApprovalCode.APPROVAL_REUSED, reason: `approval ${approval.jti} was already used` }
-  if (approval.iat > deadline) return { effect: 'deny', code: ApprovalCode.APPROVAL_TIMEOUT, reason: `approval of task ${task.taskId} was given after its deadline` }
+  // in milliseconds: a seconds-floored comparison let an approval in the deadline's own second through
+  if (nowMs >= task.deadline) return { effect: 'deny', code: ApprovalCode.APPROVAL_TIMEOUT, reason: `approval of task ${task.taskId} arrived at or after its deadline ${new Date(task.deadline).toISOString()}` }
+  if (approval.iat * 1000 >= task.deadline) return { effect: 'deny', code: ApprovalCode.APPROVAL_TIMEOUT, reason: `approval of task ${task.taskId} was issued at or after its deadline` }
   if (now >= approval.exp) return { effect: 'deny', code: ApprovalCode.APPROVAL_EXPIRED, reason: `approval of task ${task.taskId} expired at ${approval.exp}` }
   if (approval.decision === 'deny') return { effect: 'deny', code: ApprovalCode.APPROVAL_DENIED, reason: `${approval.iss} denied task ${task.taskId}` }
   if (approval.decision !== 'approve') return { effect: 'deny', code: ApprovalCode.APPROVAL_DENIED, reason: 'approval carries no valid decision' }

@@ -7,6 +7,7 @@
  * | spiffeSocket        | SPIFFE_ENDPOINT_SOCKET           | off            |
  * | auditIntervalMs     | TRUSTMESH_AUDIT_INTERVAL_MS      | 30000          |
  * | approvalDeadlineMs  | TRUSTMESH_APPROVAL_DEADLINE (s)  | 3600 s         |
+ * | maxDelegationTtlSeconds | TRUSTMESH_MAX_DELEGATION_TTL (s) | 31622400 s (366 days) |
  * | trust               | TRUSTMESH_TRUST_INTERVAL_MS, TRUSTMESH_TRUST_THRESHOLD, TRUSTMESH_TRUST_TTL_S |
  * | gossipMaxPerPeer    | TRUSTMESH_GOSSIP_MAX_PER_PEER    | 2000 records a topic from one org   |
  * | gossipMaxPerIssuer  | TRUSTMESH_GOSSIP_MAX_PER_ISSUER  | 500 records a topic by one issuer   |
@@ -17,6 +18,7 @@
 import { readFileSync } from 'node:fs'
 import { AUDIT_CHECKPOINT_INTERVAL_MS } from './services/audit/audit-node-service.js'
 import { DEFAULT_APPROVAL_DEADLINE_MS } from './services/approvals/approvals-service.js'
+import { DEFAULT_MAX_DELEGATION_TTL_SECONDS } from './services/delegation/chain-checker.js'
 import { trustSettingsFromEnv, type TrustSettings } from './services/trust/trust-settings.js'
 
 export interface NodeSettings {
@@ -24,8 +26,12 @@ export interface NodeSettings {
   auditIntervalMs: number
   approvalDeadlineMs: number
   approvalExpiryCheckMs?: number
+  /** Longest lifetime of a delegation in a chain; a longer one is refused TTL_TOO_LONG. */
+  maxDelegationTtlSeconds: number
   trust: TrustSettings
   taskTimeoutMs?: number
+  /** Period of the revocation prune (config only; default in the delegation service). */
+  revocationPruneIntervalMs?: number
   /** Gossip storage bounds, per topic: records kept from one sending org, and signed by one issuer. */
   gossipLimits: { perPeer: number, perIssuer: number }
   /** Mode of `<data-dir>/agent.sock`: agents may run as other OS users (every request is signed anyway). */
@@ -83,8 +89,10 @@ export function resolveSettings (given: Partial<NodeSettings> = {}, env: NodeJS.
     auditIntervalMs: given.auditIntervalMs ?? numberFrom(env, 'TRUSTMESH_AUDIT_INTERVAL_MS', 100) ?? AUDIT_CHECKPOINT_INTERVAL_MS,
     approvalDeadlineMs: given.approvalDeadlineMs ?? numberFrom(env, 'TRUSTMESH_APPROVAL_DEADLINE', 0.001, 1000) ?? DEFAULT_APPROVAL_DEADLINE_MS,
     ...(given.approvalExpiryCheckMs != null ? { approvalExpiryCheckMs: given.approvalExpiryCheckMs } : {}),
+    maxDelegationTtlSeconds: given.maxDelegationTtlSeconds ?? numberFrom(env, 'TRUSTMESH_MAX_DELEGATION_TTL', 1) ?? DEFAULT_MAX_DELEGATION_TTL_SECONDS,
     trust: given.trust ?? trustSettingsFromEnv(env),
     ...(given.taskTimeoutMs != null ? { taskTimeoutMs: given.taskTimeoutMs } : {}),
+    ...(given.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: given.revocationPruneIntervalMs } : {}),
     gossipLimits: given.gossipLimits ?? {
       perPeer: numberFrom(env, 'TRUSTMESH_GOSSIP_MAX_PER_PEER', 1) ?? DEFAULT_GOSSIP_MAX_PER_PEER,
       perIssuer: numberFrom(env, 'TRUSTMESH_GOSSIP_MAX_PER_ISSUER', 1) ?? DEFAULT_GOSSIP_MAX_PER_ISSUER

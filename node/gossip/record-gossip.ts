@@ -18,6 +18,7 @@ import type { PeerRegistry } from '../mesh/peer-registry.js'
 import type { Store } from '../store/open-store.js'
 import type { ListOptions } from '../store/repository.js'
 import { SYNC_MAX_INBOUND_STREAMS, SYNC_MAX_OUTBOUND_STREAMS, SYNC_MAX_REPLY_RECORD_BYTES, SYNC_PROTOCOL } from '../../protocols/sync/messages.js'
+import type { StoreBatch } from '../store/batch.js'
 import { createTopicIntake, type IntakeCounters, type TopicIntake } from './record-intake.js'
 import { installTopicScoreParams } from './peer-score.js'
 import { pullFromPeer, serveSync, SyncPeerError, type SyncSummary } from './record-sync.js'
@@ -58,6 +59,11 @@ export interface RecordGossip extends Startable {
   get: (topicName: RecordTopicName, id: string) => Promise<StoredRecord | undefined>
   /** Pull what a verified peer holds and we lack (runs by itself after hello; exposed for tests and tools). */
   syncWith: (connection: Connection, options?: { signal?: AbortSignal }) => Promise<SyncSummary>
+  /**
+   * Delete stored records (pruning) in one synced batch, together with whatever `stage` adds to it
+   * (an index), and release their share of the per-peer and per-issuer caps. Returns how many existed.
+   */
+  prune: (topicName: RecordTopicName, ids: readonly string[], stage?: (batch: StoreBatch) => void) => Promise<number>
   /** Intake counters per topic (for `node status`). */
   stats: () => Record<string, IntakeCounters>
 }
@@ -150,6 +156,24 @@ class DefaultRecordGossip implements RecordGossip {
     const peer = this.#c.registry.get(connection.id)
     if (peer == null) throw new RecordGossipError('NOT_STARTED', 'sync needs a hello-verified connection')
     return await pullFromPeer(connection, this.#intakes, peer.orgDid, options)
+  }
+
+  async prune (topicName: RecordTopicName, ids: readonly string[], stage?: (batch: StoreBatch) => void): Promise<number> {
+    const intake = this.#intake(topicName)
+    if (ids.length === 0) return 0
+    const found = await intake.repo.getMany([...ids])
+    const batch = this.#c.store.batch()
+    const gone: StoredRecord[] = []
+    for (let i = 0; i < ids.length; i++) {
+      const stored = found[i]
+      if (stored == null) continue
+      batch.del(intake.topic.sublevel, ids[i])
+      gone.push(stored)
+    }
+    stage?.(batch)
+    await batch.write()
+    for (const stored of gone) intake.released(stored)
+    return gone.length
   }
 
   stats (): Record<string, IntakeCounters> {

@@ -102,6 +102,12 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
       if (topic.limits != null && fromOrg != null) {
         counted ??= countStored()
         await counted
+        // check and reserve with no await in between: two offers at once cannot both pass the cap
+        // (any await here would let another offer check the same count before this one is counted)
+        if (inflight.has(id)) {
+          counters.duplicate++
+          return { status: 'duplicate', id }
+        }
         if ((perPeer.get(fromOrg) ?? 0) >= topic.limits.perPeer) {
           return { status: 'ignored', error: fail('PEER_QUOTA_EXCEEDED', `${fromOrg} already has ${topic.limits.perPeer} records of ${topic.name} stored here`).error }
         }
@@ -109,6 +115,9 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
           return { status: 'ignored', error: fail('ISSUER_QUOTA_EXCEEDED', `${issuer} already has ${topic.limits.perIssuer} records of ${topic.name} stored here`).error }
         }
       }
+      // reserve: counted now, released below unless the record is stored
+      bump(perPeer, fromOrg, 1); bump(perIssuer, issuer, 1)
+      let stored = false
       inflight.add(id)
       try {
         // an offer of the same id may have been stored while we awaited `has` above
@@ -116,15 +125,11 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
           counters.duplicate++
           return { status: 'duplicate', id }
         }
-        const stored: StoredRecord = { record, receivedAt: now, ...(fromOrg != null ? { fromOrg } : {}), ...(issuer != null ? { issuer } : {}) }
-        // count before the write so concurrent offers cannot pass the cap together
-        bump(perPeer, fromOrg, 1); bump(perIssuer, issuer, 1)
-        try {
-          await deps.store.batch().put(topic.sublevel, id, stored).write()
-        } catch (err) {
-          bump(perPeer, fromOrg, -1); bump(perIssuer, issuer, -1)
-          throw err
-        }
+        const entry: StoredRecord = { record, receivedAt: now, ...(fromOrg != null ? { fromOrg } : {}), ...(issuer != null ? { issuer } : {}) }
+        const batch = deps.store.batch().put(topic.sublevel, id, entry)
+        topic.stage?.(value, id, batch)
+        await batch.write()
+        stored = true
         counters.accepted++
         if (topic.onAccept != null) {
           try {
@@ -136,6 +141,7 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
         return { status: 'accepted', id }
       } finally {
         inflight.delete(id)
+        if (!stored) { bump(perPeer, fromOrg, -1); bump(perIssuer, issuer, -1) }
       }
     }
   }

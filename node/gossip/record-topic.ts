@@ -5,6 +5,7 @@
  */
 import type { Failure, Result } from '../../identity/result.js'
 import type { SublevelName } from '../store/sublevels.js'
+import type { StoreBatch } from '../store/batch.js'
 
 /** The gossip topics of DESIGN.md section 3. */
 export const RecordTopics = {
@@ -46,6 +47,11 @@ export interface RecordTopic<T> {
   limits?: { perPeer: number, perIssuer: number }
   /** The quota key of a record's issuer (its signing DID, or a bucket such as parked records of one peer). */
   issuerOf?: (value: T) => string
+  /**
+   * Entries derived from the record (an index) to write in the same synced batch as the record, so
+   * both are on disk or neither is: a record stored without its index would never be re-delivered.
+   */
+  stage?: (value: T, id: string, batch: StoreBatch) => void
   /** Called once per record, after it is persisted (errors are logged; the record stays stored). */
   onAccept?: (value: T, id: string, record: string) => Promise<void>
 }

@@ -134,6 +134,7 @@ export class Mesh {
     const signal = options.signal ?? AbortSignal.timeout(this.#c.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS)
     for (const a of e.addrs) {
       try {
+        this.#log.debug('dialling', { addr: a })
         await this.#c.libp2p.dial(multiaddr(a), { signal })
       } catch (err) {
         this.#log.debug('dial failed', { addr: a, error: (err as Error).message })
@@ -189,6 +190,7 @@ export class Mesh {
     const next = this.#nextDial.get(addr)
     if (this.#dialing.has(addr) || (next != null && next.at > now)) return
     this.#dialing.add(addr)
+    this.#log.debug('dialling', { addr })
     this.#c.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.#c.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS) })
       .then(conn => {
         this.#staticPeerIds.set(addr, conn.remotePeer.toString())

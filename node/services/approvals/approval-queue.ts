@@ -2,7 +2,9 @@
  * Tasks parked for human approval, durably (`approvals` sublevel, synced writes), so they survive a
  * restart. An approval is a signed JWT (policy/approval.ts) by an approver key enrolled for the org,
  * verified before use and usable once (its `jti` is recorded in `approval-uses` before the task runs).
- * A task not decided by its deadline is denied by a timer, and again by the check at decision time.
+ * A task not decided by its deadline is denied by a timer, and again by the check at decision time;
+ * every path that runs a parked task (a decision, the run after it, the resume after a restart)
+ * refuses at or after the deadline, compared in milliseconds.
  * The final outcome (with the executing node's receipt) is kept so the requester can ask for it.
  */
 import { randomBytes } from 'node:crypto'
@@ -66,10 +68,17 @@ export class ApprovalQueue {
     for (const [id, rec] of await this.#d.repo.list()) this.#records.set(id, rec)
   }
 
-  /** Check deadlines every `everyMs` (real time; "now" comes from the injected clock). */
+  /**
+   * Check deadlines every `everyMs` (real time; "now" comes from the injected clock), and settle tasks
+   * a restart interrupted between approval and run (on the timer, so every other service has started).
+   */
   start (everyMs = 1000): void {
     if (this.#timer != null) return
-    this.#timer = setInterval(() => { void this.expireDue().catch(err => { this.#d.logger.error('approval expiry failed', { error: (err as Error).message }) }) }, everyMs)
+    const tick = async (): Promise<void> => {
+      await this.expireDue()
+      await this.resumeInterrupted()
+    }
+    this.#timer = setInterval(() => { void tick().catch(err => { this.#d.logger.error('approval expiry failed', { error: (err as Error).message }) }) }, everyMs)
     this.#timer.unref?.()
   }
 
@@ -156,18 +165,54 @@ export class ApprovalQueue {
       }
       const approved: ParkedRecord = { ...rec, state: 'approved', decidedAt: now, decidedBy: v.value.iss, approval: jwt }
       await this.#save(approved)
-      let result: TaskReply
-      try {
-        result = await this.#d.run(approved, id)
-      } catch (err) {
-        result = await this.#d.refuse(approved, 'TASK_FAILED', `the approved task could not run: ${(err as Error).message}`)
-      }
-      const done: ParkedRecord = { ...approved, result }
-      await this.#save(done)
-      this.#d.logger.info('approved task ran', { approval: id, task: rec.task.taskId, outcome: result.outcome, code: result.code })
-      return done
+      return await this.#runApproved(approved)
     } finally {
       this.#busy.delete(id)
     }
+  }
+
+  /**
+   * After a restart: tasks recorded as approved but never run (the node stopped in between). One
+   * approved before its deadline runs now if the deadline has not passed (the executor's replay guard
+   * keeps it to one run); any other is refused APPROVAL_TIMEOUT. Returns how many were settled.
+   */
+  async resumeInterrupted (): Promise<number> {
+    let n = 0
+    for (const r of this.list('approved')) {
+      if (r.result != null || this.#busy.has(r.id)) continue
+      this.#busy.add(r.id)
+      try {
+        await this.#runApproved(r)
+        n++
+      } finally {
+        this.#busy.delete(r.id)
+      }
+    }
+    return n
+  }
+
+  /** The one path that runs a parked task: refused at or after its deadline (ms), whenever it is reached. */
+  async #runApproved (approved: ParkedRecord): Promise<ParkedRecord> {
+    const now = this.#d.clock.now()
+    const late = approved.decidedAt == null || approved.decidedAt >= approved.deadline || now >= approved.deadline
+    let result: TaskReply
+    if (late) {
+      const reason = `task ${approved.task.taskId} reached its run at or after its deadline ${new Date(approved.deadline).toISOString()}`
+      await this.#d.audit({ kind: 'approval', subject: approved.id, reason: ApprovalCode.APPROVAL_TIMEOUT, details: { task: approved.task.taskId, decision: 'expired' } })
+      result = await this.#d.refuse(approved, ApprovalCode.APPROVAL_TIMEOUT, reason)
+      const done: ParkedRecord = { ...approved, state: 'expired', result }
+      await this.#save(done)
+      this.#d.logger.info('approved task past its deadline: denied', { approval: approved.id, task: approved.task.taskId })
+      return done
+    }
+    try {
+      result = await this.#d.run(approved, approved.id)
+    } catch (err) {
+      result = await this.#d.refuse(approved, 'TASK_FAILED', `the approved task could not run: ${(err as Error).message}`)
+    }
+    const done: ParkedRecord = { ...approved, result }
+    await this.#save(done)
+    this.#d.logger.info('approved task ran', { approval: approved.id, task: approved.task.taskId, outcome: result.outcome, code: result.code })
+    return done
   }
 }

@@ -12,12 +12,16 @@ import { SUBLEVELS as Sublevel } from '../../store/sublevels.js'
 import { DelegationBook, type StoredDelegation } from './delegation-book.js'
 import { PrincipalBook } from './principal-book.js'
 import { ReplayGuard } from './replay-guard.js'
-import { RevocationBook, type StoredRevocation } from './revocation-book.js'
-import { ChainChecker } from './chain-checker.js'
+import { RevocationBook, revocationKey, type StoredRevocation } from './revocation-book.js'
+import { ChainChecker, DEFAULT_MAX_DELEGATION_TTL_SECONDS } from './chain-checker.js'
 import { DelegationExchange } from './delegation-exchange.js'
 import { RecordTopics } from '../../gossip/index.js'
 
 const REPLAY_PRUNE_INTERVAL_MS = 60_000
+/** How often revocations that no longer matter are deleted (default). */
+export const REVOCATION_PRUNE_INTERVAL_MS = 10 * 60_000
+/** A revocation of a known token is kept this long after the token expired (the clock skew allowed). */
+const REVOCATION_GRACE_MS = 60_000
 
 export const DELEGATION_DEPENDENCIES = ['clock', 'logger', 'identity', 'orgSigner', 'store', 'enrolments', 'gossip', 'agents', 'audit', 'mesh'] as const
 export type DelegationComponents = Pick<Components, typeof DELEGATION_DEPENDENCIES[number]>
@@ -40,15 +44,24 @@ export interface DelegationService extends Service {
   revoke: (cid: string, reason?: string) => Promise<Result<{ cid: string, issuer: string }>>
   /** A revocation record a local agent signed: checked (by that agent, entitled), audited, gossiped. */
   submitRevocation: (agentDid: string, jwt: string) => Promise<Result<{ cid: string, issuer: string }>>
+  /** Delete revocations that no longer matter (see `RevocationBook.prunable`); runs on a timer. Returns how many. */
+  pruneRevocations: () => Promise<number>
 }
 
-export function createDelegationService (ctx: DelegationComponents): DelegationService {
+export interface DelegationOptions {
+  /** Longest lifetime of a delegation in a chain (setting `maxDelegationTtlSeconds`). */
+  maxTtlSeconds?: number
+  /** Period of the revocation prune (default REVOCATION_PRUNE_INTERVAL_MS). */
+  revocationPruneIntervalMs?: number
+}
+
+export function createDelegationService (ctx: DelegationComponents, options: DelegationOptions = {}): DelegationService {
   const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...ctx.enrolments.list().map(e => e.orgDid)]
   const principals = new PrincipalBook({ repo: ctx.store.repository<string>(Sublevel.credentials), clock: ctx.clock, trustedOrgs })
   const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
-  const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations))
+  const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations), Sublevel.revocations)
   const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
-  const checker = new ChainChecker({ principals, replay, revocations })
+  const checker = new ChainChecker({ principals, replay, revocations, ...(options.maxTtlSeconds != null ? { maxTtlSeconds: options.maxTtlSeconds } : {}) })
   const exchange = new DelegationExchange(ctx, book, principals)
   const parts: DelegationParts = { book, principals, replay, revocations, checker, exchange }
 
@@ -78,8 +91,10 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
       return ok({ id: `${r.value.revoke}/${r.value.issuer}/${r.value.issuedAt}`, value: { cid: r.value.revoke, issuer: r.value.issuer, jwt: record, issuedAt: r.value.issuedAt, quota } })
     },
     issuerOf: (value) => value.quota,
+    // the index goes to disk in the record's own synced batch; memory follows only after that write
+    stage: ({ quota: _quota, ...value }, _id, batch) => { revocations.stage(value, batch) },
     onAccept: async ({ quota: _quota, ...value }) => {
-      if (await revocations.add(value)) ctx.logger.info('revocation accepted', { cid: value.cid, issuer: value.issuer })
+      if (revocations.accepted(value)) ctx.logger.info('revocation accepted', { cid: value.cid, issuer: value.issuer })
     }
   })
 
@@ -122,6 +137,27 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
     return await publishRevocation(r.value.revoke, agentDid, jwt, r.value.reason)
   }
 
+  // A revocation of a known token goes once the token has expired. One of a token we do not know is
+  // kept for the longest lifetime a delegation may have here (maxTtlSeconds): a token it could revoke
+  // would have expired by then (unless its nbf lay in the future when revoked: a token the revoker
+  // made and revoked in advance, which still expires after at most that long from its nbf).
+  const parkedMaxAgeMs = (options.maxTtlSeconds ?? DEFAULT_MAX_DELEGATION_TTL_SECONDS) * 1000
+  let pruning: Promise<number> | undefined
+  const pruneRevocations = async (): Promise<number> => {
+    if (pruning != null) return await pruning
+    pruning = (async () => {
+      const expiryOf = (cid: string): number | undefined => book.get(cid)?.expiration ?? undefined
+      const stale = revocations.prunable(ctx.clock.now(), expiryOf, { graceMs: REVOCATION_GRACE_MS, maxAgeMs: parkedMaxAgeMs })
+      if (stale.length === 0) return 0
+      await ctx.gossip.prune(RecordTopics.revocations, stale.map(revocationKey), (batch) => { for (const r of stale) revocations.stageRemoval(r, batch) })
+      for (const r of stale) revocations.removed(r)
+      ctx.logger.info('revocations pruned', { count: stale.length })
+      return stale.length
+    })()
+    try { return await pruning } finally { pruning = undefined }
+  }
+  let revocationTimer: NodeJS.Timeout | undefined
+
   /** Seen nonces are kept until their invocation expires (plus grace), then dropped from memory and disk. */
   let pruneTimer: NodeJS.Timeout | undefined
   let started = false
@@ -133,6 +169,7 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
     roots: { agentCreated: issueRoot },
     revoke,
     submitRevocation,
+    pruneRevocations,
     async start () {
       if (started) return
       started = true
@@ -148,11 +185,17 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
       await exchange.start()
       pruneTimer ??= setInterval(() => { replay.prune(ctx.clock.now()) }, REPLAY_PRUNE_INTERVAL_MS)
       pruneTimer.unref()
+      revocationTimer ??= setInterval(() => {
+        pruneRevocations().catch(err => { ctx.logger.warn('revocation prune failed', { error: (err as Error).message }) })
+      }, options.revocationPruneIntervalMs ?? REVOCATION_PRUNE_INTERVAL_MS)
+      revocationTimer.unref()
     },
     async stop () {
       started = false
       if (pruneTimer != null) clearInterval(pruneTimer)
       pruneTimer = undefined
+      if (revocationTimer != null) clearInterval(revocationTimer)
+      revocationTimer = undefined
     }
   }
 }

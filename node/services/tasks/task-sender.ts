@@ -19,7 +19,7 @@ import type { TaskExecutor } from './task-executor.js'
 import type { TaskLog } from './task-log.js'
 import type { AgentRecord } from '../agents/agent-registry.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
-import { verifyReceipt } from './receipt.js'
+import { checkRemoteReply } from './reply-check.js'
 
 export interface SendTaskInput {
   /** The local agent that signed the invocation (the authenticated caller of the agent API). */
@@ -276,18 +276,11 @@ export class TaskSender {
         : lost ? `lost ${targetOrg} before it answered: ${message}` : message.includes(targetOrg) ? message : `${targetOrg}: ${message}`
       return { outcome: 'error', code, reason }
     }
-    if (reply.receipt == null) return { ...reply, outcome: 'error', code: 'NO_RECEIPT', reason: 'the target node answered without a receipt' }
     const pub = publicKeyFromPeerIdString(peerId)
     const expectedNode = pub.ok ? didKeyFromPublicKey(pub.value) : undefined
-    const r = verifyReceipt(reply.receipt, { expectedInvocation: invocationCidOf(req.invocation), ...(expectedNode != null ? { expectedNode } : {}) })
-    if (!r.ok) return { outcome: 'error', code: 'BAD_RECEIPT', reason: r.error.message }
-    if (r.value.org !== targetOrg || r.value.outcome !== reply.outcome || r.value.code !== reply.code) return { outcome: 'error', code: 'BAD_RECEIPT', reason: 'the receipt does not match the reply' }
-    await ctx.trust.onReceipt(reply.receipt, 'received').catch(err => { ctx.logger.warn('receipt not counted as evidence', { error: (err as Error).message }) })
+    const checked = checkRemoteReply(reply, { targetOrg, invocation: req.invocation, ...(expectedNode != null ? { node: expectedNode } : {}) })
+    if (!checked.ok) return checked.error.code === 'NO_RECEIPT' ? { ...reply, outcome: 'error', code: 'NO_RECEIPT', reason: checked.error.message } : { outcome: 'error', code: checked.error.code, reason: checked.error.message }
+    await ctx.trust.onReceipt(reply.receipt as string, 'received').catch(err => { ctx.logger.warn('receipt not counted as evidence', { error: (err as Error).message }) })
     return reply
   }
-}
-
-function invocationCidOf (jwt: string): string {
-  const d = decodeDelegation(jwt)
-  return d.ok ? d.value.cid : ''
 }

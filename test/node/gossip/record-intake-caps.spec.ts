@@ -68,4 +68,22 @@ describe('record intake caps per peer and per issuer', () => {
     for await (const _ of again.repo.keys()) stored++
     expect(stored).to.equal(50)
   })
+
+  it('offers at once cannot pass a cap together: the slot is reserved before the write, and released when the write fails', async () => {
+    const intake = createTopicIntake(noteTopic({ perPeer: 3, perIssuer: 2 }), { store, clock: fakeClock(), logger: silentLogger() })
+    const outs = await Promise.all(Array.from({ length: 20 }, async (_, i) => await intake.offer(JSON.stringify({ issuer: `key-${i % 2}`, n: i }), 'did:org:mallory')))
+    expect(outs.filter(o => o.status === 'accepted')).to.have.length(3)
+    let stored = 0
+    for await (const _ of intake.repo.keys()) stored++
+    expect(stored).to.equal(3)
+
+    // a write that fails gives its reserved slot back
+    let failing = true
+    const flaky = { ...store, repository: store.repository.bind(store), batch: () => { const b = store.batch(); const write = b.write.bind(b); return Object.assign(b, { write: async () => { if (failing) throw new Error('injected: disk full'); await write() } }) } }
+    const second = createTopicIntake(noteTopic({ perPeer: 1, perIssuer: 1 }), { store: flaky, clock: fakeClock(), logger: silentLogger() })
+    const lost = await second.offer(JSON.stringify({ issuer: 'did:org:globex', n: 1 }), 'did:org:globex').catch((err: Error) => err)
+    expect(lost).to.be.instanceOf(Error)
+    failing = false
+    expect((await second.offer(JSON.stringify({ issuer: 'did:org:globex', n: 2 }), 'did:org:globex')).status).to.equal('accepted')
+  })
 })

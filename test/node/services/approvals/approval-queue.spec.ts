@@ -13,7 +13,7 @@ const task: ParkedTask = { taskId: 'bafkreitask1', invoker: alice.did, invokerOr
 
 interface Harness { queue: ApprovalQueue, clock: FakeClock, runs: string[], audit: DecisionEvent[], repo: MemoryRepository<ParkedRecord>, uses: MemoryRepository<number>, make: () => ApprovalQueue }
 
-function harness (opts: { auditFails?: boolean } = {}): Harness {
+function harness (opts: { auditFails?: boolean, onAudit?: (e: DecisionEvent) => void } = {}): Harness {
   const clock = fakeClock()
   const repo = new MemoryRepository<ParkedRecord>('approvals')
   const uses = new MemoryRepository<number>('approval-uses')
@@ -21,7 +21,7 @@ function harness (opts: { auditFails?: boolean } = {}): Harness {
   const audit: DecisionEvent[] = []
   const make = (): ApprovalQueue => new ApprovalQueue({
     repo, uses, clock, logger: silentLogger(), approvers: () => [acme.did], deadlineMs: 60_000,
-    audit: async (e) => { if (opts.auditFails === true) throw new Error('disk full'); audit.push(e) },
+    audit: async (e) => { if (opts.auditFails === true) throw new Error('disk full'); opts.onAudit?.(e); audit.push(e) },
     run: async (rec): Promise<TaskReply> => { runs.push(rec.task.taskId); return { outcome: 'ok', code: 'OK', reason: 'done', receipt: 'r' } },
     refuse: async (_rec, code, reason): Promise<TaskReply> => ({ outcome: 'denied', code, reason, receipt: 'r' })
   })
@@ -120,5 +120,86 @@ describe('approvals: the durable queue', () => {
     const err = await h.queue.decide(id, await issueApproval(acme, { taskId: task.taskId, decision: 'approve', ttlSeconds: 300 }, h.clock)).catch(e => e as Error)
     expect(err).to.be.instanceOf(Error)
     expect(h.runs).to.deep.equal([])
+  })
+
+  describe('the deadline, in milliseconds, at every path that runs a parked task', () => {
+    it('an approval 20 ms after the deadline (same second) is refused APPROVAL_TIMEOUT and nothing runs', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      h.clock.advance(60_020)
+      const done = await h.queue.decide(id, await issueApproval(acme, { taskId: task.taskId, decision: 'approve', ttlSeconds: 300 }, h.clock))
+      expect([done.state, done.result?.code]).to.deep.equal(['expired', 'APPROVAL_TIMEOUT'])
+      expect(h.runs).to.deep.equal([])
+    })
+
+    it('an approval exactly at the deadline is refused', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      h.clock.advance(60_000)
+      const done = await h.queue.decide(id, await issueApproval(acme, { taskId: task.taskId, decision: 'approve', ttlSeconds: 300 }, h.clock))
+      expect([done.state, done.result?.code]).to.deep.equal(['expired', 'APPROVAL_TIMEOUT'])
+      expect(h.runs).to.deep.equal([])
+    })
+
+    it('an approval 1 ms before the deadline runs the task', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      h.clock.advance(59_999)
+      const done = await h.queue.decide(id, await issueApproval(acme, { taskId: task.taskId, decision: 'approve', ttlSeconds: 300 }, h.clock))
+      expect([done.state, done.result?.outcome]).to.deep.equal(['approved', 'ok'])
+      expect(h.runs).to.deep.equal([task.taskId])
+    })
+
+    it('the run after an approval is refused when the deadline passed while the decision was recorded', async () => {
+      let clock: FakeClock | undefined
+      const h = harness({ onAudit: () => clock?.advance(50) })
+      clock = h.clock
+      const id = await h.queue.park(task)
+      h.clock.advance(59_980)
+      const done = await h.queue.decide(id, await issueApproval(acme, { taskId: task.taskId, decision: 'approve', ttlSeconds: 300 }, h.clock))
+      expect([done.state, done.result?.code]).to.deep.equal(['expired', 'APPROVAL_TIMEOUT'])
+      expect(h.runs).to.deep.equal([])
+    })
+
+    it('after a restart, a task approved but not run is refused once its deadline has passed', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      h.clock.advance(10_000)
+      const rec = h.queue.get(id) as ParkedRecord
+      // a crash between recording the approval and running the task
+      await h.repo.put(id, { ...rec, state: 'approved', decidedAt: h.clock.now(), decidedBy: acme.did })
+      h.clock.advance(60_000)
+      const q2 = h.make()
+      await q2.load()
+      expect(await q2.resumeInterrupted()).to.equal(1)
+      expect([q2.get(id)?.state, q2.get(id)?.result?.code]).to.deep.equal(['expired', 'APPROVAL_TIMEOUT'])
+      expect(h.runs).to.deep.equal([])
+    })
+
+    it('after a restart, a task approved before its deadline and not run is run once, before the deadline', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      h.clock.advance(10_000)
+      const rec = h.queue.get(id) as ParkedRecord
+      await h.repo.put(id, { ...rec, state: 'approved', decidedAt: h.clock.now(), decidedBy: acme.did })
+      const q2 = h.make()
+      await q2.load()
+      expect(await q2.resumeInterrupted()).to.equal(1)
+      expect(q2.get(id)?.result?.outcome).to.equal('ok')
+      expect(await q2.resumeInterrupted()).to.equal(0)
+      expect(h.runs).to.deep.equal([task.taskId])
+    })
+
+    it('after a restart, a record marked approved at or after its deadline is refused even before the deadline check', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      const rec = h.queue.get(id) as ParkedRecord
+      await h.repo.put(id, { ...rec, state: 'approved', decidedAt: rec.deadline + 20, decidedBy: acme.did })
+      const q2 = h.make()
+      await q2.load()
+      await q2.resumeInterrupted()
+      expect([q2.get(id)?.state, q2.get(id)?.result?.code]).to.deep.equal(['expired', 'APPROVAL_TIMEOUT'])
+      expect(h.runs).to.deep.equal([])
+    })
   })
 })
