@@ -5,6 +5,7 @@ import { register as identityShow } from './commands/identity/show.js'
 import { register as credentialVerify } from './commands/credential/verify.js'
 import { register as nodeStart } from './commands/node/start.js'
 import { register as nodeStatus } from './commands/node/status.js'
+import { register as nodeWait } from './commands/node/wait.js'
 import { register as peerAdd } from './commands/peer/add.js'
 import { register as peerList } from './commands/peer/list.js'
 import { register as peerRemove } from './commands/peer/remove.js'
@@ -45,6 +46,7 @@ export function buildProgram (): Command {
     .version(VERSION)
     .option('-d, --data-dir <dir>', 'data directory of the organisation (default: TRUSTMESH_DATA_DIR or ./.trustmesh)')
     .option('--json', 'machine-readable output')
+    .option('--wide', 'tables show every field in full (default: fit 100 columns)')
     .showHelpAfterError(false)
     .exitOverride()
   program.configureOutput({ writeErr: (s) => { process.stderr.write(s.startsWith('error:') ? `trustmesh: ${s.slice(7)}` : s) } })
@@ -60,6 +62,7 @@ export function buildProgram (): Command {
   const node = group('node', 'run and inspect this organisation\'s node')
   nodeStart(node)
   nodeStatus(node)
+  nodeWait(node)
   const peer = group('peer', 'enrol and manage partner organisations')
   for (const r of [peerAdd, peerList, peerRemove, peerTrust]) r(peer)
   const agent = group('agent', 'agents hosted by this node')

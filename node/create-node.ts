@@ -14,6 +14,7 @@ import { openStore, type Store } from './store/index.js'
 import { SUBLEVELS as Sublevel } from './store/sublevels.js'
 import { parseSwarmKey } from './libp2p/swarm-key.js'
 import { parseLanMultiaddr } from './libp2p/lan-only.js'
+import { describeListenFailure, isListenFailure } from './libp2p/listen-error.js'
 import { buildMeshStack } from './mesh-stack.js'
 import { libp2pPrivateKeyFromSeed } from '../identity/peer-id.js'
 import { issueNodeCredential, verifyNodeCredential } from '../identity/credentials.js'
@@ -27,7 +28,7 @@ import { peerScoreFor } from './gossip/peer-score.js'
 import { createRecordGossip } from './gossip/index.js'
 import { AgentRegistry, type AgentRecord } from './services/agents/agent-registry.js'
 import { SOFTWARE_VERSION } from './version.js'
-import { resolveSettings, type NodeSettings } from './settings.js'
+import { resolveSettings, type GivenSettings } from './settings.js'
 import { createAuditNodeService, AUDIT_DEPENDENCIES, type AuditNodeService } from './services/audit/audit-node-service.js'
 import { createSpiffeService, SPIFFE_DEPENDENCIES } from './services/spiffe/spiffe-service.js'
 import { createDelegationService, DELEGATION_DEPENDENCIES, type DelegationService } from './services/delegation/delegation-service.js'
@@ -53,7 +54,7 @@ export interface NodeConfig {
   /** SPIFFE Workload API address; default SPIFFE_ENDPOINT_SOCKET; unset: no SPIFFE. */
   spiffeSocket?: string
   /** Settings that would otherwise come from the environment (see node/settings.ts). */
-  settings?: Partial<NodeSettings>
+  settings?: GivenSettings
   /** The environment settings are read from; default `process.env`. */
   env?: NodeJS.ProcessEnv
   /** Tests: wrap the opened store (for example to make one sublevel fail). */
@@ -132,10 +133,11 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const trustView = components.view('gossipsub peer score', ['trust'])
     const helloView = components.view('mesh', ['hello'])
     const registry = new PeerRegistry(clock)
+    const listen = config.listen ?? DEFAULT_LISTEN
     const { libp2p, mesh, enrolments } = await buildMeshStack({
       privateKey,
       swarmKey,
-      listen: config.listen ?? DEFAULT_LISTEN,
+      listen,
       orgDid: identity.orgDid,
       enrolments: store.repository<Enrolment>(Sublevel.peers),
       registry,
@@ -149,7 +151,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       appSpecificScore: peerScoreFor(registry, (org) => trustView.trust.trustOf(org)),
       verifySpiffe: (h, e, p) => helloView.hello.verifySpiffe(h, e, p),
       localHello: () => ({ v: 1 as const, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest, ...helloView.hello.fields() })
-    })
+    }).catch(async (err: unknown) => { throw isListenFailure(err) ? await describeListenFailure(err, listen) : err })
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
     const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock })

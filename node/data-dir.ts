@@ -17,6 +17,8 @@ export interface DataDirLayout {
   db: string
   controlSocket: string
   pidFile: string
+  /** What `node start` flags set (flags override). */
+  config: string
 }
 
 export function dataDirLayout (dataDir: string = DEFAULT_DATA_DIR): DataDirLayout {
@@ -31,7 +33,8 @@ export function dataDirLayout (dataDir: string = DEFAULT_DATA_DIR): DataDirLayou
     nodeCredential: join(root, 'node-credential.jwt'),
     db: join(root, 'db'),
     controlSocket: join(root, 'control.sock'),
-    pidFile: join(root, 'node.pid')
+    pidFile: join(root, 'node.pid'),
+    config: join(root, 'config.yaml')
   }
 }
 
