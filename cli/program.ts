@@ -33,6 +33,10 @@ import { register as policyLoad } from './commands/policy/load.js'
 import { register as approvalList } from './commands/approval/list.js'
 import { register as approvalShow } from './commands/approval/show.js'
 import { registerApprove as approvalApprove, registerDeny as approvalDeny } from './commands/approval/decide.js'
+import { register as approvalKeygen } from './commands/approval/keygen.js'
+import { register as approverAdd } from './commands/approval/approver/add.js'
+import { register as approverRemove } from './commands/approval/approver/remove.js'
+import { register as approverList } from './commands/approval/approver/list.js'
 import { register as ringElevate } from './commands/ring/elevate.js'
 import { register as ringList } from './commands/ring/list.js'
 import { register as taskStatus } from './commands/task/status.js'
@@ -78,7 +82,9 @@ export function buildProgram (): Command {
   const policy = group('policy', 'the node\'s policy: show, check a request, load')
   for (const r of [policyShow, policyCheck, policyLoad]) r(policy)
   const approval = group('approval', 'tasks waiting for a human decision')
-  for (const r of [approvalList, approvalShow, approvalApprove, approvalDeny]) r(approval)
+  for (const r of [approvalList, approvalShow, approvalApprove, approvalDeny, approvalKeygen]) r(approval)
+  const approver = approval.command('approver').description('named approvers: people who hold their own keys and may approve').exitOverride()
+  for (const r of [approverAdd, approverRemove, approverList]) r(approver)
   const ring = group('ring', 'privilege rings: time-limited elevations')
   for (const r of [ringElevate, ringList]) r(ring)
   taskStatus(task)

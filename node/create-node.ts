@@ -36,6 +36,8 @@ import { createApprovalsService, APPROVALS_DEPENDENCIES, type ApprovalsService }
 import { createTasksService, TASKS_DEPENDENCIES, type TasksService } from './services/tasks/tasks-service.js'
 import { createTrustService, TRUST_DEPENDENCIES, type TrustNodeService } from './services/trust/index.js'
 import { registerOperatorRoutes } from './api/operator/index.js'
+import { createMetricsService, METRICS_DEPENDENCIES, type MetricsService } from './services/metrics/metrics-service.js'
+import { createMetricsServer } from './api/metrics/metrics-server.js'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7420']
 /** Renew the NodeCredential at start when it has less than this left. */
@@ -68,6 +70,7 @@ export interface NodeServices {
   tasks: TasksService
   approvals: ApprovalsService
   trust: TrustNodeService
+  metrics: MetricsService
 }
 
 export interface TrustmeshNode {
@@ -177,20 +180,29 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const approvals = createApprovalsService(view({ name: 'approvals', deps: APPROVALS_DEPENDENCIES }), { approvalDeadlineMs: settings.approvalDeadlineMs, ...(settings.approvalExpiryCheckMs != null ? { expiryCheckMs: settings.approvalExpiryCheckMs } : {}) })
     components.set('approvals', approvals.parking)
     components.set('carriedPolicies', approvals.carried)
+    const metrics = createMetricsService(view({ name: 'metrics', deps: METRICS_DEPENDENCIES }))
+    components.set('metrics', metrics.tasks)
     const tasks = createTasksService(view({ name: 'tasks', deps: TASKS_DEPENDENCIES }), delegation.parts, { elevations: approvals.elevations, ...(settings.taskTimeoutMs != null ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) })
     components.set('parkedTasks', tasks.executor)
     const trust = createTrustService(view({ name: 'trust', deps: TRUST_DEPENDENCIES }), settings.trust)
     components.set('trust', trust)
-    const services: Service[] = [audit, spiffe, delegation, approvals, tasks, trust]
+    const services: Service[] = [audit, spiffe, delegation, approvals, metrics, tasks, trust]
     // every declared dependency must be there before anything starts
     components.check('mesh', ['hello'])
     components.check('gossipsub peer score', ['trust'])
     for (const s of services) components.check(s.name, s.dependencies)
 
-    const all = components.view('node', Object.keys({ clock, logger, layout, identity, orgSigner, nodeSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt, nodeCredential: 0, audit: 0, approvals: 0, parkedTasks: 0, carriedPolicies: 0, trust: 0, roots: 0, hello: 0 }) as Array<keyof Components>)
+    const all = components.view('node', Object.keys({ clock, logger, layout, identity, orgSigner, nodeSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt, nodeCredential: 0, audit: 0, approvals: 0, parkedTasks: 0, carriedPolicies: 0, trust: 0, roots: 0, hello: 0, metrics: 0 }) as Array<keyof Components>)
+    // local HTTP servers, each off unless its listen address is set (loopback by default)
+    const metricsServer = settings.metricsListen == null
+      ? undefined
+      : createMetricsServer({ listen: settings.metricsListen, logger: logger.child('metrics'), scrape: metrics.scrape, health: () => ({ org: identity.orgDid, uptimeSeconds: Math.floor((clock.now() - startedAt) / 1000) }) })
+    const httpServers = [metricsServer].filter(<T>(x: T | undefined): x is T => x != null)
     const status = (): Record<string, unknown> => {
       const out: Record<string, unknown> = {}
       for (const s of services) if (s.status != null) out[s.name] = s.status()
+      const m = metricsServer?.address()
+      if (m != null) out.metricsListen = `${m.host}:${m.port}`
       return out
     }
     registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, status })
@@ -199,7 +211,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
 
     return {
       components: all,
-      services: { audit, delegation, tasks, approvals, trust },
+      services: { audit, delegation, tasks, approvals, trust, metrics },
       policy: () => policy,
       async start () {
         if (started) return
@@ -210,12 +222,14 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         await dispatcher.start?.()
         for (const s of services) await s.start()
         await control.start()
+        for (const h of httpServers) await h.start()
         logger.info('node started', { org: identity.orgDid, name: identity.orgName, peerId: identity.peerId, listen: libp2p.getMultiaddrs().map(m => m.toString()), policy: policy.digest })
       },
       async stop () {
         if (!started) { await store.close(); return }
         started = false
         logger.info('node stopping')
+        for (const h of [...httpServers].reverse()) await h.stop().catch(err => { logger.warn('http server stop failed', { error: (err as Error).message }) })
         await control.stop().catch(err => { logger.warn('control stop failed', { error: (err as Error).message }) })
         for (const s of [...services].reverse()) await s.stop().catch(err => { logger.warn('service stop failed', { service: s.name, error: (err as Error).message }) })
         await dispatcher.stop?.()

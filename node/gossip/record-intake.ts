@@ -18,6 +18,8 @@ export interface IntakeCounters {
   invalid: number
   /** Of `accepted`, how many came through sync. */
   synced: number
+  /** Of `accepted`, how many this node published itself (the rest came in from peers). */
+  published: number
 }
 
 export interface TopicIntake {
@@ -41,7 +43,7 @@ const wellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
 export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick<Store, 'repository' | 'batch'>, clock: Clock, logger: Logger }): TopicIntake {
   const repo = deps.store.repository<StoredRecord>(topic.sublevel)
   const inflight = new Set<string>()
-  const counters: IntakeCounters = { accepted: 0, duplicate: 0, invalid: 0, synced: 0 }
+  const counters: IntakeCounters = { accepted: 0, duplicate: 0, invalid: 0, synced: 0, published: 0 }
   const invalid = (code: string, message: string): IntakeOutcome => {
     counters.invalid++
     return { status: 'invalid', error: fail(code, message).error }

@@ -113,7 +113,8 @@ export async function createAuditNodeService (ctx: AuditComponents, options: { i
       } catch (err) {
         return fail('AUDIT_UNAVAILABLE', `the audit log cannot be written: ${(err as Error).message}`)
       }
-    }
+    },
+    size: () => service.log.size()
   }
 
   ctx.gossip.register<string>({
