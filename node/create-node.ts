@@ -38,6 +38,8 @@ import { createTrustService, TRUST_DEPENDENCIES, type TrustNodeService } from '.
 import { registerOperatorRoutes } from './api/operator/index.js'
 import { createMetricsService, METRICS_DEPENDENCIES, type MetricsService } from './services/metrics/metrics-service.js'
 import { createMetricsServer } from './api/metrics/metrics-server.js'
+import { createConsoleServer } from './api/console/console-server.js'
+import { tierOf } from '../trust/tiers.js'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7420']
 /** Renew the NodeCredential at start when it has less than this left. */
@@ -197,12 +199,27 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const metricsServer = settings.metricsListen == null
       ? undefined
       : createMetricsServer({ listen: settings.metricsListen, logger: logger.child('metrics'), scrape: metrics.scrape, health: () => ({ org: identity.orgDid, uptimeSeconds: Math.floor((clock.now() - startedAt) / 1000) }) })
-    const httpServers = [metricsServer].filter(<T>(x: T | undefined): x is T => x != null)
+    const consoleServer = settings.consoleListen == null
+      ? undefined
+      : createConsoleServer({
+        listen: settings.consoleListen,
+        logger: logger.child('console'),
+        orgName: identity.orgName,
+        queue: approvals.queue,
+        peers: () => registry.peers().map(p => {
+          const score = trust.trustOf(p.orgDid)
+          return { orgName: p.orgName, orgDid: p.orgDid, peerId: p.peerId, since: p.connectedAt, ...(score != null ? { score, tier: tierOf(score) } : {}) }
+        }),
+        decisions: async (limit) => await tasks.tasks.list(limit)
+      })
+    const httpServers = [metricsServer, consoleServer].filter(<T>(x: T | undefined): x is T => x != null)
     const status = (): Record<string, unknown> => {
       const out: Record<string, unknown> = {}
       for (const s of services) if (s.status != null) out[s.name] = s.status()
       const m = metricsServer?.address()
       if (m != null) out.metricsListen = `${m.host}:${m.port}`
+      const cs = consoleServer?.address()
+      if (cs != null) out.consoleListen = `${cs.host}:${cs.port}`
       return out
     }
     registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, status })
