@@ -5,6 +5,7 @@ import { register as identityShow } from './commands/identity/show.js'
 import { register as credentialVerify } from './commands/credential/verify.js'
 import { register as nodeStart } from './commands/node/start.js'
 import { register as nodeStatus } from './commands/node/status.js'
+import { register as nodeWait } from './commands/node/wait.js'
 import { register as peerAdd } from './commands/peer/add.js'
 import { register as peerList } from './commands/peer/list.js'
 import { register as peerRemove } from './commands/peer/remove.js'
@@ -34,6 +35,10 @@ import { register as policyLoad } from './commands/policy/load.js'
 import { register as approvalList } from './commands/approval/list.js'
 import { register as approvalShow } from './commands/approval/show.js'
 import { registerApprove as approvalApprove, registerDeny as approvalDeny } from './commands/approval/decide.js'
+import { register as approvalKeygen } from './commands/approval/keygen.js'
+import { register as approverAdd } from './commands/approval/approver/add.js'
+import { register as approverRemove } from './commands/approval/approver/remove.js'
+import { register as approverList } from './commands/approval/approver/list.js'
 import { register as ringElevate } from './commands/ring/elevate.js'
 import { register as ringList } from './commands/ring/list.js'
 import { register as taskStatus } from './commands/task/status.js'
@@ -47,6 +52,7 @@ export function buildProgram (): Command {
     .version(VERSION)
     .option('-d, --data-dir <dir>', 'data directory of the organisation (default: TRUSTMESH_DATA_DIR or ./.trustmesh)')
     .option('--json', 'machine-readable output')
+    .option('--wide', 'tables show every field in full (default: fit 100 columns)')
     .showHelpAfterError(false)
     .exitOverride()
   program.configureOutput({ writeErr: (s) => { process.stderr.write(s.startsWith('error:') ? `trustmesh: ${s.slice(7)}` : s) } })
@@ -62,6 +68,7 @@ export function buildProgram (): Command {
   const node = group('node', 'run and inspect this organisation\'s node')
   nodeStart(node)
   nodeStatus(node)
+  nodeWait(node)
   const peer = group('peer', 'enrol and manage partner organisations')
   for (const r of [peerAdd, peerList, peerRemove, peerTrust]) r(peer)
   const agent = group('agent', 'agents hosted by this node')
@@ -77,7 +84,9 @@ export function buildProgram (): Command {
   const policy = group('policy', 'the node\'s policy: show, check a request, load')
   for (const r of [policyShow, policyCheck, policyLoad]) r(policy)
   const approval = group('approval', 'tasks waiting for a human decision')
-  for (const r of [approvalList, approvalShow, approvalApprove, approvalDeny]) r(approval)
+  for (const r of [approvalList, approvalShow, approvalApprove, approvalDeny, approvalKeygen]) r(approval)
+  const approver = approval.command('approver').description('named approvers: people who hold their own keys and may approve').exitOverride()
+  for (const r of [approverAdd, approverRemove, approverList]) r(approver)
   const ring = group('ring', 'privilege rings: time-limited elevations')
   for (const r of [ringElevate, ringList]) r(ring)
   taskStatus(task)

@@ -14,6 +14,7 @@ import { openStore, type Store } from './store/index.js'
 import { SUBLEVELS as Sublevel } from './store/sublevels.js'
 import { parseSwarmKey } from './libp2p/swarm-key.js'
 import { parseLanMultiaddr } from './libp2p/lan-only.js'
+import { describeListenFailure, isListenFailure } from './libp2p/listen-error.js'
 import { buildMeshStack } from './mesh-stack.js'
 import { libp2pPrivateKeyFromSeed } from '../identity/peer-id.js'
 import { issueNodeCredential, verifyNodeCredential } from '../identity/credentials.js'
@@ -27,7 +28,7 @@ import { peerScoreFor } from './gossip/peer-score.js'
 import { createRecordGossip } from './gossip/index.js'
 import { AgentRegistry, type AgentRecord } from './services/agents/agent-registry.js'
 import { SOFTWARE_VERSION } from './version.js'
-import { resolveSettings, type NodeSettings } from './settings.js'
+import { resolveSettings, type GivenSettings } from './settings.js'
 import { createAuditNodeService, AUDIT_DEPENDENCIES, type AuditNodeService } from './services/audit/audit-node-service.js'
 import { createSpiffeService, SPIFFE_DEPENDENCIES } from './services/spiffe/spiffe-service.js'
 import { createDelegationService, DELEGATION_DEPENDENCIES, type DelegationService } from './services/delegation/delegation-service.js'
@@ -37,6 +38,10 @@ import { createTrustService, TRUST_DEPENDENCIES, type TrustNodeService } from '.
 import { registerOperatorRoutes } from './api/operator/index.js'
 import { registerAgentRoutes, createAgentAuthenticator } from './api/agent/index.js'
 import { migrateNodeHeldAgentKeys } from './services/agents/agent-key-migration.js'
+import { createMetricsService, METRICS_DEPENDENCIES, type MetricsService } from './services/metrics/metrics-service.js'
+import { createMetricsServer } from './api/metrics/metrics-server.js'
+import { createConsoleServer } from './api/console/console-server.js'
+import { tierOf } from '../trust/tiers.js'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7420']
 /** Renew the NodeCredential at start when it has less than this left. */
@@ -55,7 +60,7 @@ export interface NodeConfig {
   /** SPIFFE Workload API address; default SPIFFE_ENDPOINT_SOCKET; unset: no SPIFFE. */
   spiffeSocket?: string
   /** Settings that would otherwise come from the environment (see node/settings.ts). */
-  settings?: Partial<NodeSettings>
+  settings?: GivenSettings
   /** The environment settings are read from; default `process.env`. */
   env?: NodeJS.ProcessEnv
   /** Tests: wrap the opened store (for example to make one sublevel fail). */
@@ -69,6 +74,7 @@ export interface NodeServices {
   tasks: TasksService
   approvals: ApprovalsService
   trust: TrustNodeService
+  metrics: MetricsService
 }
 
 export interface TrustmeshNode {
@@ -136,10 +142,11 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const trustView = components.view('gossipsub peer score', ['trust'])
     const helloView = components.view('mesh', ['hello'])
     const registry = new PeerRegistry(clock)
+    const listen = config.listen ?? DEFAULT_LISTEN
     const { libp2p, mesh, enrolments } = await buildMeshStack({
       privateKey,
       swarmKey,
-      listen: config.listen ?? DEFAULT_LISTEN,
+      listen,
       orgDid: identity.orgDid,
       enrolments: store.repository<Enrolment>(Sublevel.peers),
       registry,
@@ -153,7 +160,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       appSpecificScore: peerScoreFor(registry, (org) => trustView.trust.trustOf(org)),
       verifySpiffe: (h, e, p) => helloView.hello.verifySpiffe(h, e, p),
       localHello: () => ({ v: 1 as const, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest, ...helloView.hello.fields() })
-    })
+    }).catch(async (err: unknown) => { throw isListenFailure(err) ? await describeListenFailure(err, listen) : err })
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
     const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock, limits: settings.gossipLimits })
@@ -179,20 +186,44 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const approvals = createApprovalsService(view({ name: 'approvals', deps: APPROVALS_DEPENDENCIES }), { approvalDeadlineMs: settings.approvalDeadlineMs, ...(settings.approvalExpiryCheckMs != null ? { expiryCheckMs: settings.approvalExpiryCheckMs } : {}) })
     components.set('approvals', approvals.parking)
     components.set('carriedPolicies', approvals.carried)
+    const metrics = createMetricsService(view({ name: 'metrics', deps: METRICS_DEPENDENCIES }))
+    components.set('metrics', metrics.tasks)
     const tasks = createTasksService(view({ name: 'tasks', deps: TASKS_DEPENDENCIES }), delegation.parts, { elevations: approvals.elevations, ...(settings.taskTimeoutMs != null ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) })
     components.set('parkedTasks', tasks.executor)
     const trust = createTrustService(view({ name: 'trust', deps: TRUST_DEPENDENCIES }), settings.trust)
     components.set('trust', trust)
-    const services: Service[] = [audit, spiffe, delegation, approvals, tasks, trust]
+    const services: Service[] = [audit, spiffe, delegation, approvals, metrics, tasks, trust]
     // every declared dependency must be there before anything starts
     components.check('mesh', ['hello'])
     components.check('gossipsub peer score', ['trust'])
     for (const s of services) components.check(s.name, s.dependencies)
 
-    const all = components.view('node', Object.keys({ clock, logger, layout, identity, orgSigner, nodeSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt, nodeCredential: 0, audit: 0, approvals: 0, parkedTasks: 0, carriedPolicies: 0, trust: 0, roots: 0, hello: 0 }) as Array<keyof Components>)
+    const all = components.view('node', Object.keys({ clock, logger, layout, identity, orgSigner, nodeSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt, nodeCredential: 0, audit: 0, approvals: 0, parkedTasks: 0, carriedPolicies: 0, trust: 0, roots: 0, hello: 0, metrics: 0 }) as Array<keyof Components>)
+    // local HTTP servers, each off unless its listen address is set (loopback by default)
+    const metricsServer = settings.metricsListen == null
+      ? undefined
+      : createMetricsServer({ listen: settings.metricsListen, logger: logger.child('metrics'), scrape: metrics.scrape, health: () => ({ org: identity.orgDid, uptimeSeconds: Math.floor((clock.now() - startedAt) / 1000) }) })
+    const consoleServer = settings.consoleListen == null
+      ? undefined
+      : createConsoleServer({
+        listen: settings.consoleListen,
+        logger: logger.child('console'),
+        orgName: identity.orgName,
+        queue: approvals.queue,
+        peers: () => registry.peers().map(p => {
+          const score = trust.trustOf(p.orgDid)
+          return { orgName: p.orgName, orgDid: p.orgDid, peerId: p.peerId, since: p.connectedAt, ...(score != null ? { score, tier: tierOf(score) } : {}) }
+        }),
+        decisions: async (limit) => await tasks.tasks.list(limit)
+      })
+    const httpServers = [metricsServer, consoleServer].filter(<T>(x: T | undefined): x is T => x != null)
     const status = (): Record<string, unknown> => {
       const out: Record<string, unknown> = {}
       for (const s of services) if (s.status != null) out[s.name] = s.status()
+      const m = metricsServer?.address()
+      if (m != null) out.metricsListen = `${m.host}:${m.port}`
+      const cs = consoleServer?.address()
+      if (cs != null) out.consoleListen = `${cs.host}:${cs.port}`
       return out
     }
     registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, status })
@@ -210,7 +241,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
 
     return {
       components: all,
-      services: { audit, delegation, tasks, approvals, trust },
+      services: { audit, delegation, tasks, approvals, trust, metrics },
       policy: () => policy,
       async start () {
         if (started) return
@@ -222,6 +253,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         for (const s of services) await s.start()
         await control.start()
         await agentApi.start()
+        for (const h of httpServers) await h.start()
         logger.info('node started', { org: identity.orgDid, name: identity.orgName, peerId: identity.peerId, listen: libp2p.getMultiaddrs().map(m => m.toString()), policy: policy.digest })
       },
       async stop () {
@@ -229,6 +261,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         started = false
         logger.info('node stopping')
         await agentApi.stop().catch(err => { logger.warn('agent API stop failed', { error: (err as Error).message }) })
+        for (const h of [...httpServers].reverse()) await h.stop().catch(err => { logger.warn('http server stop failed', { error: (err as Error).message }) })
         await control.stop().catch(err => { logger.warn('control stop failed', { error: (err as Error).message }) })
         for (const s of [...services].reverse()) await s.stop().catch(err => { logger.warn('service stop failed', { service: s.name, error: (err as Error).message }) })
         await dispatcher.stop?.()

@@ -21,6 +21,8 @@ export interface DataDirLayout {
   /** Where the CLI writes the key files of agents it generates (the agents' own files, never read by the node). */
   agentKeys: string
   pidFile: string
+  /** What `node start` flags set (flags override). */
+  config: string
 }
 
 export function dataDirLayout (dataDir: string = DEFAULT_DATA_DIR): DataDirLayout {
@@ -37,7 +39,8 @@ export function dataDirLayout (dataDir: string = DEFAULT_DATA_DIR): DataDirLayou
     controlSocket: join(root, 'control.sock'),
     agentSocket: join(root, 'agent.sock'),
     agentKeys: join(root, 'agents'),
-    pidFile: join(root, 'node.pid')
+    pidFile: join(root, 'node.pid'),
+    config: join(root, 'config.yaml')
   }
 }
 

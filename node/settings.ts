@@ -14,6 +14,8 @@
  * | agentSocketMode     | TRUSTMESH_AGENT_SOCKET_MODE (octal) | 660 (owner and group) |
  * | agentSocketGroup    | TRUSTMESH_AGENT_SOCKET_GROUP (name or gid) | the node's group |
  * | agentRenewBeforeMs  | TRUSTMESH_AGENT_RENEW_BEFORE (s) | 7 days         |
+ * | metricsListen       | TRUSTMESH_METRICS_LISTEN         | off (a bare port binds 127.0.0.1) |
+ * | consoleListen       | TRUSTMESH_CONSOLE_LISTEN         | off (a bare port binds 127.0.0.1) |
  */
 import { readFileSync } from 'node:fs'
 import { AUDIT_CHECKPOINT_INTERVAL_MS } from './services/audit/audit-node-service.js'
@@ -40,6 +42,22 @@ export interface NodeSettings {
   agentSocketGroup?: number
   /** AgentCredentials with less than this left are renewed while the node runs. */
   agentRenewBeforeMs: number
+  /** Prometheus metrics and /healthz; off when absent. */
+  metricsListen?: ListenAddress
+  /** The approvers' web console; off when absent. */
+  consoleListen?: ListenAddress
+}
+
+/** A TCP address for a local HTTP server; loopback unless the operator names another host. */
+export interface ListenAddress { host: string, port: number }
+
+/** `127.0.0.1:9464`, `[::1]:9464`, `0.0.0.0:9464` or a bare port (loopback). */
+export function parseListenAddress (text: string, what: string): ListenAddress {
+  const m = /^(?:(\[[0-9a-fA-F:]+\]|[0-9.]+|localhost):)?(\d{1,5})$/.exec(text.trim())
+  const port = m == null ? NaN : Number(m[2])
+  if (m == null || port > 65535) throw new SettingsError(`${what} must be host:port or a port (e.g. 127.0.0.1:9464), got ${JSON.stringify(text)}`)
+  const host = m[1] == null ? '127.0.0.1' : m[1].replace(/^\[|\]$/g, '')
+  return { host, port }
 }
 
 export const DEFAULT_GOSSIP_MAX_PER_PEER = 2_000
@@ -82,7 +100,20 @@ function groupFrom (env: NodeJS.ProcessEnv): number | undefined {
   return gid
 }
 
-export function resolveSettings (given: Partial<NodeSettings> = {}, env: NodeJS.ProcessEnv = process.env): NodeSettings {
+/** Settings as callers give them: listen addresses may be text (`--metrics-listen 9464`). */
+export type GivenSettings = Partial<Omit<NodeSettings, 'metricsListen' | 'consoleListen'>> & {
+  metricsListen?: ListenAddress | string
+  consoleListen?: ListenAddress | string
+}
+
+function listenFrom (given: ListenAddress | string | undefined, env: string | undefined, what: string): ListenAddress | undefined {
+  if (given != null) return typeof given === 'string' ? parseListenAddress(given, what) : given
+  return env != null && env.trim() !== '' ? parseListenAddress(env, what) : undefined
+}
+
+export function resolveSettings (given: GivenSettings = {}, env: NodeJS.ProcessEnv = process.env): NodeSettings {
+  const metricsListen = listenFrom(given.metricsListen, env.TRUSTMESH_METRICS_LISTEN, 'metrics listen address')
+  const consoleListen = listenFrom(given.consoleListen, env.TRUSTMESH_CONSOLE_LISTEN, 'console listen address')
   const spiffeSocket = given.spiffeSocket ?? env.SPIFFE_ENDPOINT_SOCKET
   return {
     ...(spiffeSocket != null && spiffeSocket !== '' ? { spiffeSocket } : {}),
@@ -99,6 +130,8 @@ export function resolveSettings (given: Partial<NodeSettings> = {}, env: NodeJS.
     },
     agentSocketMode: given.agentSocketMode ?? socketModeFrom(env) ?? DEFAULT_AGENT_SOCKET_MODE,
     ...((given.agentSocketGroup ?? groupFrom(env)) != null ? { agentSocketGroup: given.agentSocketGroup ?? groupFrom(env) } : {}),
-    agentRenewBeforeMs: given.agentRenewBeforeMs ?? numberFrom(env, 'TRUSTMESH_AGENT_RENEW_BEFORE', 1, 1000) ?? DEFAULT_AGENT_RENEW_BEFORE_MS
+    agentRenewBeforeMs: given.agentRenewBeforeMs ?? numberFrom(env, 'TRUSTMESH_AGENT_RENEW_BEFORE', 1, 1000) ?? DEFAULT_AGENT_RENEW_BEFORE_MS,
+    ...(metricsListen != null ? { metricsListen } : {}),
+    ...(consoleListen != null ? { consoleListen } : {})
   }
 }

@@ -189,3 +189,10 @@ export function checkAudit (a: AuditFacts | { unavailable: string }): Finding {
   if (a.cosigners.length === 0) return warning('audit.verify', `the audit log verifies against checkpoint ${a.checkpointSize}, but no partner cosigned it`, 'enrol partners and run `trustmesh audit checkpoint` so they cosign it')
   return pass('audit.verify', `the audit log verifies against its latest checkpoint (size ${a.checkpointSize}), cosigned by ${a.cosigners.length}`)
 }
+
+/** `<data-dir>/config.yaml`: absent is fine (defaults and flags); present, it must validate. */
+export function checkConfigFile (facts: { file: string, present: boolean, error?: string, keys?: string[] }): Finding {
+  if (!facts.present) return pass('config.file', `no ${facts.file}: flags and defaults apply`)
+  if (facts.error != null) return error('config.file', facts.error, `fix ${facts.file} (the node refuses to start with it)`)
+  return pass('config.file', `${facts.file} is valid (${facts.keys?.length === 0 ? 'empty' : (facts.keys ?? []).join(', ')})`)
+}

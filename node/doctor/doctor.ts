@@ -5,12 +5,14 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { readConfigFile } from '../config-file.js'
 import type { Clock } from '../../identity/clock.js'
 import { dataDirLayout } from '../data-dir.js'
 import { readIdentityFile, type IdentityFile } from '../identity-file.js'
 import { loadLocalPolicy } from '../local-policy.js'
 import {
-  checkAudit, checkFileModes, checkIdentity, checkListenAddresses, checkNodeCredential, checkPassphrase, checkPeerAddresses,
+  checkAudit, checkConfigFile, checkFileModes, checkIdentity, checkListenAddresses, checkNodeCredential, checkPassphrase, checkPeerAddresses,
   checkPolicyDefaultDeny, checkPolicyLoaded, checkPolicyNotAllowAll, checkRunningPolicy, checkSwarmKey, skipped,
   type AuditFacts, type FileFacts, type Finding, type PeerFacts, type PolicyFacts, type StatusFacts
 } from './checks.js'
@@ -71,6 +73,13 @@ export async function runDoctor (options: DoctorOptions): Promise<DoctorReport> 
   }
   findings.push(checkPolicyLoaded(policy), checkPolicyDefaultDeny(policy), checkPolicyNotAllowAll(policy, identity?.orgDid))
 
+  try {
+    const present = existsSync(layout.config)
+    const config = await readConfigFile(layout.config)
+    findings.push(checkConfigFile({ file: layout.config, present, keys: Object.keys(config) }))
+  } catch (err) {
+    findings.push(checkConfigFile({ file: layout.config, present: true, error: (err as Error).message }))
+  }
   findings.push(...checkSwarmKey(await fileFacts(layout.swarmKey), layout.swarmKey))
 
   const keyFiles: Array<{ path: string, mode: number }> = []

@@ -134,6 +134,7 @@ class DefaultRecordGossip implements RecordGossip {
     const outcome = await intake.offer(record, undefined)
     if (outcome.status === 'invalid' || outcome.status === 'ignored') return fail(outcome.error.code, `${topicName}: ${outcome.error.message}`)
     if (outcome.status === 'duplicate') return ok({ id: outcome.id, status: 'duplicate' })
+    intake.counters.published++
     try {
       await this.#c.libp2p.services.pubsub.publish(topicName, new TextEncoder().encode(record))
     } catch (err) {

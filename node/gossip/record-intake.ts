@@ -20,6 +20,8 @@ export interface IntakeCounters {
   invalid: number
   /** Of `accepted`, how many came through sync. */
   synced: number
+  /** Of `accepted`, how many this node published itself (the rest came in from peers). */
+  published: number
 }
 
 export interface TopicIntake {
@@ -45,7 +47,6 @@ const wellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
 export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick<Store, 'repository' | 'batch'>, clock: Clock, logger: Logger }): TopicIntake {
   const repo = deps.store.repository<StoredRecord>(topic.sublevel)
   const inflight = new Set<string>()
-  const counters: IntakeCounters = { accepted: 0, duplicate: 0, invalid: 0, synced: 0 }
   const perPeer = new Map<string, number>()
   const perIssuer = new Map<string, number>()
   const bump = (m: Map<string, number>, k: string | undefined, by: number): void => {
@@ -58,6 +59,7 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
   const countStored = async (): Promise<void> => {
     for await (const v of repo.values()) { bump(perPeer, v.fromOrg, 1); bump(perIssuer, v.issuer, 1) }
   }
+  const counters: IntakeCounters = { accepted: 0, duplicate: 0, invalid: 0, synced: 0, published: 0 }
   const invalid = (code: string, message: string): IntakeOutcome => {
     counters.invalid++
     return { status: 'invalid', error: fail(code, message).error }

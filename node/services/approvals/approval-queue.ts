@@ -26,9 +26,26 @@ export interface ParkedRecord {
   decidedAt?: number
   decidedBy?: string
   approval?: string
+  /** Every approval given so far (a rule may require several, from distinct approvers). */
+  approvals?: GivenApproval[]
   /** The final reply once decided (approved and run, denied, or expired). */
   result?: TaskReply
 }
+
+/** One approver's signed decision on a parked task, with their justification. */
+export interface GivenApproval {
+  approver: string
+  name?: string
+  role?: string
+  decision: 'approve' | 'deny'
+  reason?: string
+  at: number
+  jti: string
+  token: string
+}
+
+/** What the queue knows of an approver (node/services/approvals/approver-book.ts). */
+export interface ApproverInfo { name: string, role?: string }
 
 export class ApprovalError extends Error {
   override readonly name = 'ApprovalError'
@@ -44,6 +61,8 @@ export interface ApprovalQueueDeps {
   logger: Logger
   /** DIDs of the approver keys enrolled for this org. */
   approvers: () => readonly string[]
+  /** The named approver behind a DID. */
+  approver: (did: string) => ApproverInfo | undefined
   /** Audit; a throw refuses the decision. */
   audit: (event: DecisionEvent) => Promise<void>
   /** Run an approved task (the executor, checking everything again). */
@@ -138,7 +157,9 @@ export class ApprovalQueue {
 
   /**
    * Decide a parked task with a signed approval JWT. Verifies the approval (enrolled approver, this
-   * task, time), refuses a used one, enforces the deadline, records the use, audits, then runs or denies.
+   * task, time), refuses a used one, a second one by the same approver and one from an approver
+   * without the role the rule requires, enforces the deadline, records the use, audits with the
+   * justification, then denies (any deny), waits for more approvals, or runs once enough approved.
    */
   async decide (id: string, jwt: string): Promise<ParkedRecord> {
     const rec = this.#records.get(id)
@@ -147,23 +168,45 @@ export class ApprovalQueue {
     if (this.#busy.has(id)) throw new ApprovalError('APPROVAL_IN_PROGRESS', `task ${rec.task.taskId} is being decided`)
     const v = verifyApproval(jwt, { taskId: rec.task.taskId, approvers: this.#d.approvers(), clock: this.#d.clock })
     if (!v.ok) throw new ApprovalError(v.error.code, v.error.message)
+    const who = this.#d.approver(v.value.iss)
+    const need = rec.task.approvals ?? { count: 1 }
+    if (need.role != null && who?.role !== need.role) throw new ApprovalError('APPROVER_WRONG_ROLE', `${who?.name ?? v.value.iss} is not a ${need.role} (rule ${need.rule ?? '?'} requires one)`)
+    const given = rec.approvals ?? []
     this.#busy.add(id)
     try {
       const used = await this.#d.uses.has(v.value.jti)
       const now = this.#d.clock.now()
       const outcome = decidePending({ taskId: rec.task.taskId, deadline: rec.deadline }, v.value, now, () => used)
       if (outcome.code === ApprovalCode.APPROVAL_REUSED) throw new ApprovalError(outcome.code, outcome.reason)
+      if (given.some(g => g.approver === v.value.iss)) throw new ApprovalError('APPROVER_ALREADY_DECIDED', `${who?.name ?? v.value.iss} already decided task ${rec.task.taskId}; another approver must`)
       // the approval is spent before anything runs: it can never decide a second task
       await this.#d.uses.put(v.value.jti, now, { sync: true })
-      await this.#d.audit({ kind: 'approval', subject: id, reason: outcome.code, details: { task: rec.task.taskId, approver: v.value.iss, decision: v.value.decision, jti: v.value.jti, effect: outcome.effect } })
+      const mine: GivenApproval = {
+        approver: v.value.iss, ...(who != null ? { name: who.name, ...(who.role != null ? { role: who.role } : {}) } : {}),
+        decision: v.value.decision, ...(v.value.reason != null ? { reason: v.value.reason } : {}), at: now, jti: v.value.jti, token: jwt
+      }
+      const approvals = [...given, mine]
+      const enough = outcome.effect === 'allow' && approvals.filter(g => g.decision === 'approve').length >= need.count
+      await this.#d.audit({
+        kind: 'approval',
+        subject: id,
+        reason: outcome.effect === 'allow' && !enough ? 'APPROVAL_PARTIAL' : outcome.code,
+        details: definedOnly({ task: rec.task.taskId, approver: v.value.iss, name: who?.name, role: who?.role, decision: v.value.decision, justification: v.value.reason, jti: v.value.jti, effect: outcome.effect, approvals: approvals.length, required: need.count })
+      })
       if (outcome.effect !== 'allow') {
         const state: ApprovalState = outcome.code === ApprovalCode.APPROVAL_TIMEOUT ? 'expired' : 'denied'
-        const result = await this.#d.refuse(rec, outcome.code, outcome.reason)
-        const done: ParkedRecord = { ...rec, state, decidedAt: now, decidedBy: v.value.iss, approval: jwt, result }
+        const result = await this.#d.refuse(rec, outcome.code, outcome.reason + (v.value.reason != null ? `: ${v.value.reason}` : ''))
+        const done: ParkedRecord = { ...rec, state, decidedAt: now, decidedBy: v.value.iss, approval: jwt, approvals, result }
         await this.#save(done)
         return done
       }
-      const approved: ParkedRecord = { ...rec, state: 'approved', decidedAt: now, decidedBy: v.value.iss, approval: jwt }
+      if (!enough) {
+        const waiting: ParkedRecord = { ...rec, approvals }
+        await this.#save(waiting)
+        this.#d.logger.info('approval recorded; more needed', { approval: id, task: rec.task.taskId, have: approvals.length, need: need.count })
+        return waiting
+      }
+      const approved: ParkedRecord = { ...rec, state: 'approved', decidedAt: now, decidedBy: v.value.iss, approval: jwt, approvals }
       await this.#save(approved)
       return await this.#runApproved(approved)
     } finally {
@@ -215,4 +258,8 @@ export class ApprovalQueue {
     this.#d.logger.info('approved task ran', { approval: approved.id, task: approved.task.taskId, outcome: result.outcome, code: result.code })
     return done
   }
+}
+
+function definedOnly (o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
 }

@@ -116,7 +116,8 @@ export async function createAuditNodeService (ctx: AuditComponents, options: { i
       } catch (err) {
         return fail('AUDIT_UNAVAILABLE', `the audit log cannot be written: ${(err as Error).message}`)
       }
-    }
+    },
+    size: () => service.log.size()
   }
 
   /** A node key is an enrolled node's when its PeerId completed hello as an enrolled org. */

@@ -50,6 +50,7 @@ describe('operator route: trust forgive', () => {
     events = []
     auditUp = true
     const audit: AuditRecorder = {
+      size: () => events.length,
       record: async (event) => {
         if (!auditUp) return fail('AUDIT_UNAVAILABLE', 'disk full')
         events.push({ ...event, evidenceAtRecord: service.evidenceAbout(globex.did).length })

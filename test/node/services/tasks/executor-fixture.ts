@@ -183,7 +183,8 @@ export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
           }
         }
       } as unknown as Components['audit'],
-      approvals: { park: async () => { throw new Error('no approval queue in this fixture') } } as unknown as Components['approvals'],
+      approvals: { park: async () => { throw new Error('no approval queue in this fixture') }, pending: () => 0 } as unknown as Components['approvals'],
+      metrics: { taskDecided: () => {} },
       carriedPolicies: { resolve: async () => {}, decide: () => undefined } as unknown as Components['carriedPolicies'],
       trust: { trustOf: () => undefined, onReceipt: async () => {}, agentCreated: async () => {} } as unknown as Components['trust'],
       // no network: the delegation service registers its revocation topic at construction, nothing else
