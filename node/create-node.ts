@@ -111,7 +111,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   const logger = config.logger ?? createLogger('trustmesh')
   const layout = dataDirLayout(config.dataDir)
   const identity = await readIdentityFile(layout.identity, config.dataDir)
-  let policy = loadLocalPolicy(layout.policy)
+  let policy = await loadLocalPolicy(layout.policy)
   const swarmKey = parseSwarmKey(await readFile(layout.swarmKey, 'utf8').catch(() => {
     throw new ConfigError('NO_SWARM_KEY', `no swarm key at ${layout.swarmKey}: a node only joins a private network (run trustmesh init)`)
   }), layout.swarmKey)

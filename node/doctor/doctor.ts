@@ -64,7 +64,7 @@ export async function runDoctor (options: DoctorOptions): Promise<DoctorReport> 
 
   let policy: PolicyFacts
   try {
-    const p = loadLocalPolicy(layout.policy)
+    const p = await loadLocalPolicy(layout.policy)
     policy = { loaded: true, policy: p.policy, file: p.file, digest: p.digest }
   } catch (err) {
     policy = { loaded: false, file: layout.policy, code: codeOf(err) ?? 'POLICY_ERROR', message: (err as Error).message }

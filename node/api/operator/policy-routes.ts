@@ -80,7 +80,7 @@ export function policyRoutes (ctx: PolicyRouteComponents, deps: PolicyRouteDeps)
     if (typeof file !== 'string' || file === '') throw new ControlRouteError('BAD_REQUEST', 'file is required', 400)
     let next: LocalPolicy
     try {
-      next = loadLocalPolicy(file)
+      next = await loadLocalPolicy(file)
     } catch (err) {
       if (err instanceof PolicyStartError) throw new ControlRouteError(err.code, err.message.replace(/ cannot be loaded: /, ' refused: '), 422)
       throw err
