@@ -1,6 +1,6 @@
 /** `trustmesh init`: create the organisation's keys, NodeCredential, swarm key and default policy. */
 import type { Command } from 'commander'
-import { readFile } from 'node:fs/promises'
+import { readRegularFile } from '../../identity/regular-file.js'
 import { contextOf } from '../context.js'
 import { fields } from '../output.js'
 import { initOrganisation } from '../../node/init-org.js'
@@ -17,7 +17,7 @@ export function register (program: Command): void {
       const { dataDir, out } = contextOf(cmd)
       let swarmKey: string | undefined
       if (opts.swarmKey != null) {
-        swarmKey = await readFile(opts.swarmKey, 'utf8')
+        swarmKey = await readRegularFile(opts.swarmKey)
         parseSwarmKey(swarmKey, opts.swarmKey)
       }
       const r = await initOrganisation({ dataDir, orgName: opts.orgName, passphrase: opts.passphrase, clock: systemClock, swarmKey })

@@ -3,12 +3,13 @@
  * the node loads it, credentials, and, when the node runs, its control API: addresses, enrolments,
  * audit verification) and runs the pure checks of checks.ts over it.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Clock } from '../../identity/clock.js'
 import { dataDirLayout } from '../data-dir.js'
 import { readIdentityFile, type IdentityFile } from '../identity-file.js'
 import { loadLocalPolicy } from '../local-policy.js'
+import { readRegularFile } from '../../identity/regular-file.js'
 import {
   checkAudit, checkFileModes, checkIdentity, checkListenAddresses, checkNodeCredential, checkPassphrase, checkPeerAddresses,
   checkPolicyDefaultDeny, checkPolicyLoaded, checkPolicyNotAllowAll, checkRunningPolicy, checkSwarmKey, skipped,
@@ -35,7 +36,7 @@ export interface DoctorReport {
 async function fileFacts (path: string, withText = true): Promise<FileFacts> {
   try {
     const s = await stat(path)
-    return { present: true, mode: s.mode, ...(withText ? { text: await readFile(path, 'utf8') } : {}) }
+    return { present: true, mode: s.mode, ...(withText ? { text: await readRegularFile(path) } : {}) }
   } catch {
     return { present: false }
   }

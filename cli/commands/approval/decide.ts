@@ -1,9 +1,9 @@
 /** `trustmesh approval approve|deny <id>`: decide a parked task with a signed approval (one use). */
 import type { Command } from 'commander'
-import { readFileSync } from 'node:fs'
 import { contextOf } from '../../context.js'
 import { EXIT_FAILED, fields, UsageError } from '../../output.js'
 import { call } from '../../node-client.js'
+import { readRegularFile } from '../../../identity/regular-file.js'
 
 interface Decided { id: string, state: string, task: string, outcome?: string, code?: string, resultReason?: string, output?: unknown, decidedBy?: string }
 
@@ -16,7 +16,7 @@ function verb (name: 'approve' | 'deny', description: string) {
         const { dataDir, out } = contextOf(cmd)
         let token: string | undefined
         if (opts.token != null) {
-          try { token = readFileSync(opts.token, 'utf8').trim() } catch (err) { throw new UsageError(`--token: ${(err as Error).message}`) }
+          try { token = (await readRegularFile(opts.token)).trim() } catch (err) { throw new UsageError(`--token: ${(err as Error).message}`) }
         }
         const r = await call<Decided>(dataDir, 'POST', `/v1/approvals/${encodeURIComponent(id)}/${name}`, token != null ? { token } : {}, 60_000)
         out.result(r, () => fields([['approval', r.id], ['task', r.task], ['state', r.state], ['by', r.decidedBy], ['outcome', r.outcome], ['code', r.code], ['reason', r.resultReason], ...(r.output !== undefined ? [['output', r.output]] as Array<[string, unknown]> : [])]))
