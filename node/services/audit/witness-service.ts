@@ -37,6 +37,8 @@ export interface WitnessServiceOptions {
 
 /** Most gossiped checkpoints kept per log for comparison when this witness's own view advances. */
 const MAX_OBSERVED_PER_LOG = 16
+/** Bound on one background re-comparison (each proof request has its own protocol timeout too). */
+const RECOMPARE_TIMEOUT_MS = 30_000
 
 const NODE_ORIGIN = /^trustmesh\/(did:key:z[1-9A-HJ-NP-Za-km-z]+)$/
 
@@ -89,7 +91,8 @@ export class WitnessService {
     const r = await this.#witness.cosign(req.checkpoint, proof)
     if (!r.ok) return { v: 1, ok: false, code: r.error.code, message: r.error.message, ...(lastSize != null ? { size: lastSize } : {}) }
     // our view advanced: every checkpoint of this log seen through gossip is compared again
-    await this.recompare(origin).catch(err => { this.#o.logger.warn('re-comparing gossiped checkpoints failed', { origin, error: (err as Error).message }) })
+    // (in the background: asking the owner for proofs must not hold up this reply)
+    void this.recompare(origin, { signal: AbortSignal.timeout(RECOMPARE_TIMEOUT_MS) }).catch(err => { this.#o.logger.warn('re-comparing gossiped checkpoints failed', { origin, error: (err as Error).message }) })
     return { v: 1, ok: true, cosigned: r.value.cosigned }
   }
 

@@ -75,6 +75,8 @@ describe('audit: the witness detects a split view across sizes', () => {
     // our view reaches size 9 through the owner's own proof: the kept checkpoint now conflicts
     const r = await w.handle({ v: 1, checkpoint: await cp(honest, 9), from: 5, proof: b64(consistencyProof(honest, 5, 9)) }, owner.did)
     expect(r.ok).to.equal(true)
+    // the re-comparison runs in the background: poll with a deadline
+    for (const deadline = Date.now() + 5_000; seen.length === 0 && Date.now() < deadline;) await new Promise(resolve => setTimeout(resolve, 10))
     expect(seen.map(e => [e.code, e.size])).to.deep.equal([['EQUIVOCATION', 9]])
   })
 })
