@@ -61,7 +61,7 @@ export async function createAuditNodeService (ctx: AuditComponents, options: { i
     const pub = parseDidKey(ownerDid)
     if (!pub.ok) return undefined
     const conn = peerConnections(peerIdStringFromPublicKey(pub.value))[0]
-    if (conn == null) return undefined
+    if (conn == null) throw new Error(`the owner ${ownerDid} is not connected`)
     const reply = await requestConsistencyProof(conn, { v: 1, from, to }, opts)
     return reply.ok && reply.proof != null ? reply.proof.map(h => new Uint8Array(Buffer.from(h, 'base64'))) : undefined
   }

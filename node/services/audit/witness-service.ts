@@ -29,7 +29,7 @@ export interface WitnessServiceOptions {
   readonly onEquivocation?: (record: Equivocation) => void
   /**
    * Asks the log owner (its node did) for a consistency proof from tree size `from` to `to`; undefined
-   * when it cannot or will not give one. Without this source, checkpoints of other sizes are kept and
+   * when the owner answered without one, a throw when it could not be reached. Without this source, checkpoints of other sizes are kept and
    * compared once this witness's own view reaches their size.
    */
   readonly proofOf?: (ownerDid: string, from: number, to: number, options: { signal?: AbortSignal }) => Promise<Uint8Array[] | undefined>
@@ -37,6 +37,8 @@ export interface WitnessServiceOptions {
 
 /** Most gossiped checkpoints kept per log for comparison when this witness's own view advances. */
 const MAX_OBSERVED_PER_LOG = 16
+/** Unanswered proof requests (owner unreachable) before the two sizes count as a split view. */
+const MAX_UNANSWERED = 3
 /** Bound on one background re-comparison (each proof request has its own protocol timeout too). */
 const RECOMPARE_TIMEOUT_MS = 30_000
 
@@ -51,6 +53,8 @@ export class WitnessService {
   readonly #witness: Witness
   /** Gossiped checkpoints per origin, compared again whenever our own cosigned view advances. */
   readonly #observed = new Map<string, string[]>()
+  /** Proof requests the owner left unanswered, per gossiped checkpoint. */
+  readonly #unanswered = new Map<string, number>()
 
   constructor (options: WitnessServiceOptions) {
     this.#o = options
@@ -110,7 +114,7 @@ export class WitnessService {
     const list = this.#observed.get(origin) ?? []
     if (list.includes(text)) return
     list.push(text)
-    if (list.length > MAX_OBSERVED_PER_LOG) list.shift()
+    if (list.length > MAX_OBSERVED_PER_LOG) this.#unanswered.delete(list.shift() as string)
     this.#observed.set(origin, list)
   }
 
@@ -119,6 +123,7 @@ export class WitnessService {
     if (list == null) return
     const i = list.indexOf(text)
     if (i >= 0) list.splice(i, 1)
+    this.#unanswered.delete(text)
   }
 
   async #record (record: Equivocation): Promise<Equivocation> {
@@ -164,8 +169,14 @@ export class WitnessService {
     try {
       proof = await this.#o.proofOf(did, small.size, big.size, options)
     } catch (err) {
-      this.#o.logger.warn('no consistency proof from the log owner', { origin, from: small.size, to: big.size, error: (err as Error).message })
+      // the owner could not be reached (not connected, timeout): asked again when our view next
+      // advances, and a split view only after it stayed unanswered that many times
+      const tries = (this.#unanswered.get(text) ?? 0) + 1
+      this.#unanswered.set(text, tries)
+      this.#o.logger.warn('no consistency proof from the log owner', { origin, from: small.size, to: big.size, tries, error: (err as Error).message })
+      if (tries < MAX_UNANSWERED) return ok('unknown')
     }
+    this.#unanswered.delete(text)
     const compared = compareCheckpoints(small, big, proof ?? [])
     this.#forget(origin, text)
     if (compared.ok) return ok('consistent')

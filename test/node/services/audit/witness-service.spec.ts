@@ -55,6 +55,25 @@ describe('audit: the witness detects a split view across sizes', () => {
     expect(r2.ok ? r2.value : r2.error.code).to.equal('INCONSISTENT')
   })
 
+  it('an unreachable owner is asked again; three unanswered requests are a split view', async () => {
+    const seen: Equivocation[] = []
+    let calls = 0
+    const w = new WitnessService({
+      level: db.sublevel('u') as unknown as WitnessLevel, signer: globex, did: globex.did, clock: fakeClock(), logger: silentLogger(),
+      onEquivocation: (e) => seen.push(e),
+      proofOf: async () => { calls++; throw new Error('not connected') }
+    })
+    expect((await w.handle({ v: 1, checkpoint: await cp(honest, 6), from: 0, proof: [] }, owner.did)).ok).to.equal(true)
+    const text = await cp(honest, 9)
+    for (const expected of ['unknown', 'unknown']) {
+      const r = await w.observe(text)
+      expect(r.ok ? r.value : r.error.code).to.equal(expected)
+    }
+    const third = await w.observe(text)
+    expect(third.ok ? third.value : third.error.code).to.equal('INCONSISTENT')
+    expect([calls, seen.length]).to.deep.equal([3, 1])
+  })
+
   it('an honest larger or smaller checkpoint with a valid proof is consistent, nothing reported', async () => {
     const { w, seen } = make((from, to) => consistencyProof(honest, from, to))
     expect((await w.handle({ v: 1, checkpoint: await cp(honest, 6), from: 0, proof: [] }, owner.did)).ok).to.equal(true)
