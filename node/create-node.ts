@@ -3,7 +3,7 @@
  * libp2p and the mesh, the control API and every feature, and starts them in order (stopping them in
  * reverse). Nothing else constructs long-lived state.
  */
-import { readFile, writeFile, chmod } from 'node:fs/promises'
+import { writeFile, chmod } from 'node:fs/promises'
 import { LevelDatastore } from 'datastore-level'
 import { systemClock, nowSeconds, type Clock } from '../identity/clock.js'
 import { createLogger, type Logger } from '../identity/logger.js'
@@ -42,6 +42,7 @@ import { createMetricsService, METRICS_DEPENDENCIES, type MetricsService } from 
 import { createMetricsServer } from './api/metrics/metrics-server.js'
 import { createConsoleServer } from './api/console/console-server.js'
 import { tierOf } from '../trust/tiers.js'
+import { readRegularFile } from '../identity/regular-file.js'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7420']
 /** Renew the NodeCredential at start when it has less than this left. */
@@ -100,7 +101,7 @@ function validateConfig (config: NodeConfig): void {
 }
 
 async function currentNodeCredential (ctx: { layout: ReturnType<typeof dataDirLayout>, clock: Clock, logger: Logger }, orgSigner: Components['orgSigner'], identity: Components['identity']): Promise<string> {
-  let jwt = (await readFile(ctx.layout.nodeCredential, 'utf8').catch(() => '')).trim()
+  let jwt = (await readRegularFile(ctx.layout.nodeCredential).catch(() => '')).trim()
   const v = verifyNodeCredential(jwt, { clock: ctx.clock, expectedIssuer: identity.orgDid })
   const fresh = v.ok && v.value.subject.id === identity.peerId && v.value.expiresAt - nowSeconds(ctx.clock) > CREDENTIAL_RENEW_BEFORE_S
   if (!fresh) {
@@ -118,8 +119,9 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   const logger = config.logger ?? createLogger('trustmesh')
   const layout = dataDirLayout(config.dataDir)
   const identity = await readIdentityFile(layout.identity, config.dataDir)
-  let policy = loadLocalPolicy(layout.policy)
-  const swarmKey = parseSwarmKey(await readFile(layout.swarmKey, 'utf8').catch(() => {
+  let policy = await loadLocalPolicy(layout.policy)
+  const swarmKey = parseSwarmKey(await readRegularFile(layout.swarmKey, { maxBytes: 4096 }).catch((err: { code?: string, message?: string }) => {
+    if (err.code === 'NOT_REGULAR_FILE' || err.code === 'FILE_TOO_LARGE') throw new ConfigError(err.code, `swarm key: ${String(err.message)}`)
     throw new ConfigError('NO_SWARM_KEY', `no swarm key at ${layout.swarmKey}: a node only joins a private network (run trustmesh init)`)
   }), layout.swarmKey)
   const { passphrase } = await resolveNodePassphrase(layout, config.passphrase)

@@ -5,7 +5,7 @@
  * twice reports the existing identity.
  */
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, open, rename, writeFile } from 'node:fs/promises'
 import { FileKeyStore, type KeyStore } from '../identity/keystore.js'
 import { issueNodeCredential } from '../identity/credentials.js'
 import { libp2pPrivateKeyFromSeed, peerIdStringFromPublicKey } from '../identity/peer-id.js'
@@ -15,6 +15,7 @@ import { readIdentityFile, type IdentityFile } from './identity-file.js'
 import { formatSwarmKey } from './libp2p/swarm-key.js'
 import { DEFAULT_POLICY_YAML } from '../authz/default-policy.js'
 import { PASSPHRASE_ENV } from '../identity/keystore.js'
+import { readRegularFile } from '../identity/regular-file.js'
 
 export const NODE_CREDENTIAL_TTL_SECONDS = 30 * 24 * 3600
 const ORG_NAME = /^[\w][\w .@&()-]{0,63}$/u
@@ -66,7 +67,7 @@ export async function resolveNodePassphrase (layout: DataDirLayout, option?: str
   const env = process.env[PASSPHRASE_ENV]
   if (env != null && env !== '') return { passphrase: env, generated: false }
   try {
-    return { passphrase: (await readFile(layout.passphrase, 'utf8')).trim(), generated: true }
+    return { passphrase: (await readRegularFile(layout.passphrase)).trim(), generated: true }
   } catch {
     throw new InitError('NO_PASSPHRASE', `no passphrase for the keys in ${layout.keys}: pass --passphrase or set ${PASSPHRASE_ENV}`)
   }
@@ -80,7 +81,7 @@ export async function initOrganisation (opts: InitOptions): Promise<InitResult> 
   const layout = dataDirLayout(opts.dataDir)
   try {
     const identity = await readIdentityFile(layout.identity, opts.dataDir)
-    const generated = await readFile(layout.passphrase).then(() => true, () => false)
+    const generated = await readRegularFile(layout.passphrase).then(() => true, () => false)
     return { created: false, identity, layout, generatedPassphrase: generated }
   } catch (err) {
     if ((err as { code?: string }).code !== 'NOT_INITIALISED') throw err

@@ -1,6 +1,6 @@
 /** `trustmesh init`: create the organisation's keys, NodeCredential, swarm key and default policy. */
 import type { Command } from 'commander'
-import { readFile } from 'node:fs/promises'
+import { readRegularFile } from '../../identity/regular-file.js'
 import { contextOf } from '../context.js'
 import { fields, UsageError } from '../output.js'
 import { initOrganisation } from '../../node/init-org.js'
@@ -18,7 +18,7 @@ export function register (program: Command): void {
       let swarmKey: string | undefined
       if (opts.swarmKey != null) {
         try {
-          swarmKey = await readFile(opts.swarmKey, 'utf8')
+          swarmKey = await readRegularFile(opts.swarmKey)
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code
           throw new UsageError(`--swarm-key: cannot read ${opts.swarmKey}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`)

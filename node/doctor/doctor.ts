@@ -3,7 +3,7 @@
  * the node loads it, credentials, and, when the node runs, its control API: addresses, enrolments,
  * audit verification) and runs the pure checks of checks.ts over it.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { existsSync } from 'node:fs'
 import { readConfigFile } from '../config-file.js'
@@ -11,6 +11,7 @@ import type { Clock } from '../../identity/clock.js'
 import { dataDirLayout } from '../data-dir.js'
 import { readIdentityFile, type IdentityFile } from '../identity-file.js'
 import { loadLocalPolicy } from '../local-policy.js'
+import { readRegularFile } from '../../identity/regular-file.js'
 import {
   checkAudit, checkConfigFile, checkFileModes, checkIdentity, checkListenAddresses, checkNodeCredential, checkPassphrase, checkPeerAddresses,
   checkPolicyDefaultDeny, checkPolicyLoaded, checkPolicyNotAllowAll, checkRunningPolicy, checkSwarmKey, skipped,
@@ -37,7 +38,7 @@ export interface DoctorReport {
 async function fileFacts (path: string, withText = true): Promise<FileFacts> {
   try {
     const s = await stat(path)
-    return { present: true, mode: s.mode, ...(withText ? { text: await readFile(path, 'utf8') } : {}) }
+    return { present: true, mode: s.mode, ...(withText ? { text: await readRegularFile(path) } : {}) }
   } catch {
     return { present: false }
   }
@@ -66,7 +67,7 @@ export async function runDoctor (options: DoctorOptions): Promise<DoctorReport> 
 
   let policy: PolicyFacts
   try {
-    const p = loadLocalPolicy(layout.policy)
+    const p = await loadLocalPolicy(layout.policy)
     policy = { loaded: true, policy: p.policy, file: p.file, digest: p.digest }
   } catch (err) {
     policy = { loaded: false, file: layout.policy, code: codeOf(err) ?? 'POLICY_ERROR', message: (err as Error).message }

@@ -6,7 +6,7 @@
  * and enforced two hops later by a node that never had it; an unknown carried policy is a DENY.
  */
 import { expect } from 'chai'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { agentOf, cli, connectedOrgs, registerAgent, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
@@ -68,6 +68,21 @@ describe('rings and policies at node processes', function () {
     const err = await startNode(dir, { readyTimeoutMs: 15_000 }).then(() => undefined, (e: Error) => e)
     expect(err?.message).to.match(/exited before it was ready/)
     expect(err?.message).to.contain('policy.yaml').and.contain("default 'allow' is refused")
+  })
+
+  it('policy load of a FIFO is refused promptly (NOT_REGULAR_FILE) and the node keeps serving', async () => {
+    const node = await startNode(orgs.copy('acme'))
+    const d = node.dir
+    execFileSync('mkfifo', [`${d}/fifo.yaml`])
+    const before = (await api<{ policyDigest: string }>(d, 'GET', '/v1/status')).policyDigest
+    const t0 = Date.now()
+    const r = await cli(d, ['policy', 'load', `${d}/fifo.yaml`])
+    expect(Date.now() - t0).to.be.below(15_000)
+    expect(r.code).to.equal(1)
+    expect(r.stderr).to.contain('NOT_REGULAR_FILE').and.contain('FIFO')
+    // still serving, on the policy it had
+    expect((await api<{ policyDigest: string }>(d, 'GET', '/v1/status')).policyDigest).to.equal(before)
+    expect((await cli(d, ['policy', 'load', '/dev/zero'])).stderr).to.contain('NOT_REGULAR_FILE')
   })
 
   it('policy load refuses loosening, applies tightening; check names the rules; an elevation applies and expires', async () => {

@@ -4,13 +4,13 @@
  * the node verifies it and spends it once. `--token FILE` sends an approval JWT signed elsewhere.
  */
 import type { Command } from 'commander'
-import { readFileSync } from 'node:fs'
 import { contextOf } from '../../context.js'
 import { EXIT_FAILED, fields, UsageError } from '../../output.js'
 import { call } from '../../node-client.js'
 import { readApproverKey } from '../../approver-key.js'
 import { issueApproval } from '../../../authz/index.js'
 import { systemClock } from '../../../identity/clock.js'
+import { readRegularFile } from '../../../identity/regular-file.js'
 
 interface Decided { id: string, state: string, task: string, outcome?: string, code?: string, resultReason?: string, output?: unknown, decidedBy?: string, required?: { count: number }, approvals?: unknown[] }
 
@@ -28,7 +28,7 @@ function verb (name: 'approve' | 'deny', description: string) {
         const { dataDir, out } = contextOf(cmd)
         let token: string
         if (opts.token != null) {
-          try { token = readFileSync(opts.token, 'utf8').trim() } catch (err) { throw new UsageError(`--token: ${(err as Error).message}`) }
+          try { token = (await readRegularFile(opts.token)).trim() } catch (err) { throw new UsageError(`--token: ${(err as Error).message}`) }
         } else {
           if (opts.key == null) throw new UsageError(`approval ${name} needs --key FILE (the approver's own key) and --reason TEXT`)
           if (opts.reason == null || opts.reason.trim() === '') throw new UsageError('--reason: a justification is required')
