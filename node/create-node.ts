@@ -35,6 +35,8 @@ import { createApprovalsService, APPROVALS_DEPENDENCIES, type ApprovalsService }
 import { createTasksService, TASKS_DEPENDENCIES, type TasksService } from './services/tasks/tasks-service.js'
 import { createTrustService, TRUST_DEPENDENCIES, type TrustNodeService } from './services/trust/index.js'
 import { registerOperatorRoutes } from './api/operator/index.js'
+import { registerAgentRoutes, createAgentAuthenticator } from './api/agent/index.js'
+import { migrateNodeHeldAgentKeys } from './services/agents/agent-key-migration.js'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7420']
 /** Renew the NodeCredential at start when it has less than this left. */
@@ -119,6 +121,8 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   const orgSigner = await keys.load(ORG_KEY)
   const nodeSigner = await keys.load(NODE_KEY)
   if (orgSigner.did !== identity.orgDid) throw new ConfigError('KEY_MISMATCH', `org key in ${layout.keys} does not match ${layout.identity}`)
+  // agents hold their own keys: keys an older node kept for its agents are moved to agent key files, once
+  await migrateNodeHeldAgentKeys(keys, layout, logger)
 
   const settings = resolveSettings({ ...config.settings, ...(config.spiffeSocket != null ? { spiffeSocket: config.spiffeSocket } : {}) }, config.env ?? process.env)
 
@@ -153,7 +157,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
     const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock })
-    const agents = new AgentRegistry({ repo: store.repository<AgentRecord>(Sublevel.agents), keys, orgSigner, clock })
+    const agents = new AgentRegistry({ repo: store.repository<AgentRecord>(Sublevel.agents), orgSigner, clock })
     const holder: PolicyHolder = {
       get: () => policy,
       set: (p: LocalPolicy) => { policy = p }
@@ -192,7 +196,16 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       return out
     }
     registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, status })
-    dispatcher.registerRoutes(control)
+    // the agent API: a server and router of its own, every request signed by the calling agent's key
+    const agentApi = createControlServer({
+      socketPath: layout.agentSocket,
+      logger: logger.child('agent-api'),
+      label: 'agent',
+      mode: settings.agentSocketMode,
+      ...(settings.agentSocketGroup != null ? { gid: settings.agentSocketGroup } : {}),
+      authenticate: createAgentAuthenticator({ agents, nodeDid: nodeSigner.did, clock, startedAt })
+    })
+    registerAgentRoutes(agentApi, all, { delegation, tasks })
     let started = false
 
     return {
@@ -208,12 +221,14 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         await dispatcher.start?.()
         for (const s of services) await s.start()
         await control.start()
+        await agentApi.start()
         logger.info('node started', { org: identity.orgDid, name: identity.orgName, peerId: identity.peerId, listen: libp2p.getMultiaddrs().map(m => m.toString()), policy: policy.digest })
       },
       async stop () {
         if (!started) { await store.close(); return }
         started = false
         logger.info('node stopping')
+        await agentApi.stop().catch(err => { logger.warn('agent API stop failed', { error: (err as Error).message }) })
         await control.stop().catch(err => { logger.warn('control stop failed', { error: (err as Error).message }) })
         for (const s of [...services].reverse()) await s.stop().catch(err => { logger.warn('service stop failed', { service: s.name, error: (err as Error).message }) })
         await dispatcher.stop?.()

@@ -16,6 +16,10 @@ export interface DataDirLayout {
   nodeCredential: string
   db: string
   controlSocket: string
+  /** The agent API's socket (node/api/agent/). */
+  agentSocket: string
+  /** Where the CLI writes the key files of agents it generates (the agents' own files, never read by the node). */
+  agentKeys: string
   pidFile: string
 }
 
@@ -31,6 +35,8 @@ export function dataDirLayout (dataDir: string = DEFAULT_DATA_DIR): DataDirLayou
     nodeCredential: join(root, 'node-credential.jwt'),
     db: join(root, 'db'),
     controlSocket: join(root, 'control.sock'),
+    agentSocket: join(root, 'agent.sock'),
+    agentKeys: join(root, 'agents'),
     pidFile: join(root, 'node.pid')
   }
 }
@@ -38,6 +44,12 @@ export function dataDirLayout (dataDir: string = DEFAULT_DATA_DIR): DataDirLayou
 /** Key names in the org's key store. */
 export const ORG_KEY = 'org'
 export const NODE_KEY = 'node'
-export function agentKeyName (agentName: string): string {
+/** Name an agent key had in the node's key store before agents held their own keys (migrated at start). */
+export function legacyAgentKeyName (agentName: string): string {
   return `agent-${agentName}`
+}
+
+/** Default key file of an agent whose key the CLI generated. */
+export function agentKeyFile (layout: Pick<DataDirLayout, 'agentKeys'>, agentName: string): string {
+  return join(layout.agentKeys, `${agentName}.key`)
 }

@@ -33,7 +33,7 @@ export type OperatorComponents = Pick<Components, 'control' | 'clock' | 'logger'
 export function registerOperatorRoutes (c: OperatorComponents, s: OperatorServices): void {
   coreRoutes(c, c.policy, s.status)
   agentRoutes(c)
-  delegationRoutes(c, { ...s.delegation.parts, sender: s.tasks.sender }, s.delegation.revoke)
+  delegationRoutes(c, s.delegation.parts, s.delegation.revoke)
   taskRoutes(c, s.tasks)
   policyRoutes(c, { elevations: s.approvals.elevations, book: s.approvals.book, audit: c.audit })
   approvalRoutes(c, s.approvals.queue, s.approvals.taskStatus)

@@ -36,8 +36,10 @@ export interface DelegationService extends Service {
   readonly parts: DelegationParts
   /** Issues the org's root delegation of a new agent's abilities. */
   readonly roots: AgentLifecycle
-  /** Revokes a token this node may revoke for (an issuer in its chain held here, or the org). */
+  /** Revokes a token with the org key (the org is entitled for chains rooted in or through it). */
   revoke: (cid: string, reason?: string) => Promise<Result<{ cid: string, issuer: string }>>
+  /** A revocation record a local agent signed: checked (by that agent, entitled), audited, gossiped. */
+  submitRevocation: (agentDid: string, jwt: string) => Promise<Result<{ cid: string, issuer: string }>>
 }
 
 export function createDelegationService (ctx: DelegationComponents): DelegationService {
@@ -90,17 +92,29 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
     if (!parseCid(cid).ok) return fail('INVALID_CID', `${cid} is not a CID`)
     const allowed = revokersOf(cid)
     if (allowed == null) return fail('UNKNOWN_DELEGATION', `delegation ${cid} is not known to this node`)
-    let signer = allowed.includes(ctx.orgSigner.did) ? ctx.orgSigner : undefined
-    if (signer == null) {
-      for (const a of await ctx.agents.list()) if (allowed.includes(a.did)) { signer = await ctx.agents.signer(a.name); break }
-    }
-    if (signer == null) return fail('REVOCATION_UNAUTHORISED', `no key on this node may revoke ${cid}: only an issuer in its chain can`)
-    const jwt = await issueRevocation(signer, cid, ctx.clock, reason)
-    const audited = await ctx.audit.record({ kind: 'revocation', subject: cid, details: { issuer: signer.did, reason } })
+    // the node holds no agent's key: an agent's own delegation is revoked by the agent (agent API, or --key)
+    if (!allowed.includes(ctx.orgSigner.did)) return fail('REVOCATION_UNAUTHORISED', `the org key may not revoke ${cid}: only an issuer in its chain can (revoke it as that agent, with its key)`)
+    const jwt = await issueRevocation(ctx.orgSigner, cid, ctx.clock, reason)
+    return await publishRevocation(cid, ctx.orgSigner.did, jwt, reason)
+  }
+
+  const publishRevocation = async (cid: string, issuer: string, jwt: string, reason?: string): Promise<Result<{ cid: string, issuer: string }>> => {
+    const audited = await ctx.audit.record({ kind: 'revocation', subject: cid, details: { issuer, reason } })
     if (!audited.ok) return audited
     const pub = await ctx.gossip.publish(RecordTopics.revocations, jwt)
     if (!pub.ok) return pub
-    return ok({ cid, issuer: signer.did })
+    return ok({ cid, issuer })
+  }
+
+  const submitRevocation = async (agentDid: string, jwt: string): Promise<Result<{ cid: string, issuer: string }>> => {
+    const claimed = issuerOf(jwt)
+    if (claimed !== agentDid) return fail('NOT_ISSUER', `the revocation is signed by ${claimed || 'nobody'}, not by ${agentDid}: an agent revokes only as itself`)
+    const payloadCid = revokedCidOf(jwt)
+    const allowed = payloadCid != null ? revokersOf(payloadCid) : undefined
+    if (payloadCid == null || allowed == null) return fail('UNKNOWN_DELEGATION', `delegation ${String(payloadCid)} is not known to this node`)
+    const r = verifyRevocation(jwt, { now: ctx.clock.now(), chainIssuersOf: () => allowed })
+    if (!r.ok) return r
+    return await publishRevocation(r.value.revoke, agentDid, jwt, r.value.reason)
   }
 
   /** Seen nonces are kept until their invocation expires (plus grace), then dropped from memory and disk. */
@@ -113,6 +127,7 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
     parts,
     roots: { agentCreated: issueRoot },
     revoke,
+    submitRevocation,
     async start () {
       if (started) return
       started = true
@@ -135,6 +150,12 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
       pruneTimer = undefined
     }
   }
+}
+
+/** The CID a revocation record names, before its signature is checked. */
+function revokedCidOf (jwt: string): string | undefined {
+  const d = decodeJwt(jwt)
+  return d.ok && typeof d.value.payload.revoke === 'string' ? d.value.payload.revoke : undefined
 }
 
 /** The claimed issuer of a record, before its signature is checked (that is verifyRevocation's job). */

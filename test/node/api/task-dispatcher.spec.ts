@@ -32,7 +32,8 @@ describe('task dispatcher', () => {
     await dispatcher?.stop()
     server = createControlServer({ socketPath: tmp.socketPath, logger: silentLogger() })
     dispatcher = createTaskDispatcher({ logger: silentLogger(), graceMs: 150, ...opts })
-    dispatcher.registerRoutes(server)
+    // no proofs in this unit test: the body names the agent (the agent API names it from the proof)
+    dispatcher.registerRoutes(server, (req) => String((req.body as { agent?: unknown } | undefined)?.agent ?? ''))
     await server.start()
   }
   const onTask = (abilities: string | string[], handler: (t: AgentTask) => Promise<unknown>, agent = ALICE): TaskLoop => {
