@@ -8,7 +8,7 @@ import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { agentOf, cli, connectedOrgs, registerAgent, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { createClient } from '../../client/control-client.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 
@@ -53,9 +53,9 @@ async function pair (orgs: OrgTemplates, env: NodeJS.ProcessEnv = {}): Promise<P
   await api(acme.dir, 'POST', '/v1/peers', { orgDid: globex.orgDid, addrs: [globex.addr] })
   await api(globex.dir, 'POST', '/v1/peers', { orgDid: acme.orgDid, addrs: [acme.addr], maxRing: 1 })
   await waitUntil(async () => (await connectedOrgs(acme.dir)).includes(globex.orgDid), 15_000, 'acme to connect to globex')
-  const alice = (await api<{ did: string }>(acme.dir, 'POST', '/v1/agents', { name: 'alice', ring: 1, capabilities: ['records/read'] })).did
-  const gina = (await api<{ did: string }>(globex.dir, 'POST', '/v1/agents', { name: 'gina', ring: 1, capabilities: ['payments/send'] })).did
-  const grant = await api<{ delivered: { ok: boolean } }>(globex.dir, 'POST', '/v1/delegations', { from: 'gina', to: alice, ability: 'payments/send', resource: `tm:${globex.orgDid}/payments`, ttlSeconds: 3600 })
+  const alice = (await registerAgent(acme.dir, { name: 'alice', ring: 1, capabilities: ['records/read'] })).did
+  const gina = (await registerAgent(globex.dir, { name: 'gina', ring: 1, capabilities: ['payments/send'] })).did
+  const grant = await (await agentOf(globex.dir, 'gina')).delegate({ to: alice, ability: 'payments/send', resource: `tm:${globex.orgDid}/payments`, ttlSeconds: 3600 })
   expect(grant.delivered.ok).to.equal(true)
   return { acme, globex, alice, gina }
 }
