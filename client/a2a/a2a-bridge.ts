@@ -29,6 +29,8 @@ export interface CardEntry extends DirectoryEntry { card?: AgentCardJson }
 export interface A2ABridgeOptions {
   logger: Logger
   listen: ListenTarget
+  /** How long the partners' directory (and its cards) is reused; default 5 s. */
+  directoryTtlMs?: number
 }
 
 export interface A2ABridge {
@@ -50,7 +52,7 @@ export async function startA2ABridge (agent: Agent, options: A2ABridgeOptions): 
   const handlers = new Map<string, { cardText: string, rpc: JsonRpcTransportHandler, legacy: LegacyJsonRpcTransportHandler }>()
 
   const entries = async (signal: AbortSignal): Promise<CardEntry[]> => {
-    if (directory == null || Date.now() - directory.at > DIRECTORY_TTL_MS) directory = { at: Date.now(), entries: await agent.directory({ signal }) as CardEntry[] }
+    if (directory == null || Date.now() - directory.at > (options.directoryTtlMs ?? DIRECTORY_TTL_MS)) directory = { at: Date.now(), entries: await agent.directory({ signal }) as CardEntry[] }
     return directory.entries
   }
 
