@@ -7,59 +7,14 @@
  * globex's did:key; the task runs end to end with its invocation and chain; refusals keep their code.
  */
 import { expect } from 'chai'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js'
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import { Client as A2AClient, DefaultAgentCardResolver, JsonRpcTransportFactory } from '@a2a-js/sdk/client'
-import { Role, TaskState, type Task } from '@a2a-js/sdk'
+import { TaskState, type Task } from '@a2a-js/sdk'
 import { verifyAgentCard } from '../../protocols/agents/agent-card.js'
 import { verifyReceipt } from '../../node/services/tasks/receipt.js'
-import { agentOf, cli, CLI_MAIN, connectedOrgs, registerAgent, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { agentOf, cli, connectedOrgs, registerAgent, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { startA2ATestServer, type A2ATestServer } from '../helpers/a2a-server.js'
+import { a2aClientFor, mcpClient, PARTNER_READ_POLICY, sendA2A, startEdge, stopEdges } from './edge-helpers.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
-
-const TEST_POLICY = `version: 1
-name: edges-test
-default: deny
-rings:
-  "*/read": 3
-  records/write: 2
-rules:
-  - id: read-self-and-partners
-    effect: allow
-    match:
-      ability: records/read
-      callerOrg: [self, partner]
-`
-
-const edges = new Set<ChildProcess>()
-
-/** Start a CLI edge (`a2a serve`, `a2a forward`) and wait for its JSON line on stdout. */
-async function startEdge<T> (dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<T & { proc: ChildProcess, logs: () => string }> {
-  const proc = spawn(process.execPath, [CLI_MAIN, '--data-dir', dir, '--json', ...args], { env: { ...process.env, TRUSTMESH_DATA_DIR: undefined, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  edges.add(proc)
-  let out = ''
-  let err = ''
-  proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => { err += d })
-  let value: T | undefined
-  await waitUntil(() => {
-    if (proc.exitCode != null) throw new Error(`trustmesh ${args.join(' ')} exited ${String(proc.exitCode)}: ${err}`)
-    try { value = JSON.parse(out) as T; return true } catch { return false }
-  }, 20_000, `trustmesh ${args[0]} ${args[1]} to start`)
-  return { ...(value as T), proc, logs: () => err }
-}
-
-async function stopEdges (): Promise<void> {
-  await Promise.all([...edges].map(async p => {
-    edges.delete(p)
-    if (p.exitCode != null || p.signalCode != null) return
-    const done = new Promise(resolve => p.once('exit', resolve))
-    p.kill('SIGKILL')
-    await done
-  }))
-}
 
 interface Mesh { a: NodeProcess, b: NodeProcess, alice: { did: string, keyFile: string }, bob: { did: string, keyFile: string }, records: string }
 
@@ -76,7 +31,7 @@ describe('agent edges: MCP and A2A with real node processes of two orgs', functi
 
   /** acme and globex connected; globex's bob delegates records/read on globex records to acme's alice. */
   async function twoOrgs (): Promise<Mesh> {
-    const dirs = (['acme', 'globex'] as const).map(o => { const d = orgs.copy(o); writeFileSync(`${d}/policy.yaml`, TEST_POLICY); return d })
+    const dirs = (['acme', 'globex'] as const).map(o => { const d = orgs.copy(o); writeFileSync(`${d}/policy.yaml`, PARTNER_READ_POLICY); return d })
     const [a, b] = await Promise.all(dirs.map(async d => await startNode(d)))
     for (const [x, y] of [[a, b], [b, a]]) {
       const r = await cli(x.dir, ['--json', 'peer', 'add', y.orgDid, '--addr', y.addr, '--name', y.orgName])
@@ -98,9 +53,7 @@ describe('agent edges: MCP and A2A with real node processes of two orgs', functi
   it('MCP: the SDK Client over stdio lists the tools, a task completes, a refused one names its reason code', async () => {
     const { a, b, alice, bob, records } = await twoOrgs()
     ;(await agentOf(b.dir, 'bob')).serve('records/read', async (task) => ({ handledBy: 'bob', resource: task.resource, args: task.args }))
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI_MAIN, '--data-dir', a.dir, 'mcp', '--agent', 'alice', '--key', alice.keyFile], stderr: 'pipe' })
-    const client = new McpClient({ name: 'edges-test', version: '1.0.0' })
-    await client.connect(transport)
+    const client = await mcpClient(a.dir, 'alice', alice.keyFile)
     try {
       const tools = (await client.listTools()).tools
       expect(tools.map(t => t.name).sort()).to.deep.equal(['delegate', 'list_agents', 'list_delegations', 'revoke', 'send_task', 'trust_of'])
@@ -139,22 +92,11 @@ describe('agent edges: MCP and A2A with real node processes of two orgs', functi
     expect(bridge.url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/)
 
     // the card is globex's, verifiable offline against globex's did:key
-    const card = await new DefaultAgentCardResolver().resolve(bridge.url, `/agents/${bob.did}/.well-known/agent-card.json`)
+    const { client, card } = await a2aClientFor(bridge.url, bob.did)
     const v = await verifyAgentCard(card, b.orgDid)
     expect(v.ok, v.ok ? '' : v.error.message).to.equal(true)
     expect(v.ok && v.value).to.deep.include({ agentDid: bob.did, orgDid: b.orgDid, name: 'bob' })
-
-    const client = new A2AClient(await new JsonRpcTransportFactory().create(`${bridge.url}/agents/${bob.did}`, card), card)
-    const send = async (args: unknown, trustmesh: Record<string, unknown>): Promise<Task> => {
-      const r = await client.sendMessage({
-        tenant: '',
-        message: { messageId: `m-${Math.random()}`, contextId: '', taskId: '', role: Role.ROLE_USER, parts: [{ content: { $case: 'data', value: args }, metadata: undefined, filename: '', mediaType: 'application/json' }], metadata: { trustmesh }, extensions: [], referenceTaskIds: [] },
-        configuration: undefined,
-        metadata: undefined
-      })
-      expect(r, JSON.stringify(r)).to.have.property('status')
-      return r as Task
-    }
+    const send = async (args: unknown, trustmesh: Record<string, unknown>): Promise<Task> => await sendA2A(bridge.url, bob.did, args, trustmesh, client)
 
     const done = await send({ id: 7 }, { ability: 'records/read', resource: `${records}/7` })
     expect(done.status?.state, JSON.stringify(done.status)).to.equal(TaskState.TASK_STATE_COMPLETED)
