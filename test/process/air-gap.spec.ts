@@ -150,7 +150,9 @@ describe('air gap: a node reaches nothing but its LAN peers', function () {
         const recs = readRecords(file).filter(r => r.pid === proc.pid)
         expect(recs.some(r => r.kind === 'unix'), 'the edge talked to its node').to.equal(true)
         for (const r of recs.filter(r => r.kind === 'unix')) expect(r.path, JSON.stringify(r)).to.equal(`${dir}/agent.sock`)
-        for (const r of recs.filter(r => r.kind === 'tcp' || r.kind === 'http' || r.kind === 'fetch')) {
+        const sock = `unix:${dir}/agent.sock:`
+        for (const r of recs.filter(r => r.kind === 'http' && r.target?.startsWith('unix:') === true)) expect(r.target?.startsWith(sock), JSON.stringify(r)).to.equal(true)
+        for (const r of recs.filter(r => r.kind === 'tcp' || ((r.kind === 'http' || r.kind === 'fetch') && r.target?.startsWith('unix:') !== true))) {
           const u = r.kind === 'tcp' ? { host: r.host, port: r.port } : { host: new URL(r.target ?? '').hostname, port: Number(new URL(r.target ?? '').port) }
           expect(u.host, JSON.stringify(r)).to.equal('127.0.0.1')
           expect(tcpOk as readonly number[], JSON.stringify(r)).to.include(u.port)
@@ -160,7 +162,10 @@ describe('air gap: a node reaches nothing but its LAN peers', function () {
       }
       const others = readRecords(file).filter(r => r.pid !== bridge.proc.pid && r.pid !== fwd.proc.pid)
       expect(others.length, 'the MCP server was recorded').to.be.greaterThan(0)
-      for (const r of others) expect({ kind: r.kind, path: r.path }, JSON.stringify(r)).to.deep.equal({ kind: 'unix', path: `${a.dir}/agent.sock` })
+      for (const r of others) {
+        const ok = (r.kind === 'unix' && r.path === `${a.dir}/agent.sock`) || (r.kind === 'http' && r.target?.startsWith(`unix:${a.dir}/agent.sock:`) === true)
+        expect(ok, JSON.stringify(r)).to.equal(true)
+      }
     } finally {
       await server.close()
     }
