@@ -43,6 +43,9 @@ import { register as ringElevate } from './commands/ring/elevate.js'
 import { register as ringList } from './commands/ring/list.js'
 import { register as taskStatus } from './commands/task/status.js'
 import { register as doctor } from './commands/doctor.js'
+import { register as mcpServe } from './commands/mcp/serve.js'
+import { register as a2aServe } from './commands/a2a/serve.js'
+import { register as a2aForward } from './commands/a2a/forward.js'
 
 export const VERSION = '0.1.0'
 
@@ -63,6 +66,7 @@ export function buildProgram (): Command {
   }
   init(program)
   doctor(program)
+  mcpServe(program)
   identityShow(group('identity', 'this organisation\'s identity'))
   credentialVerify(group('credential', 'verify credentials'))
   const node = group('node', 'run and inspect this organisation\'s node')
@@ -90,5 +94,7 @@ export function buildProgram (): Command {
   const ring = group('ring', 'privilege rings: time-limited elevations')
   for (const r of [ringElevate, ringList]) r(ring)
   taskStatus(task)
+  const a2a = group('a2a', 'A2A edges of one agent: send to mesh agents over A2A, or receive mesh tasks as an A2A server')
+  for (const r of [a2aServe, a2aForward]) r(a2a)
   return program
 }

@@ -1,7 +1,7 @@
 /**
  * Agent API routes about the calling agent and what it may look up: its own record and credential,
  * its acceptance (countersignature) of that credential, the delegations it issued or holds, trust
- * scores, and the partners' agent directory.
+ * scores, and the partners' agent directory (each entry with the A2A Agent Card its org signed, when known).
  */
 import { decodeDelegation, listCapabilities } from '../../../identity/ucan/index.js'
 import { isDidKey } from '../../../identity/did-key.js'
@@ -67,6 +67,9 @@ export function agentSelfRoutes (server: ControlServer, c: AgentSelfComponents, 
       refreshedAt = c.clock.now()
       await Promise.allSettled(c.registry.peers().map(async p => await parts.exchange.fetchAgents(p.orgDid, { signal: req.signal })))
     }
-    return parts.principals.list().filter(p => p.org !== c.identity.orgDid).map(p => ({ did: p.did, name: p.name, org: p.org, ring: p.ring, capabilities: p.capabilities }))
+    return parts.principals.list().filter(p => p.org !== c.identity.orgDid).map(p => {
+      const card = parts.exchange.cardOf(p.did)
+      return { did: p.did, name: p.name, org: p.org, ring: p.ring, capabilities: p.capabilities, ...(card != null ? { card } : {}) }
+    })
   })
 }

@@ -237,7 +237,9 @@ export async function runInboundTask (req: TaskRequest, from: Sender, opts: Exec
   // 12. dispatch to the local agent, then the receipt
   const ch = t.chain as ValidatedChain
   const out = await c.dispatcher.dispatch(executorOf(t), ch.capability.ability, {
-    id: ch.invocationCid, ability: ch.capability.ability, resource: ch.capability.resource, args: req.args, invoker: (t.invoker as PrincipalInfo).did
+    id: ch.invocationCid, ability: ch.capability.ability, resource: ch.capability.resource, args: req.args, invoker: (t.invoker as PrincipalInfo).did,
+    // the checked invocation and its delegation chain travel with the task (edges pass them on unchanged)
+    invocation: req.invocation, proofs: req.proofs
   }, { timeoutMs: p.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS, ...(opts.signal != null ? { signal: opts.signal } : {}) })
   if (out.ok) return await finish(t, c, p, 'ok', 'OK', 'done', { output: out.output, approvalId: opts.approvalId })
   return await finish(t, c, p, 'error', out.code, out.message, { approvalId: opts.approvalId })
