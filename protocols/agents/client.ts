@@ -5,8 +5,9 @@
 import { requestReply, signalOrTimeout, streamFor, type StreamTarget } from '../request-response.js'
 import { AGENTS_MAX_BYTES, AGENTS_PROTOCOL, AGENTS_TIMEOUT_MS, agentsReplySchema } from './messages.js'
 
-export async function requestAgents (target: StreamTarget, options: { signal?: AbortSignal } = {}): Promise<string[]> {
+export async function requestAgents (target: StreamTarget, options: { signal?: AbortSignal } = {}): Promise<{ credentials: string[], acceptances: Record<string, string> }> {
   const signal = signalOrTimeout(options.signal, AGENTS_TIMEOUT_MS)
   const stream = await streamFor(target, AGENTS_PROTOCOL, signal)
-  return (await requestReply(stream, AGENTS_MAX_BYTES, { v: 1 }, agentsReplySchema, signal)).credentials
+  const r = await requestReply(stream, AGENTS_MAX_BYTES, { v: 1 }, agentsReplySchema, signal)
+  return { credentials: r.credentials, acceptances: r.acceptances ?? {} }
 }

@@ -2,7 +2,7 @@
  * agents (`/trustmesh/agents/1.0.0`): ask a partner node for the AgentCredentials of the agents it
  * hosts, so tasks and delegations can be routed to an agent's node and its ring is known.
  */
-import { arrayOf, literal, object, schemaOf, str } from '../schema.js'
+import { arrayOf, literal, object, recordOf, schemaOf, str } from '../schema.js'
 
 export const AGENTS_PROTOCOL = '/trustmesh/agents/1.0.0'
 export const AGENTS_MAX_BYTES = 1024 * 1024
@@ -11,7 +11,8 @@ export const AGENTS_TIMEOUT_MS = 10_000
 export const AGENTS_MAX_INBOUND_STREAMS = 4
 
 export interface AgentsRequest { v: 1 }
-export interface AgentsReply { credentials: string[] }
+/** Credentials of the agents hosted, and each agent's acceptance keyed by credential CID (optional: older nodes send none). */
+export interface AgentsReply { credentials: string[], acceptances?: Record<string, string> }
 
 export const agentsRequestSchema = schemaOf<AgentsRequest>('agentsRequest', object({ v: literal(1) }))
-export const agentsReplySchema = schemaOf<AgentsReply>('agentsReply', object({ credentials: arrayOf(str(16 * 1024), MAX_AGENTS_LISTED) }))
+export const agentsReplySchema = schemaOf<AgentsReply>('agentsReply', object({ credentials: arrayOf(str(16 * 1024), MAX_AGENTS_LISTED), acceptances: recordOf(str(2048), MAX_AGENTS_LISTED, { optional: true }) }))

@@ -57,9 +57,21 @@ export interface DelegationOptions {
 
 export function createDelegationService (ctx: DelegationComponents, options: DelegationOptions = {}): DelegationService {
   const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...ctx.enrolments.list().map(e => e.orgDid)]
-  const principals = new PrincipalBook({ repo: ctx.store.repository<string>(Sublevel.credentials), clock: ctx.clock, trustedOrgs })
-  const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
   const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations), Sublevel.revocations)
+  const principals = new PrincipalBook({
+    repo: ctx.store.repository<string>(Sublevel.credentials),
+    clock: ctx.clock,
+    org: ctx.identity.orgDid,
+    trustedOrgs,
+    // an AgentCredential is revoked by the org that issued it (a signed record on the revocations topic)
+    isRevoked: (cid, issuer) => revocations.isRevoked(cid, new Set([issuer])) != null,
+    onConflict: (c) => {
+      ctx.logger.warn('agent claim refused: the DID is bound to another org', { ...c })
+      void ctx.audit.record({ kind: 'principal.conflict', subject: c.did, reason: 'PRINCIPAL_CONFLICT', details: { boundTo: c.boundTo, claimedBy: c.claimedBy, ...(c.from != null ? { from: c.from } : {}) } })
+        .catch(() => {})
+    }
+  })
+  const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
   const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
   const checker = new ChainChecker({ principals, replay, revocations, ...(options.maxTtlSeconds != null ? { maxTtlSeconds: options.maxTtlSeconds } : {}) })
   const exchange = new DelegationExchange(ctx, book, principals)
@@ -104,7 +116,7 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
     for (const a of agent.capabilities) caps[`tm:${ctx.identity.orgDid}`][a] = [{}]
     const root = await issueDelegation(ctx.orgSigner, { audience: agent.did, capabilities: caps, notBefore: Math.floor(agent.createdAt / 1000) - 1, expiration: Math.floor(agent.expiresAt / 1000) })
     await book.add(root.jwt, ctx.clock.now())
-    await principals.add(agent.credential)
+    await principals.add(agent.credential, { local: true })
     ctx.logger.info('root delegation issued', { agent: agent.name, cid: root.cid })
   }
 
@@ -166,7 +178,10 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
     name: 'delegation',
     dependencies: DELEGATION_DEPENDENCIES,
     parts,
-    roots: { agentCreated: issueRoot },
+    roots: {
+      agentCreated: issueRoot,
+      agentAccepted: async (a) => { await principals.add(a.credential, { local: true, ...(a.acceptance != null ? { acceptance: a.acceptance } : {}) }) }
+    },
     revoke,
     submitRevocation,
     pruneRevocations,
@@ -176,7 +191,7 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
       await Promise.all([principals.load(), replay.load(ctx.clock.now()), revocations.load(), book.load()])
       const rooted = new Set(book.list().filter(r => r.issuer === ctx.identity.orgDid).map(r => r.audience))
       for (const a of await ctx.agents.list()) {
-        await principals.add(a.credential)
+        await principals.add(a.credential, { local: true, ...(a.acceptance != null ? { acceptance: a.acceptance } : {}) })
         // a crash between writing an agent and its root delegation left it unable to act: repair that
         if (!rooted.has(a.did) && a.expiresAt > ctx.clock.now()) {
           await issueRoot(a).catch(err => { ctx.logger.warn('root delegation repair failed', { agent: a.name, error: (err as Error).message }) })

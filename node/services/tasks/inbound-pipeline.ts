@@ -11,7 +11,7 @@ import { decodeDelegation, type ValidatedChain } from '../../../identity/ucan/in
 import type { Delegation } from '../../../identity/ucan/index.js'
 import type { TaskRequest, TaskReply } from '../../../protocols/task/messages.js'
 import { authorizeTask, type AuthzDecision } from '../../../authz/authorize-task.js'
-import type { PrincipalInfo } from '../delegation/principal-book.js'
+import { acceptanceOfCredential, type PrincipalInfo } from '../delegation/principal-book.js'
 import { issueReceipt, type TaskOutcome } from './receipt.js'
 import type { InboundComponents, InboundParts } from './inbound-components.js'
 
@@ -78,9 +78,17 @@ const executorHere: Step = async (t, c) => {
   return next
 }
 
-/** 3. The AgentCredentials shipped with it are learned (each verified and bound by the principal book). */
+/**
+ * 3. The AgentCredentials shipped with it are learned: each verified, and an agent not bound yet is
+ * bound to its org only with its acceptance shipped beside it. A claim on an agent bound to another
+ * org is refused (logged and audited by the book) and plays no part: the chain is judged on the
+ * bindings this node holds.
+ */
 const credentials: Step = async (t, _c, p) => {
-  for (const jwt of Object.values(t.req.credentials ?? {})) await p.principals.add(jwt)
+  for (const jwt of Object.values(t.req.credentials ?? {})) {
+    const acceptance = acceptanceOfCredential(t.req.acceptances, jwt)
+    await p.principals.add(jwt, { from: t.from.orgDid, ...(acceptance != null ? { acceptance } : {}) })
+  }
   return next
 }
 
