@@ -93,6 +93,8 @@ export interface AgentLifecycle {
   agentCreated: (agent: AgentRecord) => Promise<void>
   /** The agent accepted (countersigned) its credential, or the org renewed it. */
   agentAccepted?: (agent: AgentRecord) => Promise<void>
+  /** Removes a local agent and revokes its credentials with signed records gossiped to partners. */
+  removeAgent?: (nameOrDid: string) => Promise<Result<{ agent: AgentRecord, revoked: string[] }>>
 }
 
 /** Hello fields a service adds (SPIFFE) and the SPIFFE check of a partner's hello. */

@@ -1,6 +1,6 @@
 /**
  * No org can claim another org's agent (DESIGN.md section 2), with three real node processes: acme
- * (A), globex (B, hosting bob) and mallory (M, enrolled at A). M registers bob's DID as an agent of
+ * (A), globex (B, hosting bob) and initech as M (an enrolled partner of A, turned rogue). M registers bob's DID as an agent of
  * its own, so its agent directory ships an AgentCredential M signed for bob, without bob's acceptance
  * (M lacks bob's key). A learns M's directory first and binds nothing; bob's own credential, which bob
  * accepted, binds bob to B; M's claim seen again is refused (PRINCIPAL_CONFLICT, logged), and alice's
@@ -38,7 +38,7 @@ describe('agent binding: a third org cannot claim another org\'s agent (real pro
   const procs = new Set<ChildProcess>()
   before(async function () {
     this.timeout(60_000)
-    orgs = await makeOrgTemplates(['acme', 'globex', 'mallory'])
+    orgs = await makeOrgTemplates(['acme', 'globex', 'initech'])
   })
   afterEach(async () => {
     for (const p of procs) if (p.exitCode == null) p.kill('SIGKILL')
@@ -71,15 +71,15 @@ describe('agent binding: a third org cannot claim another org\'s agent (real pro
   }
 
   it('M\'s credential for B\'s bob is refused at A; alice\'s tasks keep reaching B, also after A restarts', async () => {
-    const dirs = (['acme', 'globex', 'mallory'] as const).map(o => { const d = orgs.copy(o); writeFileSync(`${d}/policy.yaml`, POLICY); return d })
-    let [a, b, m] = await Promise.all(dirs.map(async d => await startNode(d)))
+    const dirs = (['acme', 'globex', 'initech'] as const).map(o => { const d = orgs.copy(o); writeFileSync(`${d}/policy.yaml`, POLICY); return d })
+    const [a0, b, m] = await Promise.all(dirs.map(async d => await startNode(d)))
     // bob's key exists before anyone registers it; M learns bob's DID (a DID is public) and claims it
     const bobKey = await generateAgentKeyFile(`${b.dir}/agents/bob.key`)
     await ok(m.dir, ['agent', 'create', 'bob', '--ring', '1', '--can', 'records/read', '--did', bobKey.did])
     // A meets M first: M's directory lists "bob" (signed by M, not accepted by bob)
+    let a = a0
     await enrol(a, m)
     await waitUntil(async () => (await connectedOrgs(a.dir)).includes(m.orgDid), 20_000, 'A to connect to M')
-    await waitUntil(() => /agent claim|NOT_ACCEPTED|directory/.test(a.logs()) || true, 1_000, 'A to read M\'s directory')
     await ok(b.dir, ['agent', 'create', 'bob', '--ring', '2', '--can', 'records/read', '--did', bobKey.did])
     await serve(b.dir, 'bob') // bob's process accepts its credential from B with its key
     await enrol(a, b)
@@ -95,8 +95,9 @@ describe('agent binding: a third org cannot claim another org\'s agent (real pro
     a = await startNode(a.dir, { listen: `/ip4/127.0.0.1/tcp/${a.port}` })
     await waitUntil(async () => (await connectedOrgs(a.dir)).length === 2, 30_000, 'A to reconnect to B and M')
     await waitUntil(() => a.logs().includes('PRINCIPAL_CONFLICT') || a.logs().includes('bound to another org'), 20_000, 'A to refuse M\'s claim on bob')
+      .catch((err: Error) => { throw new Error(`${err.message}\n--- A's logs\n${a.logs().slice(-6000)}`) })
     const again = await send(a.dir, ['--as', 'alice', '--to', bobKey.did, '--can', 'records/read', '--with', records])
     expect([again.outcome, again.targetOrg, again.output?.handledBy], JSON.stringify(again)).to.deep.equal(['ok', b.orgDid, 'bob'])
-    void m
+
   })
 })

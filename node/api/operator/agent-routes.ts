@@ -47,6 +47,14 @@ export function agentRoutes (ctx: AgentRouteComponents): void {
     }
   })
 
+  // removal revokes the agent's credentials (signed by the org, gossiped): every chain through it is refused
+  ctx.control.route('DELETE', '/v1/agents/:name', async (req) => {
+    if (ctx.roots.removeAgent == null) throw new ControlRouteError('UNSUPPORTED', 'this node cannot remove agents', 501)
+    const r = await ctx.roots.removeAgent(req.params.name)
+    if (!r.ok) throw new ControlRouteError(r.error.code, r.error.message, r.error.code === 'UNKNOWN_AGENT' ? 404 : 500)
+    return { ...agentView(r.value.agent), removed: true, revoked: r.value.revoked }
+  })
+
   ctx.control.route('GET', '/v1/agents/:name', async (req) => {
     const a = await ctx.agents.get(req.params.name)
     if (a == null) throw new ControlRouteError('UNKNOWN_AGENT', `no local agent ${req.params.name}`, 404)

@@ -89,6 +89,18 @@ const credentials: Step = async (t, _c, p) => {
     const acceptance = acceptanceOfCredential(t.req.acceptances, jwt)
     await p.principals.add(jwt, { from: t.from.orgDid, ...(acceptance != null ? { acceptance } : {}) })
   }
+  // an agent on the chain whose credential its org revoked (`agent remove`) or that expired is named
+  // as such, before the chain's own time checks (its root ends with the credential) say less
+  const inv = t.inv as Delegation
+  const agents = new Set([inv.issuer])
+  for (const jwt of Object.values(t.req.proofs ?? {})) {
+    const l = decodeDelegation(jwt)
+    if (l.ok) { agents.add(l.value.issuer); agents.add(l.value.audience) }
+  }
+  for (const did of agents) {
+    const c = p.principals.check(did)
+    if (!c.ok && (c.error.code === 'CREDENTIAL_REVOKED' || c.error.code === 'CREDENTIAL_EXPIRED')) return deny(c.error.code, c.error.message)
+  }
   return next
 }
 
