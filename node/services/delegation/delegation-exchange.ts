@@ -45,7 +45,7 @@ function verifiedDeliveredChain (delivery: DelegationDelivery): Result<{ cid: st
 }
 
 export class DelegationExchange {
-  readonly #ctx: Pick<Components, 'agents' | 'clock' | 'logger' | 'mesh'>
+  readonly #ctx: Pick<Components, 'agents' | 'clock' | 'logger' | 'mesh'> & { registry?: Components['registry'] }
   readonly #book: DelegationBook
   readonly #principals: PrincipalBook
 
@@ -61,6 +61,8 @@ export class DelegationExchange {
     await mesh.handle(DELEGATION_PROTOCOL, createDelegationHandler({ receive: async (d, fromOrg) => await this.receive(d, fromOrg), verifiedOrgOf }), { maxInboundStreams: DELEGATION_MAX_INBOUND_STREAMS })
     await mesh.handle(AGENTS_PROTOCOL, createAgentsHandler({ listAgentCredentials: async () => await this.#agentCredentials() }), { maxInboundStreams: AGENTS_MAX_INBOUND_STREAMS })
     mesh.onPeerVerified((peer) => { void this.fetchAgents(peer.orgDid).catch(() => {}) })
+    // partners verified while the node was starting (before this listener) are asked too
+    for (const org of new Set((this.#ctx.registry?.peers() ?? []).map(p => p.orgDid))) void this.fetchAgents(org).catch(() => {})
   }
 
   /** Accept a delivered delegation addressed to one of our agents. */

@@ -24,7 +24,7 @@ export const REVOCATION_PRUNE_INTERVAL_MS = 10 * 60_000
 /** A revocation of a known token is kept this long after the token expired (the clock skew allowed). */
 const REVOCATION_GRACE_MS = 60_000
 
-export const DELEGATION_DEPENDENCIES = ['clock', 'logger', 'identity', 'orgSigner', 'store', 'enrolments', 'gossip', 'agents', 'audit', 'mesh'] as const
+export const DELEGATION_DEPENDENCIES = ['clock', 'logger', 'identity', 'orgSigner', 'store', 'enrolments', 'gossip', 'agents', 'audit', 'mesh', 'registry'] as const
 export type DelegationComponents = Pick<Components, typeof DELEGATION_DEPENDENCIES[number]>
 
 /** The delegation parts the tasks service and the operator API share. */
