@@ -12,6 +12,7 @@ import { register as peerRemove } from './commands/peer/remove.js'
 import { register as peerTrust } from './commands/peer/trust.js'
 import { register as agentCreate } from './commands/agent/create.js'
 import { register as agentList } from './commands/agent/list.js'
+import { register as agentRemove } from './commands/agent/remove.js'
 import { register as agentKeygen } from './commands/agent/keygen.js'
 import { register as delegationGrant } from './commands/delegation/grant.js'
 import { register as delegationList } from './commands/delegation/list.js'
@@ -76,7 +77,7 @@ export function buildProgram (): Command {
   const peer = group('peer', 'enrol and manage partner organisations')
   for (const r of [peerAdd, peerList, peerRemove, peerTrust]) r(peer)
   const agent = group('agent', 'agents hosted by this node')
-  for (const r of [agentKeygen, agentCreate, agentList]) r(agent)
+  for (const r of [agentKeygen, agentCreate, agentList, agentRemove]) r(agent)
   const delegation = group('delegation', 'delegation chains between agents')
   for (const r of [delegationGrant, delegationList, delegationShow, delegationRevoke]) r(delegation)
   const task = group('task', 'tasks across organisations')

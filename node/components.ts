@@ -34,7 +34,7 @@ export interface Startable {
 
 /** A decision about to take effect; it is appended to the audit log first, and refused if it cannot be. */
 export interface DecisionEvent {
-  kind: 'task.allow' | 'task.deny' | 'task.pending' | 'approval' | 'revocation' | 'enrolment' | 'elevation' | 'policy.load' | 'delegation' | 'trust.update'
+  kind: 'task.allow' | 'task.deny' | 'task.pending' | 'approval' | 'revocation' | 'enrolment' | 'elevation' | 'policy.load' | 'delegation' | 'trust.update' | 'principal.conflict'
   subject: string
   reason?: string
   details: Record<string, unknown>
@@ -118,6 +118,10 @@ export interface ReceiptSink {
 /** What happens when the operator creates an agent (root delegation, trust bookkeeping). */
 export interface AgentLifecycle {
   agentCreated: (agent: AgentRecord) => Promise<void>
+  /** The agent accepted (countersigned) its credential, or the org renewed it. */
+  agentAccepted?: (agent: AgentRecord) => Promise<void>
+  /** Removes a local agent and revokes its credentials with signed records gossiped to partners. */
+  removeAgent?: (nameOrDid: string) => Promise<Result<{ agent: AgentRecord, revoked: string[] }>>
 }
 
 /** Hello fields a service adds (SPIFFE) and the SPIFFE check of a partner's hello. */

@@ -183,7 +183,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     components.set('audit', audit.recorder)
     const spiffe = createSpiffeService(view({ name: 'spiffe', deps: SPIFFE_DEPENDENCIES }), { ...(settings.spiffeSocket != null ? { socket: settings.spiffeSocket } : {}) })
     components.set('hello', spiffe.hello)
-    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }), { maxTtlSeconds: settings.maxDelegationTtlSeconds, ...(settings.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: settings.revocationPruneIntervalMs } : {}) })
+    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }), { maxTtlSeconds: settings.maxDelegationTtlSeconds, agentRenewBeforeMs: settings.agentRenewBeforeMs, ...(settings.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: settings.revocationPruneIntervalMs } : {}) })
     components.set('roots', delegation.roots)
     const approvals = createApprovalsService(view({ name: 'approvals', deps: APPROVALS_DEPENDENCIES }), { approvalDeadlineMs: settings.approvalDeadlineMs, ...(settings.approvalExpiryCheckMs != null ? { expiryCheckMs: settings.approvalExpiryCheckMs } : {}) })
     components.set('approvals', approvals.parking)

@@ -5,11 +5,12 @@
 import { requestReply, signalOrTimeout, streamFor, type StreamTarget } from '../request-response.js'
 import { AGENTS_MAX_BYTES, AGENTS_PROTOCOL, AGENTS_TIMEOUT_MS, agentsReplySchema, type AgentsReply } from './messages.js'
 
-export async function requestAgents (target: StreamTarget, options: { signal?: AbortSignal } = {}): Promise<string[]> {
-  return (await requestAgentsReply(target, options)).credentials
+export async function requestAgents (target: StreamTarget, options: { signal?: AbortSignal } = {}): Promise<{ credentials: string[], acceptances: Record<string, string> }> {
+  const r = await requestAgentsReply(target, options)
+  return { credentials: r.credentials, acceptances: r.acceptances ?? {} }
 }
 
-/** The whole reply: credentials and the signed Agent Cards (both untrusted until verified). */
+/** The whole reply: credentials, acceptances and the signed Agent Cards (all untrusted until verified). */
 export async function requestAgentsReply (target: StreamTarget, options: { signal?: AbortSignal } = {}): Promise<AgentsReply> {
   const signal = signalOrTimeout(options.signal, AGENTS_TIMEOUT_MS)
   const stream = await streamFor(target, AGENTS_PROTOCOL, signal)

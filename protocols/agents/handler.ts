@@ -4,17 +4,22 @@ import { serveRequest } from '../request-response.js'
 import { AGENTS_MAX_BYTES, AGENTS_TIMEOUT_MS, MAX_AGENTS_LISTED, agentsRequestSchema, type AgentsReply } from './messages.js'
 
 export interface AgentsHandlerComponents {
-  /** AgentCredentials (JWTs) of the local agents that have not expired. */
-  listAgentCredentials: () => Promise<string[]>
+  /** AgentCredentials (JWTs) of the local agents that have not expired, with the acceptances known (by credential CID). */
+  listAgentCredentials: () => Promise<{ credentials: string[], acceptances: Record<string, string> }>
   /** Signed Agent Cards of the local agents (JSON text); optional. */
   listAgentCards?: () => Promise<string[]>
 }
 
 export function createAgentsHandler (components: AgentsHandlerComponents, options: { timeoutMs?: number } = {}): (stream: Stream) => Promise<void> {
   return async (stream) => {
-    await serveRequest(stream, AGENTS_MAX_BYTES, agentsRequestSchema, options.timeoutMs ?? AGENTS_TIMEOUT_MS, async (): Promise<AgentsReply> => ({
-      credentials: (await components.listAgentCredentials()).slice(0, MAX_AGENTS_LISTED),
-      ...(components.listAgentCards != null ? { cards: (await components.listAgentCards()).slice(0, MAX_AGENTS_LISTED) } : {})
-    }))
+    await serveRequest(stream, AGENTS_MAX_BYTES, agentsRequestSchema, options.timeoutMs ?? AGENTS_TIMEOUT_MS, async (): Promise<AgentsReply> => {
+      const { credentials, acceptances } = await components.listAgentCredentials()
+      const listed = credentials.slice(0, MAX_AGENTS_LISTED)
+      return {
+        credentials: listed,
+        acceptances: Object.fromEntries(Object.entries(acceptances).slice(0, MAX_AGENTS_LISTED)),
+        ...(components.listAgentCards != null ? { cards: (await components.listAgentCards()).slice(0, MAX_AGENTS_LISTED) } : {})
+      }
+    })
   }
 }

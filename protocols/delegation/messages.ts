@@ -14,6 +14,8 @@ export interface DelegationDelivery {
   delegation: string
   proofs: Record<string, string>
   credentials: Record<string, string>
+  /** The agents' acceptances of those credentials, keyed by credential CID (optional: older nodes send none). */
+  acceptances?: Record<string, string>
 }
 
 export interface DeliveryReply { ok: boolean, code?: string, message?: string }
@@ -22,7 +24,8 @@ export const deliverySchema = schemaOf<DelegationDelivery>('delegation', object(
   v: literal(1),
   delegation: str(16 * 1024),
   proofs: recordOf(str(16 * 1024), 64),
-  credentials: recordOf(str(16 * 1024), 64)
+  credentials: recordOf(str(16 * 1024), 64),
+  acceptances: recordOf(str(2048), 64, { optional: true })
 }))
 
 export const deliveryReplySchema = schemaOf<DeliveryReply>('deliveryReply', object({ ok: bool(), code: str(64, { optional: true }), message: str(1024, { optional: true }) }))

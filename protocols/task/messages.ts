@@ -5,6 +5,9 @@
  */
 import { anyJson, literal, object, recordOf, schemaOf, str, int } from '../schema.js'
 
+/** An acceptance JWT (agent DID, org DID, credential CID, iat, signature) is well under this. */
+export const ACCEPTANCE_MAX_CHARS = 2048
+
 export const TASK_PROTOCOL = '/trustmesh/task/1.0.0'
 export const TASK_MAX_BYTES = 512 * 1024
 export const TASK_MAX_INBOUND_STREAMS = 64
@@ -17,6 +20,8 @@ export interface TaskRequest {
   invocation: string
   proofs: Record<string, string>
   credentials: Record<string, string>
+  /** The agents' acceptances of those credentials, keyed by credential CID (optional: older nodes send none). */
+  acceptances?: Record<string, string>
   args?: unknown
 }
 
@@ -36,6 +41,7 @@ export const taskRequestSchema = schemaOf<TaskRequest>('task', object({
   invocation: str(16 * 1024),
   proofs: recordOf(str(16 * 1024), 64),
   credentials: recordOf(str(16 * 1024), 64),
+  acceptances: recordOf(str(ACCEPTANCE_MAX_CHARS), 64, { optional: true }),
   args: anyJson
 }))
 

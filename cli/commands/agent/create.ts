@@ -11,6 +11,8 @@ import { fields, UsageError } from '../../output.js'
 import { call } from '../../node-client.js'
 import { generateAgentKeyFile } from '../../../identity/agent-key.js'
 import { isDidKey } from '../../../identity/did-key.js'
+import { issueAcceptance } from '../../../identity/agent-acceptance.js'
+import type { Ed25519Signer } from '../../../identity/signer.js'
 import { agentKeyFile, dataDirLayout } from '../../../node/data-dir.js'
 
 export interface AgentView { name: string, did: string, ring: number, capabilities: string[], expiresAt: string, accepted: boolean, credential: string, keyFile?: string }
@@ -32,12 +34,21 @@ export function register (agent: Command): void {
       try { ttlSeconds = parseDuration(opts.ttl) } catch (err) { throw new UsageError((err as Error).message) }
       let did = opts.did
       let keyFile: string | undefined
+      let signer: Ed25519Signer | undefined
       if (did == null) {
         keyFile = opts.keyOut ?? agentKeyFile(dataDirLayout(dataDir), name)
         if (existsSync(keyFile)) throw new UsageError(`${keyFile} already exists: pass its agent's DID with --did, or another --key-out`)
-        did = (await generateAgentKeyFile(keyFile)).did
+        signer = await generateAgentKeyFile(keyFile)
+        did = signer.did
       }
-      const a = { ...await call<AgentView>(dataDir, 'POST', '/v1/agents', { name, did, ring: opts.ring, capabilities: opts.can, ttlSeconds }), ...(keyFile != null ? { keyFile } : {}) }
+      let view = await call<AgentView>(dataDir, 'POST', '/v1/agents', { name, did, ring: opts.ring, capabilities: opts.can, ttlSeconds })
+      // the key is here: the agent countersigns its credential now (with --did, the agent accepts when it connects)
+      if (signer != null) {
+        const org = (await call<{ orgDid: string }>(dataDir, 'GET', '/v1/status')).orgDid
+        const acceptance = await issueAcceptance(signer, view.credential, org, Math.floor(Date.now() / 1000))
+        view = await call<AgentView>(dataDir, 'POST', `/v1/agents/${encodeURIComponent(name)}/acceptance`, { acceptance })
+      }
+      const a = { ...view, ...(keyFile != null ? { keyFile } : {}) }
       out.result(a, () => fields([['agent', a.name], ['DID', a.did], ['ring', a.ring], ['can', a.capabilities.join(', ')], ['expires', a.expiresAt], ...(keyFile != null ? [['key file', keyFile]] as Array<[string, unknown]> : [])]))
     })
 }

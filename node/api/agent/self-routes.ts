@@ -29,7 +29,7 @@ export function agentSelfRoutes (server: ControlServer, c: AgentSelfComponents, 
     if (typeof acceptance !== 'string') throw new ControlRouteError('BAD_REQUEST', 'acceptance is required', 400)
     try {
       const a = await c.agents.accept(callerOf(req), acceptance)
-      await parts.principals.add(a.credential, { acceptance })
+      await parts.principals.add(a.credential, { local: true, acceptance })
       c.logger.info('agent accepted its credential', { agent: a.name, expiresAt: new Date(a.expiresAt).toISOString() })
       return agentView(a)
     } catch (err) {

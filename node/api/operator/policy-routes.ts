@@ -57,7 +57,7 @@ export function policyRoutes (ctx: PolicyRouteComponents, deps: PolicyRouteDeps)
       ring = e.ring
       if (e.ring !== local.ring) elevated = e.ring
     } else {
-      const principals = new PrincipalBook({ repo: ctx.store.repository<string>(SUBLEVELS.credentials), clock: ctx.clock, trustedOrgs: () => [self, ...ctx.enrolments.list().map(e => e.orgDid)] })
+      const principals = new PrincipalBook({ repo: ctx.store.repository<string>(SUBLEVELS.credentials), clock: ctx.clock, org: self, trustedOrgs: () => [self, ...ctx.enrolments.list().map(e => e.orgDid)] })
       await principals.load()
       const p = principals.check(as)
       if (!p.ok) throw new ControlRouteError(p.error.code, `${as}: ${p.error.message} (a local agent name or the DID of a known agent)`, 404)

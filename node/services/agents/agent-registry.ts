@@ -24,6 +24,8 @@ export interface AgentRecord {
   acceptance?: string
   createdAt: number
   expiresAt: number
+  /** Earlier credentials of this agent still possibly valid (newest first, at most 4): `agent remove` revokes them too. */
+  previous?: string[]
 }
 
 export class AgentError extends Error {
@@ -94,7 +96,7 @@ export class AgentRegistry {
     const a = await this.require(nameOrDid)
     const credential = await this.#issue(a.did, a.name, a.ring, a.capabilities, ttlSeconds)
     const { acceptance: _old, ...rest } = a
-    const next: AgentRecord = { ...rest, credential: credential.jwt, expiresAt: credential.expiresAt }
+    const next: AgentRecord = { ...rest, credential: credential.jwt, expiresAt: credential.expiresAt, previous: [a.credential, ...(a.previous ?? [])].slice(0, 4) }
     await this.#repo.put(a.name, next)
     return next
   }

@@ -11,7 +11,8 @@ import { DELEGATION_MAX_INBOUND_STREAMS, DELEGATION_PROTOCOL, DELEGATION_TIMEOUT
 import { AGENTS_MAX_INBOUND_STREAMS, AGENTS_PROTOCOL, AGENTS_TIMEOUT_MS, MAX_AGENTS_LISTED, buildAgentCard, createAgentsHandler, requestAgentsReply, signAgentCard, verifyAgentCard, type AgentCardJson } from '../../../protocols/agents/index.js'
 import type { Components } from '../../components.js'
 import type { DelegationBook } from './delegation-book.js'
-import type { PrincipalBook } from './principal-book.js'
+import { acceptanceOfCredential, type PrincipalBook } from './principal-book.js'
+import { cidOfJwt } from '../../../identity/ucan/cid.js'
 
 /** Every link decodes, its CID matches, its signature verifies, and each proof's aud is its child's iss. */
 export function checkDeliveredChain (delivery: DelegationDelivery): Result<string> {
@@ -44,7 +45,7 @@ function verifiedDeliveredChain (delivery: DelegationDelivery): Result<{ cid: st
   return ok({ cid: top.value.cid, verified: seen })
 }
 
-export type ExchangeComponents = Pick<Components, 'agents' | 'clock' | 'logger' | 'mesh' | 'identity' | 'orgSigner'>
+export type ExchangeComponents = Pick<Components, 'agents' | 'clock' | 'logger' | 'mesh' | 'identity' | 'orgSigner'> & { registry?: Components['registry'] }
 
 export class DelegationExchange {
   readonly #ctx: ExchangeComponents
@@ -67,6 +68,8 @@ export class DelegationExchange {
     await mesh.handle(DELEGATION_PROTOCOL, createDelegationHandler({ receive: async (d, fromOrg) => await this.receive(d, fromOrg), verifiedOrgOf }), { maxInboundStreams: DELEGATION_MAX_INBOUND_STREAMS })
     await mesh.handle(AGENTS_PROTOCOL, createAgentsHandler({ listAgentCredentials: async () => await this.#agentCredentials(), listAgentCards: async () => await this.#agentCards() }), { maxInboundStreams: AGENTS_MAX_INBOUND_STREAMS })
     mesh.onPeerVerified((peer) => { void this.fetchAgents(peer.orgDid).catch(() => {}) })
+    // partners verified while the node was starting (before this listener) are asked too
+    for (const org of new Set((this.#ctx.registry?.peers() ?? []).map(p => p.orgDid))) void this.fetchAgents(org).catch(() => {})
   }
 
   /** Accept a delivered delegation addressed to one of our agents. */
@@ -76,7 +79,9 @@ export class DelegationExchange {
     if (await this.#ctx.agents.get(top.value.audience) == null) return { ok: false, code: 'UNKNOWN_AUDIENCE', message: `no agent ${top.value.audience} on this node` }
     const c = verifiedDeliveredChain(d)
     if (!c.ok) return { ok: false, code: c.error.code, message: c.error.message }
-    for (const jwt of Object.values(d.credentials)) await this.#principals.add(jwt)
+    // a credential binds its agent only with the agent's acceptance; a claim on an agent bound to
+    // another org is refused (and reported by the book), and the delivery is judged without it
+    for (const jwt of Object.values(d.credentials)) await this.#principals.add(jwt, { from: fromOrg, ...acceptanceOpt(d.acceptances, jwt) })
     const now = this.#ctx.clock.now()
     // only proofs the chain rests on (signature-checked above) are kept; extra entries are ignored
     for (const [cid, jwt] of Object.entries(d.proofs)) if (c.value.verified.has(cid)) await this.#book.add(jwt, now)
@@ -91,10 +96,16 @@ export class DelegationExchange {
     return await deliverDelegation(stream, d, { signal })
   }
 
-  /** Credentials of the local agents that have not expired, as many as the directory lists. */
-  async #agentCredentials (): Promise<string[]> {
+  /** Credentials of the local agents that have not expired, as many as the directory lists, with their acceptances. */
+  async #agentCredentials (): Promise<{ credentials: string[], acceptances: Record<string, string> }> {
     const now = this.#ctx.clock.now()
-    return (await this.#ctx.agents.list()).filter(a => a.expiresAt > now).slice(0, MAX_AGENTS_LISTED).map(a => a.credential)
+    const listed = (await this.#ctx.agents.list()).filter(a => a.expiresAt > now).slice(0, MAX_AGENTS_LISTED)
+    const acceptances: Record<string, string> = {}
+    for (const a of listed) {
+      const acc = a.acceptance ?? this.#principals.acceptanceOf(a.did)
+      if (acc != null) acceptances[cidOfJwt(a.credential)] = acc
+    }
+    return { credentials: listed.map(a => a.credential), acceptances }
   }
 
   /** The Agent Cards of the local agents, signed by the org key (the A2A edge serves them). */
@@ -126,10 +137,11 @@ export class DelegationExchange {
     const signal = withTimeout(options.signal, AGENTS_TIMEOUT_MS)
     const stream = await this.#ctx.mesh.openStream(orgDid, AGENTS_PROTOCOL, { signal })
     const reply = await requestAgentsReply(stream, { signal })
+    const acceptances = reply.acceptances ?? {}
     let n = 0
     const known = new Set<string>()
     for (const jwt of reply.credentials) {
-      const r = await this.#principals.add(jwt, { org: orgDid })
+      const r = await this.#principals.add(jwt, { org: orgDid, from: orgDid, ...acceptanceOpt(acceptances, jwt) })
       if (r.ok) { n++; known.add(r.value.did) }
     }
     for (const text of reply.cards ?? []) {
@@ -147,4 +159,9 @@ export class DelegationExchange {
 function withTimeout (signal: AbortSignal | undefined, ms: number): AbortSignal {
   const t = AbortSignal.timeout(ms)
   return signal == null ? t : AbortSignal.any([signal, t])
+}
+
+function acceptanceOpt (acceptances: Record<string, string> | undefined, jwt: string): { acceptance?: string } {
+  const a = acceptanceOfCredential(acceptances, jwt)
+  return a != null ? { acceptance: a } : {}
 }

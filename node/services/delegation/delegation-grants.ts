@@ -10,6 +10,7 @@ import { verifyJwtSignature } from '../../../identity/jwt.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
 import type { Components } from '../../components.js'
 import type { DelegationParts } from './delegation-service.js'
+import { acceptancesFor } from './principal-book.js'
 
 export const MAX_GRANT_TTL_S = 90 * 24 * 3600
 
@@ -133,7 +134,8 @@ export class DelegationGrants {
         if (l.ok) for (const did of [l.value.issuer, l.value.audience]) { const c = s.principals.credentialOf(did); if (c != null) credentials[did] = c }
       }
       const { [cid]: _self, ...proofs } = chain.value
-      const delivery = { v: 1 as const, delegation: jwt, proofs, credentials }
+      const acceptances = acceptancesFor(s.principals, Object.keys(credentials))
+      const delivery = { v: 1 as const, delegation: jwt, proofs, credentials, ...(Object.keys(acceptances).length > 0 ? { acceptances } : {}) }
       const r = org === this.#ctx.identity.orgDid ? await s.exchange.receive(delivery, org) : await s.exchange.deliver(org, delivery, { ...(signal != null ? { signal } : {}) })
       return { ...r, org }
     } catch (err) {

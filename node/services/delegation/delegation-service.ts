@@ -5,6 +5,7 @@
  */
 import { issueDelegation, issueRevocation, verifyRevocation, parseCid } from '../../../identity/ucan/index.js'
 import { decodeJwt } from '../../../identity/jwt.js'
+import { cidOfJwt } from '../../../identity/ucan/cid.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
 import type { AgentLifecycle, Components, Service } from '../../components.js'
 import type { AgentRecord } from '../agents/agent-registry.js'
@@ -23,7 +24,7 @@ export const REVOCATION_PRUNE_INTERVAL_MS = 10 * 60_000
 /** A revocation of a known token is kept this long after the token expired (the clock skew allowed). */
 const REVOCATION_GRACE_MS = 60_000
 
-export const DELEGATION_DEPENDENCIES = ['clock', 'logger', 'identity', 'orgSigner', 'store', 'enrolments', 'gossip', 'agents', 'audit', 'mesh'] as const
+export const DELEGATION_DEPENDENCIES = ['clock', 'logger', 'identity', 'orgSigner', 'store', 'enrolments', 'gossip', 'agents', 'audit', 'mesh', 'registry'] as const
 export type DelegationComponents = Pick<Components, typeof DELEGATION_DEPENDENCIES[number]>
 
 /** The delegation parts the tasks service and the operator API share. */
@@ -44,6 +45,10 @@ export interface DelegationService extends Service {
   revoke: (cid: string, reason?: string) => Promise<Result<{ cid: string, issuer: string }>>
   /** A revocation record a local agent signed: checked (by that agent, entitled), audited, gossiped. */
   submitRevocation: (agentDid: string, jwt: string) => Promise<Result<{ cid: string, issuer: string }>>
+  /** Removes a local agent: its credentials are revoked by the org (signed records, gossiped), so every chain through it is refused at every hop. */
+  removeAgent: (nameOrDid: string, reason?: string) => Promise<Result<{ agent: AgentRecord, revoked: string[] }>>
+  /** Renews every local agent's credential due within `renewBeforeMs` (or past expiry), with a new root delegation; returns the names renewed. */
+  renewDue: () => Promise<string[]>
   /** Delete revocations that no longer matter (see `RevocationBook.prunable`); runs on a timer. Returns how many. */
   pruneRevocations: () => Promise<number>
 }
@@ -53,13 +58,33 @@ export interface DelegationOptions {
   maxTtlSeconds?: number
   /** Period of the revocation prune (default REVOCATION_PRUNE_INTERVAL_MS). */
   revocationPruneIntervalMs?: number
+  /** Renew an agent's credential this long before it expires (setting `agentRenewBeforeMs`). */
+  agentRenewBeforeMs?: number
+  /** How often credentials due are renewed (default AGENT_RENEW_CHECK_MS). */
+  agentRenewCheckMs?: number
 }
+
+/** How often the node looks for agent credentials due for renewal (default). */
+export const AGENT_RENEW_CHECK_MS = 60_000
+const DEFAULT_RENEW_BEFORE_MS = 7 * 24 * 3600_000
 
 export function createDelegationService (ctx: DelegationComponents, options: DelegationOptions = {}): DelegationService {
   const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...ctx.enrolments.list().map(e => e.orgDid)]
-  const principals = new PrincipalBook({ repo: ctx.store.repository<string>(Sublevel.credentials), clock: ctx.clock, trustedOrgs })
-  const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
   const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations), Sublevel.revocations)
+  const principals = new PrincipalBook({
+    repo: ctx.store.repository<string>(Sublevel.credentials),
+    clock: ctx.clock,
+    org: ctx.identity.orgDid,
+    trustedOrgs,
+    // an AgentCredential is revoked by the org that issued it (a signed record on the revocations topic)
+    isRevoked: (cid, issuer) => revocations.isRevoked(cid, new Set([issuer])) != null,
+    onConflict: (c) => {
+      ctx.logger.warn('agent claim refused: the DID is bound to another org', { ...c })
+      void ctx.audit.record({ kind: 'principal.conflict', subject: c.did, reason: 'PRINCIPAL_CONFLICT', details: { boundTo: c.boundTo, claimedBy: c.claimedBy, ...(c.from != null ? { from: c.from } : {}) } })
+        .catch(() => {})
+    }
+  })
+  const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
   const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
   const checker = new ChainChecker({ principals, replay, revocations, ...(options.maxTtlSeconds != null ? { maxTtlSeconds: options.maxTtlSeconds } : {}) })
   const exchange = new DelegationExchange(ctx, book, principals)
@@ -104,7 +129,7 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
     for (const a of agent.capabilities) caps[`tm:${ctx.identity.orgDid}`][a] = [{}]
     const root = await issueDelegation(ctx.orgSigner, { audience: agent.did, capabilities: caps, notBefore: Math.floor(agent.createdAt / 1000) - 1, expiration: Math.floor(agent.expiresAt / 1000) })
     await book.add(root.jwt, ctx.clock.now())
-    await principals.add(agent.credential)
+    await principals.add(agent.credential, { local: true })
     ctx.logger.info('root delegation issued', { agent: agent.name, cid: root.cid })
   }
 
@@ -137,6 +162,54 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
     return await publishRevocation(r.value.revoke, agentDid, jwt, r.value.reason)
   }
 
+  const removeAgent = async (nameOrDid: string, reason = 'agent removed'): Promise<Result<{ agent: AgentRecord, revoked: string[] }>> => {
+    const agent = await ctx.agents.get(nameOrDid)
+    if (agent == null) return fail('UNKNOWN_AGENT', `no local agent ${nameOrDid}`)
+    const now = ctx.clock.now()
+    const revoked: string[] = []
+    // the current credential and any earlier one not yet expired: a partner may still hold either
+    for (const jwt of [agent.credential, ...(agent.previous ?? [])]) {
+      const exp = expOf(jwt)
+      if (jwt !== agent.credential && exp != null && exp * 1000 <= now - REVOCATION_GRACE_MS) continue
+      const cid = cidOfJwt(jwt)
+      const record = await issueRevocation(ctx.orgSigner, cid, ctx.clock, reason)
+      const pub = await publishRevocation(cid, ctx.orgSigner.did, record, reason)
+      if (!pub.ok) return pub
+      revoked.push(cid)
+    }
+    await ctx.agents.remove(agent.name)
+    ctx.logger.info('agent removed', { agent: agent.name, did: agent.did, revoked })
+    return ok({ agent, revoked })
+  }
+
+  const renewBeforeMs = options.agentRenewBeforeMs ?? DEFAULT_RENEW_BEFORE_MS
+  let renewing: Promise<string[]> | undefined
+  const renewDue = async (): Promise<string[]> => {
+    if (renewing != null) return await renewing
+    renewing = (async () => {
+      const renewed: string[] = []
+      for (const a of await ctx.agents.list()) {
+        if (a.expiresAt - ctx.clock.now() > renewBeforeMs) continue
+        const pc = principals.check(a.did)
+        if (!pc.ok && pc.error.code === 'CREDENTIAL_REVOKED') continue
+        try {
+          // the same lifetime as before; the agent re-accepts (the SDK checks every minute)
+          const issued = claimOf(a.credential, 'nbf') ?? claimOf(a.credential, 'iat')
+          const ttlSeconds = Math.max(60, (expOf(a.credential) ?? 0) - (issued ?? 0))
+          const next = await ctx.agents.renew(a.name, ttlSeconds)
+          await issueRoot({ ...next, createdAt: ctx.clock.now() })
+          renewed.push(a.name)
+          ctx.logger.info('agent credential renewed', { agent: a.name, expiresAt: new Date(next.expiresAt).toISOString() })
+        } catch (err) {
+          ctx.logger.warn('agent credential renewal failed', { agent: a.name, error: (err as Error).message })
+        }
+      }
+      return renewed
+    })()
+    try { return await renewing } finally { renewing = undefined }
+  }
+  let renewTimer: NodeJS.Timeout | undefined
+
   // A revocation of a known token goes once the token has expired. One of a token we do not know is
   // kept for the longest lifetime a delegation may have here (maxTtlSeconds): a token it could revoke
   // would have expired by then (unless its nbf lay in the future when revoked: a token the revoker
@@ -166,9 +239,15 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
     name: 'delegation',
     dependencies: DELEGATION_DEPENDENCIES,
     parts,
-    roots: { agentCreated: issueRoot },
+    roots: {
+      agentCreated: issueRoot,
+      agentAccepted: async (a) => { await principals.add(a.credential, { local: true, ...(a.acceptance != null ? { acceptance: a.acceptance } : {}) }) },
+      removeAgent: async (nameOrDid) => await removeAgent(nameOrDid)
+    },
     revoke,
     submitRevocation,
+    removeAgent,
+    renewDue,
     pruneRevocations,
     async start () {
       if (started) return
@@ -176,7 +255,7 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
       await Promise.all([principals.load(), replay.load(ctx.clock.now()), revocations.load(), book.load()])
       const rooted = new Set(book.list().filter(r => r.issuer === ctx.identity.orgDid).map(r => r.audience))
       for (const a of await ctx.agents.list()) {
-        await principals.add(a.credential)
+        await principals.add(a.credential, { local: true, ...(a.acceptance != null ? { acceptance: a.acceptance } : {}) })
         // a crash between writing an agent and its root delegation left it unable to act: repair that
         if (!rooted.has(a.did) && a.expiresAt > ctx.clock.now()) {
           await issueRoot(a).catch(err => { ctx.logger.warn('root delegation repair failed', { agent: a.name, error: (err as Error).message }) })
@@ -189,6 +268,9 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
         pruneRevocations().catch(err => { ctx.logger.warn('revocation prune failed', { error: (err as Error).message }) })
       }, options.revocationPruneIntervalMs ?? REVOCATION_PRUNE_INTERVAL_MS)
       revocationTimer.unref()
+      await renewDue()
+      renewTimer ??= setInterval(() => { renewDue().catch(err => { ctx.logger.warn('agent renewal failed', { error: (err as Error).message }) }) }, options.agentRenewCheckMs ?? AGENT_RENEW_CHECK_MS)
+      renewTimer.unref()
     },
     async stop () {
       started = false
@@ -196,6 +278,8 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
       pruneTimer = undefined
       if (revocationTimer != null) clearInterval(revocationTimer)
       revocationTimer = undefined
+      if (renewTimer != null) clearInterval(renewTimer)
+      renewTimer = undefined
     }
   }
 }
@@ -210,4 +294,15 @@ function revokedCidOf (jwt: string): string | undefined {
 function issuerOf (jwt: string): string {
   const d = decodeJwt(jwt)
   return d.ok && typeof d.value.payload.iss === 'string' ? d.value.payload.iss : ''
+}
+
+/** A JWT's `exp` (seconds), before its signature is checked. */
+function expOf (jwt: string): number | undefined {
+  return claimOf(jwt, 'exp')
+}
+
+function claimOf (jwt: string, claim: 'exp' | 'nbf' | 'iat'): number | undefined {
+  const d = decodeJwt(jwt)
+  const v = d.ok ? d.value.payload[claim] : undefined
+  return typeof v === 'number' ? v : undefined
 }

@@ -1,9 +1,19 @@
 /**
- * AgentCredentials this node knows, its own agents' and those that arrive with delegations and
- * tasks. A principal along a chain is accepted only with a credential that verifies now and was
- * issued by this org or an enrolled partner org; the credential also tells the agent's org and ring.
+ * AgentCredentials this node knows, its own agents' and those that arrive with delegations, tasks and
+ * partners' agent directories, and the binding of each agent DID to one org (DESIGN.md section 2).
+ *
+ * A DID is bound to an org only with both signatures: the org's AgentCredential and the agent's
+ * acceptance of it (identity/agent-acceptance.ts), or, for this org's own agents, the local registry.
+ * Once bound, the binding is persisted and never moves: a later credential from the same org renews
+ * it (no new acceptance needed: the agent accepted that org), one from another org is refused with
+ * PRINCIPAL_CONFLICT and reported (logged and audited by the caller's `onConflict`). A credential the
+ * issuing org revoked, or one past its expiry, no longer vouches for the agent (CREDENTIAL_REVOKED,
+ * CREDENTIAL_EXPIRED).
  */
 import { verifyAgentCredential, type VerifiedAgentCredential } from '../../../identity/credentials.js'
+import { verifyAcceptance } from '../../../identity/agent-acceptance.js'
+import { cidOfJwt } from '../../../identity/ucan/cid.js'
+import { decodeJwt } from '../../../identity/jwt.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
 import type { Clock } from '../../../identity/clock.js'
 import type { Repository } from '../../store/repository.js'
@@ -12,20 +22,56 @@ import type { PrincipalInfo } from '../../../authz/principal.js'
 /** What a verified AgentCredential says about an agent (defined in the authorisation core). */
 export type { PrincipalInfo } from '../../../authz/principal.js'
 
+/** A refused second claim on a bound agent DID. */
+export interface PrincipalConflict { did: string, boundTo: string, claimedBy: string, from?: string }
+
+export interface AddOptions {
+  /** The only issuer accepted (a partner's directory lists its own agents only). */
+  org?: string
+  /** The org whose node sent the credential (for the conflict report). */
+  from?: string
+  /** The agent's acceptance of this credential (binds a DID not bound yet). */
+  acceptance?: string
+  /** One of this node's own agents (from the local registry): bound to this org without acceptance. */
+  local?: boolean
+}
+
+interface Binding { org: string, credential: string, acceptance?: string }
+
 export class PrincipalBook {
   readonly #repo: Repository<string>
   readonly #clock: Clock
+  readonly #self: string
   readonly #trustedOrgs: () => string[]
-  readonly #cache = new Map<string, string>()
+  readonly #revoked: (credentialCid: string, issuer: string) => boolean
+  readonly #onConflict: (c: PrincipalConflict) => void
+  readonly #cache = new Map<string, Binding>()
 
-  constructor (deps: { repo: Repository<string>, clock: Clock, trustedOrgs: () => string[] }) {
+  constructor (deps: {
+    repo: Repository<string>
+    clock: Clock
+    /** This node's org DID. */
+    org: string
+    trustedOrgs: () => string[]
+    /** True when the issuer revoked this credential (by its CID). */
+    isRevoked?: (credentialCid: string, issuer: string) => boolean
+    onConflict?: (c: PrincipalConflict) => void
+  }) {
     this.#repo = deps.repo
     this.#clock = deps.clock
+    this.#self = deps.org
     this.#trustedOrgs = deps.trustedOrgs
+    this.#revoked = deps.isRevoked ?? (() => false)
+    this.#onConflict = deps.onConflict ?? (() => {})
   }
 
   async load (): Promise<void> {
-    for (const [did, jwt] of await this.#repo.list()) this.#cache.set(did, jwt)
+    for (const [did, stored] of await this.#repo.list()) {
+      const b = parseStored(stored)
+      // a credential stored before bindings existed (a bare JWT) was bound first-come: only this
+      // org's own agents are kept; partners' agents are learned again, with their acceptances
+      if (b != null && (b.acceptance != null || b.org === this.#self)) this.#cache.set(did, b)
+    }
   }
 
   #verify (jwt: string): Result<VerifiedAgentCredential> {
@@ -33,36 +79,58 @@ export class PrincipalBook {
   }
 
   /**
-   * Verify and remember a credential; returns the agent it describes. `org`, when given, is the only
-   * issuer accepted (a partner's directory lists its own agents only). An agent DID that already holds
-   * a valid credential from one org is never taken over by a credential from another org.
+   * Verify a credential and bind or renew its agent; returns the agent it describes. An agent DID
+   * not bound yet is bound only with a valid acceptance (or as a local agent of this org); one bound
+   * to another org is refused (PRINCIPAL_CONFLICT) and reported.
    */
-  async add (jwt: string, options: { org?: string, acceptance?: string } = {}): Promise<Result<PrincipalInfo>> {
+  async add (jwt: string, options: AddOptions = {}): Promise<Result<PrincipalInfo>> {
     const v = this.#verify(jwt)
-    if (!v.ok) return v
-    if (options.org != null && v.value.issuer !== options.org) return fail('WRONG_ISSUER', `AgentCredential issued by ${v.value.issuer}, expected ${options.org}`)
+    if (!v.ok) return v.error.code === 'EXPIRED' ? fail('CREDENTIAL_EXPIRED', v.error.message) : v
+    const org = v.value.issuer
+    if (options.org != null && org !== options.org) return fail('WRONG_ISSUER', `AgentCredential issued by ${org}, expected ${options.org}`)
+    if (options.local === true && org !== this.#self) return fail('WRONG_ISSUER', `a local agent's AgentCredential must be issued by ${this.#self}`)
     const did = v.value.subject.id
-    const prev = this.#cache.get(did)
-    if (prev !== jwt) {
-      // keep the credential that lasts longest; never replace a valid one with an older one
-      const prevV = prev != null ? this.#verify(prev) : undefined
-      if (prevV != null && prevV.ok && prevV.value.issuer !== v.value.issuer) {
-        return fail('PRINCIPAL_CONFLICT', `${did} already holds a valid AgentCredential from ${prevV.value.issuer}; one from ${v.value.issuer} is refused`)
+    const bound = this.#cache.get(did)
+    if (bound != null && bound.org !== org) {
+      this.#onConflict({ did, boundTo: bound.org, claimedBy: org, ...(options.from != null ? { from: options.from } : {}) })
+      return fail('PRINCIPAL_CONFLICT', `${did} is bound to ${bound.org}; the claim by ${org}${options.from != null && options.from !== org ? ` (sent by ${options.from})` : ''} is refused`)
+    }
+    const accepted = options.acceptance != null && verifyAcceptance(options.acceptance, jwt, did, org).ok
+    if (bound == null && options.local !== true && !accepted) {
+      const a = verifyAcceptance(options.acceptance, jwt, did, org)
+      return fail(a.ok ? 'NOT_ACCEPTED' : a.error.code, `${did} is not bound to ${org}: ${a.ok ? 'no acceptance' : a.error.message}`)
+    }
+    if (this.#revoked(cidOfJwt(jwt), org)) return fail('CREDENTIAL_REVOKED', `the AgentCredential of ${did} was revoked by ${org}`)
+    if (bound == null || bound.credential !== jwt || (accepted && bound.acceptance !== options.acceptance)) {
+      let next: Binding
+      if (bound == null || bound.credential === jwt) {
+        next = { org, credential: jwt, ...(accepted ? { acceptance: options.acceptance } : bound?.acceptance != null ? { acceptance: bound.acceptance } : {}) }
+      } else {
+        // same org: keep the credential that lasts longest (never replace a valid one with an older one)
+        const prevV = this.#verify(bound.credential)
+        const newer = !prevV.ok || prevV.value.expiresAt <= v.value.expiresAt || this.#revoked(cidOfJwt(bound.credential), org)
+        next = newer
+          ? { org, credential: jwt, ...(accepted ? { acceptance: options.acceptance } : {}) }
+          : bound
       }
-      if (prevV == null || !prevV.ok || prevV.value.expiresAt <= v.value.expiresAt) {
-        this.#cache.set(did, jwt)
-        await this.#repo.put(did, jwt)
+      if (next !== bound) {
+        this.#cache.set(did, next)
+        await this.#repo.put(did, JSON.stringify(next))
       }
     }
     return ok(info(v.value))
   }
 
-  /** The principal's current credential, verified now (fails closed when unknown or invalid). */
+  /** The principal's current credential, verified now (fails closed when unknown, expired or revoked). */
   check (did: string): Result<PrincipalInfo> {
-    const jwt = this.#cache.get(did)
-    if (jwt == null) return fail('UNKNOWN_PRINCIPAL', `no AgentCredential known for ${did}`)
-    const v = this.#verify(jwt)
-    if (!v.ok) return fail(v.error.code === 'WRONG_ISSUER' ? 'PRINCIPAL_ORG_NOT_ENROLLED' : v.error.code, `AgentCredential of ${did}: ${v.error.message}`)
+    const b = this.#cache.get(did)
+    if (b == null) return fail('UNKNOWN_PRINCIPAL', `no AgentCredential known for ${did}`)
+    const v = this.#verify(b.credential)
+    if (!v.ok) {
+      const code = v.error.code === 'WRONG_ISSUER' ? 'PRINCIPAL_ORG_NOT_ENROLLED' : v.error.code === 'EXPIRED' ? 'CREDENTIAL_EXPIRED' : v.error.code
+      return fail(code, `AgentCredential of ${did}: ${v.error.message}`)
+    }
+    if (this.#revoked(cidOfJwt(b.credential), b.org)) return fail('CREDENTIAL_REVOKED', `the AgentCredential of ${did} was revoked by ${b.org}`)
     return ok(info(v.value))
   }
 
@@ -76,9 +144,52 @@ export class PrincipalBook {
     return out
   }
 
-  credentialOf (did: string): string | undefined {
-    return this.#cache.get(did)
+  /** The org a DID is bound to, whatever the state of its credential. */
+  orgOf (did: string): string | undefined {
+    return this.#cache.get(did)?.org
   }
+
+  credentialOf (did: string): string | undefined {
+    return this.#cache.get(did)?.credential
+  }
+
+  /** The agent's acceptance of its current credential, when known (shipped beside it). */
+  acceptanceOf (did: string): string | undefined {
+    return this.#cache.get(did)?.acceptance
+  }
+
+  /** Forget an agent (this org removed it); its revoked credential stays refused wherever it travels. */
+  async forget (did: string): Promise<void> {
+    if (!this.#cache.delete(did)) return
+    await this.#repo.del(did)
+  }
+}
+
+/** Acceptances keyed by the CID of the credential they accept (as shipped in tasks and deliveries). */
+export function acceptancesFor (book: PrincipalBook, dids: Iterable<string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const did of dids) {
+    const c = book.credentialOf(did)
+    const a = book.acceptanceOf(did)
+    if (c != null && a != null) out[cidOfJwt(c)] = a
+  }
+  return out
+}
+
+/** The acceptance shipped for `credential` in a map keyed by credential CID. */
+export function acceptanceOfCredential (acceptances: Record<string, string> | undefined, credential: string): string | undefined {
+  return acceptances == null ? undefined : acceptances[cidOfJwt(credential)]
+}
+
+function parseStored (stored: string): Binding | undefined {
+  if (stored.startsWith('{')) {
+    try {
+      const b = JSON.parse(stored) as Binding
+      return typeof b.org === 'string' && typeof b.credential === 'string' ? b : undefined
+    } catch { return undefined }
+  }
+  const d = decodeJwt(stored)
+  return d.ok && typeof d.value.payload.iss === 'string' ? { org: d.value.payload.iss, credential: stored } : undefined
 }
 
 function info (v: VerifiedAgentCredential): PrincipalInfo {

@@ -11,7 +11,7 @@ import { decodeDelegation, type ValidatedChain } from '../../../identity/ucan/in
 import type { Delegation } from '../../../identity/ucan/index.js'
 import type { TaskRequest, TaskReply } from '../../../protocols/task/messages.js'
 import { authorizeTask, type AuthzDecision } from '../../../authz/authorize-task.js'
-import type { PrincipalInfo } from '../delegation/principal-book.js'
+import { acceptanceOfCredential, type PrincipalInfo } from '../delegation/principal-book.js'
 import { issueReceipt, type TaskOutcome } from './receipt.js'
 import type { InboundComponents, InboundParts } from './inbound-components.js'
 
@@ -80,9 +80,29 @@ const executorHere: Step = async (t, c) => {
   return next
 }
 
-/** 3. The AgentCredentials shipped with it are learned (each verified and bound by the principal book). */
+/**
+ * 3. The AgentCredentials shipped with it are learned: each verified, and an agent not bound yet is
+ * bound to its org only with its acceptance shipped beside it. A claim on an agent bound to another
+ * org is refused (logged and audited by the book) and plays no part: the chain is judged on the
+ * bindings this node holds.
+ */
 const credentials: Step = async (t, _c, p) => {
-  for (const jwt of Object.values(t.req.credentials ?? {})) await p.principals.add(jwt)
+  for (const jwt of Object.values(t.req.credentials ?? {})) {
+    const acceptance = acceptanceOfCredential(t.req.acceptances, jwt)
+    await p.principals.add(jwt, { from: t.from.orgDid, ...(acceptance != null ? { acceptance } : {}) })
+  }
+  // an agent on the chain whose credential its org revoked (`agent remove`) or that expired is named
+  // as such, before the chain's own time checks (its root ends with the credential) say less
+  const inv = t.inv as Delegation
+  const agents = new Set([inv.issuer])
+  for (const jwt of Object.values(t.req.proofs ?? {})) {
+    const l = decodeDelegation(jwt)
+    if (l.ok) { agents.add(l.value.issuer); agents.add(l.value.audience) }
+  }
+  for (const did of agents) {
+    const c = p.principals.check(did)
+    if (!c.ok && (c.error.code === 'CREDENTIAL_REVOKED' || c.error.code === 'CREDENTIAL_EXPIRED')) return deny(c.error.code, c.error.message)
+  }
   return next
 }
 

@@ -13,7 +13,8 @@ import { ProtocolError } from '../../../protocols/codec.js'
 import { TASK_TIMEOUT_MS, sendTaskRequest, type TaskReply, type TaskRequest } from '../../../protocols/task/index.js'
 import type { Components } from '../../components.js'
 import type { DelegationBook } from '../delegation/delegation-book.js'
-import type { PrincipalBook } from '../delegation/principal-book.js'
+import { acceptancesFor, type PrincipalBook } from '../delegation/principal-book.js'
+import { cidOfJwt } from '../../../identity/ucan/cid.js'
 import type { DelegationExchange } from '../delegation/delegation-exchange.js'
 import type { TaskExecutor } from './task-executor.js'
 import type { TaskLog } from './task-log.js'
@@ -81,6 +82,7 @@ interface OutboundTask {
   proofCid?: string
   chain?: Record<string, string>
   credentials?: Record<string, string>
+  acceptances?: Record<string, string>
   targetOrg?: string
 }
 
@@ -147,6 +149,10 @@ const credentials: Step = async (t, d) => {
     }
   }
   t.credentials = creds
+  // the agents' acceptances beside their credentials: a node binds an agent to its org only with both
+  const acceptances = acceptancesFor(d.principals, Object.keys(creds))
+  if (agent.acceptance != null) acceptances[cidOfJwt(agent.credential)] = agent.acceptance
+  t.acceptances = acceptances
   return next
 }
 
@@ -237,7 +243,7 @@ export class TaskSender {
       const r = await step(t, this.#d)
       if (!r.ok) return r
     }
-    const req: TaskRequest = { v: 1, invocation: input.invocation, proofs: t.chain as Record<string, string>, credentials: t.credentials as Record<string, string>, ...(input.args !== undefined ? { args: input.args } : {}) }
+    const req: TaskRequest = { v: 1, invocation: input.invocation, proofs: t.chain as Record<string, string>, credentials: t.credentials as Record<string, string>, ...(t.acceptances != null && Object.keys(t.acceptances).length > 0 ? { acceptances: t.acceptances } : {}), ...(input.args !== undefined ? { args: input.args } : {}) }
     const targetOrg = t.targetOrg as string
     const t0 = ctx.clock.now()
     // 7. delivery: this node's own inbound pipeline, or the target org's node over the task protocol

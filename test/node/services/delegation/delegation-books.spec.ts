@@ -8,6 +8,7 @@ import { expect } from 'chai'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cidOfJwt, issueRevocation } from '../../../../identity/ucan/index.js'
 import { issueAgentCredential } from '../../../../identity/credentials.js'
+import { issueAcceptance } from '../../../../identity/agent-acceptance.js'
 import { openStore, type Store } from '../../../../node/store/index.js'
 import { SUBLEVELS as Sublevel } from '../../../../node/store/sublevels.js'
 import { silentLogger } from '../../../../identity/logger.js'
@@ -29,6 +30,7 @@ describe('delegation state over a real store', () => {
   const clock = fakeClock(Date.now())
   beforeEach(async () => { dir = await mkdtemp('/tmp/tmd-'); store = await openStore(dir) })
   afterEach(async () => { await store.close(); await rm(dir, { recursive: true, force: true }) })
+  const nowS = (): number => Math.floor(clock.now() / 1000)
   const reopen = async (): Promise<void> => { await store.close(); store = await openStore(dir) }
 
   it('ReplayGuard: recorded keys survive a restart and are pruned after expiry', async () => {
@@ -54,7 +56,7 @@ describe('delegation state over a real store', () => {
       await book.add({ cid, issuer: by.did, jwt: await issueRevocation(by, cid, clock), issuedAt: Math.floor(clock.now() / 1000) })
     }
     let book = new RevocationBook(store.repository<StoredRevocation>(Sublevel.revocations))
-    const principals = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, trustedOrgs: () => [acme.did] })
+    const principals = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, org: acme.did, trustedOrgs: () => [acme.did] })
     const checker = (): ChainChecker => new ChainChecker({ principals, replay: new ReplayGuard(store.repository<number>(Sublevel.nonces)), revocations: book })
     const proofs = { [cidOfJwt(root)]: root, [cid]: link }
     await add(book, carol)
@@ -71,23 +73,74 @@ describe('delegation state over a real store', () => {
   })
 
   it('PrincipalBook: refuses unenrolled issuers, and one org cannot take over another org\'s agent', async () => {
-    const p = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, trustedOrgs: () => [globex.did, acme.did, initech.did] })
+    const conflicts: unknown[] = []
+    const p = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, org: globex.did, trustedOrgs: () => [globex.did, acme.did, initech.did], onConflict: (c) => conflicts.push(c) })
     const mine = await issueAgentCredential(acme, { agentDid: alice.did, name: 'alice', ring: 2, capabilities: ['records/read'] }, { clock, ttlSeconds: 3600 })
     const theirs = await issueAgentCredential(initech, { agentDid: alice.did, name: 'alice', ring: 1, capabilities: ['records/read'] }, { clock, ttlSeconds: 7200 })
     const rogue = await issueAgentCredential(mallory, { agentDid: bob.did, name: 'bob', ring: 1, capabilities: ['records/read'] }, { clock, ttlSeconds: 3600 })
+    const accepted = await issueAcceptance(alice, mine, acme.did, nowS())
     expect((await p.add(rogue)).ok).to.equal(false)
     expect(p.check(bob.did).ok).to.equal(false)
-    expect((await p.add(mine, { org: initech.did })).ok).to.equal(false)
-    expect((await p.add(mine)).ok).to.equal(true)
-    const r = await p.add(theirs)
+    expect((await p.add(mine, { org: initech.did, acceptance: accepted })).ok).to.equal(false)
+    expect((await p.add(mine, { acceptance: accepted })).ok).to.equal(true)
+    // even with alice's signature over it, a second org's claim on a bound agent is refused and reported
+    const r = await p.add(theirs, { from: initech.did, acceptance: await issueAcceptance(alice, theirs, initech.did, nowS()) })
     expect(r.ok === false && r.error.code).to.equal('PRINCIPAL_CONFLICT')
+    expect(conflicts).to.deep.equal([{ did: alice.did, boundTo: acme.did, claimedBy: initech.did, from: initech.did }])
     const c = p.check(alice.did)
     expect(c.ok && [c.value.org, c.value.ring]).to.deep.equal([acme.did, 2])
   })
 
+  it('PrincipalBook: binds a partner\'s agent only with its acceptance, never first-come; the binding survives a restart', async () => {
+    const book = (): PrincipalBook => new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, org: acme.did, trustedOrgs: () => [acme.did, globex.did, initech.did] })
+    let p = book()
+    const honest = await issueAgentCredential(globex, { agentDid: bob.did, name: 'bob', ring: 2, capabilities: ['reports/write'] }, { clock, ttlSeconds: 3600 })
+    const claim = await issueAgentCredential(initech, { agentDid: bob.did, name: 'bob', ring: 1, capabilities: ['records/read'] }, { clock, ttlSeconds: 7200 })
+    // initech's claim arrives first, from initech's own node, without bob's acceptance (initech lacks bob's key)
+    const first = await p.add(claim, { org: initech.did, from: initech.did })
+    expect(first.ok ? 'ok' : first.error.code).to.equal('NOT_ACCEPTED')
+    // an acceptance signed by another key, or for another credential, is no acceptance
+    const byMallory = await p.add(claim, { from: initech.did, acceptance: await issueAcceptance(mallory, claim, initech.did, nowS()) })
+    expect(byMallory.ok ? 'ok' : byMallory.error.code).to.equal('BAD_ACCEPTANCE')
+    const wrongCred = await p.add(claim, { from: initech.did, acceptance: await issueAcceptance(bob, honest, globex.did, nowS()) })
+    expect(wrongCred.ok ? 'ok' : wrongCred.error.code).to.equal('BAD_ACCEPTANCE')
+    expect(p.check(bob.did).ok).to.equal(false)
+    const acceptance = await issueAcceptance(bob, honest, globex.did, nowS())
+    // globex's credential with bob's acceptance, from a third party's payload: both signatures, so bound
+    expect((await p.add(honest, { from: initech.did, acceptance })).ok).to.equal(true)
+    expect(p.acceptanceOf(bob.did)).to.equal(acceptance)
+    await reopen()
+    p = book()
+    await p.load()
+    const r = await p.add(claim, { from: initech.did })
+    expect(r.ok ? 'ok' : r.error.code).to.equal('PRINCIPAL_CONFLICT')
+    const c = p.check(bob.did)
+    expect(c.ok && [c.value.org, c.value.ring]).to.deep.equal([globex.did, 2])
+    // the bound org renews its credential without a new acceptance (the agent accepted that org)
+    clock.advance(60_000)
+    const renewed = await issueAgentCredential(globex, { agentDid: bob.did, name: 'bob', ring: 2, capabilities: ['reports/write'] }, { clock, ttlSeconds: 3600 })
+    expect((await p.add(renewed, { org: globex.did, from: globex.did })).ok).to.equal(true)
+    expect(p.credentialOf(bob.did)).to.equal(renewed)
+  })
+
+  it('PrincipalBook: a credential past its expiry is CREDENTIAL_EXPIRED, one its org revoked is CREDENTIAL_REVOKED', async () => {
+    const revoked = new Set<string>()
+    const p = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, org: acme.did, trustedOrgs: () => [acme.did], isRevoked: (cid, issuer) => issuer === acme.did && revoked.has(cid) })
+    const cred = await issueAgentCredential(acme, { agentDid: alice.did, name: 'alice', ring: 2, capabilities: ['records/read'] }, { clock, ttlSeconds: 3600 })
+    expect((await p.add(cred, { local: true })).ok).to.equal(true)
+    revoked.add(cidOfJwt(cred))
+    const r = p.check(alice.did)
+    expect(r.ok ? 'ok' : r.error.code).to.equal('CREDENTIAL_REVOKED')
+    revoked.clear()
+    clock.advance(3600_000 + 120_000)
+    const e = p.check(alice.did)
+    expect(e.ok ? 'ok' : e.error.code).to.equal('CREDENTIAL_EXPIRED')
+    clock.advance(-(3600_000 + 120_000))
+  })
+
   it('DelegationExchange.receive stores only the proofs the delivered chain rests on', async () => {
     const book = new DelegationBook(store.repository<StoredDelegation>(Sublevel.delegations))
-    const principals = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, trustedOrgs: () => [globex.did, acme.did] })
+    const principals = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, org: globex.did, trustedOrgs: () => [globex.did, acme.did] })
     const ctx = {
       clock,
       logger: silentLogger(),
@@ -110,8 +163,8 @@ describe('delegation state over a real store', () => {
 
   it('ChainChecker: a delegation valid for longer than the maximum TTL is TTL_TOO_LONG by default, configurable', async () => {
     const a = await makeAgent('alice', acme, 2, clock)
-    const principals = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, trustedOrgs: () => [acme.did] })
-    expect((await principals.add(a.credential)).ok).to.equal(true)
+    const principals = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, org: acme.did, trustedOrgs: () => [acme.did] })
+    expect((await principals.add(a.credential, { local: true })).ok).to.equal(true)
     const revocations = new RevocationBook(store.repository<StoredRevocation>(Sublevel.revocations))
     const make = (maxTtlSeconds?: number): ChainChecker => new ChainChecker({ principals, replay: new ReplayGuard(store.repository<number>(Sublevel.nonces)), revocations, ...(maxTtlSeconds != null ? { maxTtlSeconds } : {}) })
     const nowS = Math.floor(clock.now() / 1000)

@@ -11,6 +11,7 @@
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { issueAgentCredential } from '../../../../identity/credentials.js'
+import { issueAcceptance } from '../../../../identity/agent-acceptance.js'
 import { issueDelegation, issueInvocation, cidOfJwt, type Caveats } from '../../../../identity/ucan/index.js'
 import type { Ed25519Signer } from '../../../../identity/signer.js'
 import { openStore, type Store } from '../../../../node/store/index.js'
@@ -60,7 +61,15 @@ rules:
       ring: { max: 1 }
 `
 
-export interface Agent { name: string, signer: Ed25519Signer, org: Ed25519Signer, ring: number, credential: string }
+export interface Agent { name: string, signer: Ed25519Signer, org: Ed25519Signer, ring: number, credential: string, acceptance: string }
+
+/** Every acceptance made here, by credential: `invoke` ships the acceptances of the credentials it carries. */
+const acceptanceByCredential = new Map<string, string>()
+
+/** The agent's acceptance of `credential`, when made by `makeAgent`. */
+export function acceptanceOf (credential: string): string | undefined {
+  return acceptanceByCredential.get(credential)
+}
 
 export const nowS = (clock: FakeClock): number => Math.floor(clock.now() / 1000)
 
@@ -68,7 +77,9 @@ export const nowS = (clock: FakeClock): number => Math.floor(clock.now() / 1000)
 export async function makeAgent (name: string, org: Ed25519Signer, ring: number, clock: FakeClock, capabilities = ['records/read']): Promise<Agent> {
   const signer = principal(name)
   const credential = await issueAgentCredential(org, { agentDid: signer.did, name, ring, capabilities }, { clock, ttlSeconds: 30 * 24 * 3600 })
-  return { name, signer, org, ring, credential }
+  const acceptance = await issueAcceptance(signer, credential, org.did, nowS(clock))
+  acceptanceByCredential.set(credential, acceptance)
+  return { name, signer, org, ring, credential, acceptance }
 }
 
 /** One delegation link; `proof` is the JWT it rests on. */
@@ -95,8 +106,13 @@ export async function invoke (by: Ed25519Signer, aud: string, resource: string, 
   const proofMap: Record<string, string> = {}
   for (const p of proofs) proofMap[cidOfJwt(p)] = p
   const creds: Record<string, string> = {}
-  credentials.forEach((c, i) => { creds[`c${i}`] = c })
-  return { v: 1, invocation: inv.jwt, proofs: proofMap, credentials: creds, ...(o.args !== undefined ? { args: o.args } : {}) }
+  const acceptances: Record<string, string> = {}
+  credentials.forEach((c, i) => {
+    creds[`c${i}`] = c
+    const a = acceptanceByCredential.get(c)
+    if (a != null) acceptances[cidOfJwt(c)] = a
+  })
+  return { v: 1, invocation: inv.jwt, proofs: proofMap, credentials: creds, ...(Object.keys(acceptances).length > 0 ? { acceptances } : {}), ...(o.args !== undefined ? { args: o.args } : {}) }
 }
 
 /** Test-side observers of decisions: each is called as the audit log would be; a throw makes it unwritable. */
@@ -202,7 +218,7 @@ export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
     const { principals, replay, revocations, checker } = delegation.parts
     // what delegation.start() loads, without serving its protocols on the (absent) mesh
     await Promise.all([principals.load(), replay.load(clock.now()), revocations.load()])
-    for (const a of o.localAgents) await principals.add(a.credential)
+    for (const a of o.localAgents) await principals.add(a.credential, { local: true })
     const { executor, tasks } = service
     const ctx = components.view('executor fixture', INBOUND_DEPENDENCIES)
     Object.assign(node, { ctx, store, executor, checker, principals, replay, revocations, tasks })

@@ -14,7 +14,7 @@ import type { TaskReply, TaskRequest } from '../../../../protocols/task/messages
 import { fakeClock, type FakeClock } from '../../../helpers/clock.js'
 import { acme, globex, initech, mallory } from '../../../helpers/principals.js'
 import { flipChar, junkSigned, signRaw } from '../../../identity/ucan/forge.js'
-import { grant, invoke, makeAgent, openExecNode, type Agent, type ExecNode } from './executor-fixture.js'
+import { acceptanceOf, grant, invoke, makeAgent, nowS, openExecNode, type Agent, type ExecNode } from './executor-fixture.js'
 
 const RECORDS = `tm:${acme.did}/records`
 const RECORD42 = `${RECORDS}/42`
@@ -248,12 +248,30 @@ describe('TaskExecutor (in process, real store)', function () {
     })
 
     it('an enrolled org cannot take over another org\'s agent with a credential of its own', async () => {
-      await node.principals.add(alice.credential)
+      expect((await node.principals.add(alice.credential, { acceptance: alice.acceptance })).ok).to.equal(true)
       const hijack = await issueAgentCredential(initech, { agentDid: alice.signer.did, name: 'alice', ring: 1, capabilities: ['payments/send'] }, { clock, ttlSeconds: 90 * 24 * 3600 })
       const req = await invoke(carol.signer, bob.signer.did, RECORD42, 'records/read', [root, aliceToCarol], [hijack, carol.credential], clock)
       await node.executor.execute(req, { orgDid: initech.did })
       const p = node.principals.check(alice.signer.did)
       expect(p.ok && [p.value.org, p.value.ring]).to.deep.equal([acme.did, 2])
+    })
+
+    it('a third org\'s credential for another org\'s agent, arriving first, binds nothing; the honest one then works', async () => {
+      // initech ships a credential it signed for acme's alice (it cannot make alice's acceptance)
+      const claim = await issueAgentCredential(initech, { agentDid: alice.signer.did, name: 'alice', ring: 1, capabilities: ['records/read'] }, { clock, ttlSeconds: 3600 })
+      const req = await invoke(carol.signer, bob.signer.did, RECORD42, 'records/read', [root, aliceToCarol], [claim, carol.credential], clock)
+      const reply = await node.executor.execute(req, { orgDid: initech.did })
+      expect(reply.outcome).to.equal('denied')
+      expect(node.principals.check(alice.signer.did).ok).to.equal(false)
+      // the same credential with a forged "acceptance" by initech's key is refused too
+      const { issueAcceptance } = await import('../../../../identity/agent-acceptance.js')
+      const fake = await issueAcceptance(initech, claim, initech.did, nowS(clock))
+      const r = await node.principals.add(claim, { acceptance: fake, from: initech.did })
+      expect(r.ok ? 'ok' : r.error.code).to.equal('BAD_ACCEPTANCE')
+      const honest = await node.executor.execute(await baseRequest(), { orgDid: initech.did })
+      expect(honest.outcome, honest.reason).to.equal('ok')
+      const p = node.principals.check(alice.signer.did)
+      expect(p.ok && p.value.org).to.equal(acme.did)
     })
 
     it('refuses a root delegated to an agent of another org (ROOT_AUDIENCE_NOT_MEMBER)', async () => {
@@ -267,7 +285,7 @@ describe('TaskExecutor (in process, real store)', function () {
     it('a revoked middle link is refused after a cached accept (REVOKED, naming the link)', async () => {
       const input = async (): Promise<TaskRequest> => await baseRequest()
       const warm = await input()
-      for (const c of Object.values(warm.credentials)) await node.principals.add(c)
+      for (const c of Object.values(warm.credentials)) await node.principals.add(c, { acceptance: acceptanceOf(c) ?? '' })
       expect(node.checker.check(warm, { now: clock.now(), audience: bob.signer.did }).ok).to.equal(true)
       expect(node.checker.check(warm, { now: clock.now(), audience: bob.signer.did }).ok).to.equal(true)
       expect(node.checker.cache.size.decisions).to.be.greaterThan(0)
