@@ -234,7 +234,8 @@ describe('faults with real node processes', function () {
           try {
             if ((i + w) % 2 === 0) {
               const name = `r${round}-w${w}-${i}`
-              const a = await client.request<{ did: string }>('POST', '/v1/agents', { name, ring: 3, capabilities: ['records/read'] })
+              // the agent's key is its own (generated here); the node stores its DID and credential
+              const a = await client.request<{ did: string }>('POST', '/v1/agents', { name, ring: 3, capabilities: ['records/read'], did: Ed25519Signer.generate().did })
               ackedAgents.set(name, a.did)
             } else {
               const did = Ed25519Signer.generate().did
