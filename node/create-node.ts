@@ -9,6 +9,7 @@ import { systemClock, nowSeconds, type Clock } from '../identity/clock.js'
 import { createLogger, type Logger } from '../identity/logger.js'
 import { dataDirLayout, NODE_KEY, ORG_KEY } from './data-dir.js'
 import { readIdentityFile } from './identity-file.js'
+import { loadSigner } from './keys/key-location.js'
 import { openKeyStore, resolveNodePassphrase, NODE_CREDENTIAL_TTL_SECONDS } from './init-org.js'
 import { openStore, type Store } from './store/index.js'
 import { SUBLEVELS as Sublevel } from './store/sublevels.js'
@@ -116,13 +117,18 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   }), layout.swarmKey)
   const { passphrase } = await resolveNodePassphrase(layout, config.passphrase)
   const keys = openKeyStore(layout, passphrase)
-  const orgSigner = await keys.load(ORG_KEY)
+  // the org key may live on a PKCS#11 token: any failure to open it stops the node (no fallback)
+  const orgKey = await loadSigner(layout, keys, ORG_KEY)
+  const orgSigner = orgKey.signer
   const nodeSigner = await keys.load(NODE_KEY)
-  if (orgSigner.did !== identity.orgDid) throw new ConfigError('KEY_MISMATCH', `org key in ${layout.keys} does not match ${layout.identity}`)
+  if (orgSigner.did !== identity.orgDid) {
+    await orgKey.close()
+    throw new ConfigError('KEY_MISMATCH', `org key ${orgKey.location.where === 'pkcs11' ? `on token ${orgKey.location.token}` : `in ${layout.keys}`} does not match ${layout.identity}`)
+  }
 
   const settings = resolveSettings({ ...config.settings, ...(config.spiffeSocket != null ? { spiffeSocket: config.spiffeSocket } : {}) }, config.env ?? process.env)
 
-  const opened: Store = await openStore(layout.root, { logger: logger.child('store') })
+  const opened: Store = await openStore(layout.root, { logger: logger.child('store') }).catch(async (err: unknown) => { await orgKey.close(); throw err })
   const store = config.wrapStore != null ? config.wrapStore(opened) : opened
   try {
     let nodeCredential = await currentNodeCredential({ layout, clock, logger }, orgSigner, identity)
@@ -211,7 +217,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         logger.info('node started', { org: identity.orgDid, name: identity.orgName, peerId: identity.peerId, listen: libp2p.getMultiaddrs().map(m => m.toString()), policy: policy.digest })
       },
       async stop () {
-        if (!started) { await store.close(); return }
+        if (!started) { await store.close(); await orgKey.close(); return }
         started = false
         logger.info('node stopping')
         await control.stop().catch(err => { logger.warn('control stop failed', { error: (err as Error).message }) })
@@ -221,11 +227,13 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         await mesh.stop()
         await libp2p.stop()
         await store.close()
+        await orgKey.close()
         logger.info('node stopped')
       }
     }
   } catch (err) {
     await opened.close()
+    await orgKey.close()
     throw err
   }
 }

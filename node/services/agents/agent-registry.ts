@@ -4,7 +4,7 @@
  * the credential is re-verified whenever it is used.
  */
 import { issueAgentCredential, verifyAgentCredential } from '../../../identity/credentials.js'
-import type { Ed25519Signer } from '../../../identity/signer.js'
+import type { Ed25519Signer, Signer } from '../../../identity/signer.js'
 import type { KeyStore } from '../../../identity/keystore.js'
 import type { Clock } from '../../../identity/clock.js'
 import { agentKeyName } from '../../data-dir.js'
@@ -40,12 +40,12 @@ export interface CreateAgentInput {
 export class AgentRegistry {
   readonly #repo: Repository<AgentRecord>
   readonly #keys: KeyStore
-  readonly #org: Ed25519Signer
+  readonly #org: Signer
   readonly #clock: Clock
   /** Decrypted agent keys: scrypt on every task would cost ~100 ms of CPU each time. */
   readonly #signers = new Map<string, Ed25519Signer>()
 
-  constructor (deps: { repo: Repository<AgentRecord>, keys: KeyStore, orgSigner: Ed25519Signer, clock: Clock }) {
+  constructor (deps: { repo: Repository<AgentRecord>, keys: KeyStore, orgSigner: Signer, clock: Clock }) {
     this.#repo = deps.repo
     this.#keys = deps.keys
     this.#org = deps.orgSigner
