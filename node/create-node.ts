@@ -3,21 +3,20 @@
  * libp2p and the mesh, the control API and every feature, and starts them in order (stopping them in
  * reverse). Nothing else constructs long-lived state.
  */
-import { readFile, writeFile, chmod } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { LevelDatastore } from 'datastore-level'
-import { systemClock, nowSeconds, type Clock } from '../identity/clock.js'
+import { systemClock, type Clock } from '../identity/clock.js'
 import { createLogger, type Logger } from '../identity/logger.js'
 import { dataDirLayout, NODE_KEY, ORG_KEY } from './data-dir.js'
 import { readIdentityFile } from './identity-file.js'
 import { loadSigner } from './keys/key-location.js'
-import { openKeyStore, resolveNodePassphrase, NODE_CREDENTIAL_TTL_SECONDS } from './init-org.js'
+import { openKeyStore, resolveNodePassphrase } from './init-org.js'
 import { openStore, type Store } from './store/index.js'
 import { SUBLEVELS as Sublevel } from './store/sublevels.js'
 import { parseSwarmKey } from './libp2p/swarm-key.js'
 import { parseLanMultiaddr } from './libp2p/lan-only.js'
 import { buildMeshStack } from './mesh-stack.js'
 import { libp2pPrivateKeyFromSeed } from '../identity/peer-id.js'
-import { issueNodeCredential, verifyNodeCredential } from '../identity/credentials.js'
 import type { Enrolment } from './mesh/enrolments.js'
 import { PeerRegistry } from './mesh/peer-registry.js'
 import { createControlServer } from './api/control-server.js'
@@ -36,10 +35,9 @@ import { createApprovalsService, APPROVALS_DEPENDENCIES, type ApprovalsService }
 import { createTasksService, TASKS_DEPENDENCIES, type TasksService } from './services/tasks/tasks-service.js'
 import { createTrustService, TRUST_DEPENDENCIES, type TrustNodeService } from './services/trust/index.js'
 import { registerOperatorRoutes } from './api/operator/index.js'
+import { createCredentialRenewalService, currentNodeCredential, CREDENTIALS_DEPENDENCIES } from './services/credentials/node-credential-renewal.js'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7420']
-/** Renew the NodeCredential at start when it has less than this left. */
-const CREDENTIAL_RENEW_BEFORE_S = 7 * 24 * 3600
 
 export interface NodeConfig {
   dataDir: string
@@ -92,19 +90,6 @@ function validateConfig (config: NodeConfig): void {
   for (const a of config.peers ?? []) parseLanMultiaddr(a, '--peer')
 }
 
-async function currentNodeCredential (ctx: { layout: ReturnType<typeof dataDirLayout>, clock: Clock, logger: Logger }, orgSigner: Components['orgSigner'], identity: Components['identity']): Promise<string> {
-  let jwt = (await readFile(ctx.layout.nodeCredential, 'utf8').catch(() => '')).trim()
-  const v = verifyNodeCredential(jwt, { clock: ctx.clock, expectedIssuer: identity.orgDid })
-  const fresh = v.ok && v.value.subject.id === identity.peerId && v.value.expiresAt - nowSeconds(ctx.clock) > CREDENTIAL_RENEW_BEFORE_S
-  if (!fresh) {
-    jwt = await issueNodeCredential(orgSigner, { peerId: identity.peerId, orgName: identity.orgName }, { clock: ctx.clock, ttlSeconds: NODE_CREDENTIAL_TTL_SECONDS })
-    await writeFile(ctx.layout.nodeCredential, jwt + '\n', { mode: 0o600 })
-    await chmod(ctx.layout.nodeCredential, 0o600)
-    ctx.logger.info('NodeCredential renewed', { reason: v.ok ? 'near expiry' : v.error.code })
-  }
-  return jwt
-}
-
 export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   validateConfig(config)
   const clock = config.clock ?? systemClock
@@ -131,7 +116,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   const opened: Store = await openStore(layout.root, { logger: logger.child('store') }).catch(async (err: unknown) => { await orgKey.close(); throw err })
   const store = config.wrapStore != null ? config.wrapStore(opened) : opened
   try {
-    let nodeCredential = await currentNodeCredential({ layout, clock, logger }, orgSigner, identity)
+    let nodeCredential = await currentNodeCredential({ layout, clock, logger, identity, orgSigner }, settings.credentials)
     const privateKey = await libp2pPrivateKeyFromSeed(nodeSigner.exportSeed())
     const components = new ComponentRegistry()
     // gossipsub's application-specific score reads trust when it scores, once the trust service exists
@@ -185,7 +170,8 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     components.set('parkedTasks', tasks.executor)
     const trust = createTrustService(view({ name: 'trust', deps: TRUST_DEPENDENCIES }), settings.trust)
     components.set('trust', trust)
-    const services: Service[] = [audit, spiffe, delegation, approvals, tasks, trust]
+    const credentials = createCredentialRenewalService(view({ name: 'credentials', deps: CREDENTIALS_DEPENDENCIES }), { get: () => nodeCredential, set: (jwt) => { nodeCredential = jwt } }, settings.credentials)
+    const services: Service[] = [audit, spiffe, delegation, approvals, tasks, trust, credentials]
     // every declared dependency must be there before anything starts
     components.check('mesh', ['hello'])
     components.check('gossipsub peer score', ['trust'])

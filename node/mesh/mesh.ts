@@ -187,6 +187,18 @@ export class Mesh {
       .finally(() => this.#dialing.delete(addr))
   }
 
+  /**
+   * Run hello again on every verified connection, so partners hold our current NodeCredential (after
+   * a renewal) without reconnecting. Returns how many connections were re-helloed.
+   */
+  async rehello (): Promise<number> {
+    const conns = this.#c.libp2p.getConnections().filter(c => c.status === 'open' && this.#c.registry.isVerified(c.id))
+    await Promise.all(conns.map(async c => {
+      await this.#initiateHello(c).catch(err => { this.#log.warn('re-hello failed', { peer: c.remotePeer.toString(), error: (err as Error).message }) })
+    }))
+    return conns.length
+  }
+
   /** Subscribe to peers completing hello (catch-up exchanges start here). Returns an unsubscribe function. */
   onPeerVerified (listener: (peer: VerifiedHello, connection: Connection) => void): () => void {
     this.#verifiedListeners.add(listener)
