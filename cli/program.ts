@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { register as init } from './commands/init.js'
 import { register as identityShow } from './commands/identity/show.js'
+import { register as identityExport } from './commands/identity/export.js'
 import { register as credentialVerify } from './commands/credential/verify.js'
 import { register as nodeStart } from './commands/node/start.js'
 import { register as nodeStatus } from './commands/node/status.js'
@@ -55,7 +56,8 @@ export function buildProgram (): Command {
   }
   init(program)
   doctor(program)
-  identityShow(group('identity', 'this organisation\'s identity'))
+  const identity = group('identity', 'this organisation\'s identity')
+  for (const r of [identityShow, identityExport]) r(identity)
   credentialVerify(group('credential', 'verify credentials'))
   const node = group('node', 'run and inspect this organisation\'s node')
   nodeStart(node)
