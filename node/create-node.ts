@@ -10,6 +10,11 @@ import { createLogger, type Logger } from '../identity/logger.js'
 import { dataDirLayout, NODE_KEY, ORG_KEY } from './data-dir.js'
 import { readIdentityFile } from './identity-file.js'
 import { loadSigner } from './keys/key-location.js'
+import { CurrentSigner } from './keys/current-signer.js'
+import { Enrolments } from './mesh/enrolments.js'
+import { SuccessorBook, type StoredSuccessor } from './mesh/successor-book.js'
+import { createOrgKeyRotation } from './services/credentials/org-key-rotation.js'
+import { identityRoutes } from './api/operator/identity-routes.js'
 import { openKeyStore, resolveNodePassphrase } from './init-org.js'
 import { openStore, type Store } from './store/index.js'
 import { SUBLEVELS as Sublevel } from './store/sublevels.js'
@@ -90,6 +95,10 @@ function validateConfig (config: NodeConfig): void {
   for (const a of config.peers ?? []) parseLanMultiaddr(a, '--peer')
 }
 
+function withSuccessors (records: string[]): { successors?: string[] } {
+  return records.length > 0 ? { successors: records } : {}
+}
+
 export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   validateConfig(config)
   const clock = config.clock ?? systemClock
@@ -103,8 +112,8 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   const { passphrase } = await resolveNodePassphrase(layout, config.passphrase)
   const keys = openKeyStore(layout, passphrase)
   // the org key may live on a PKCS#11 token: any failure to open it stops the node (no fallback)
-  const orgKey = await loadSigner(layout, keys, ORG_KEY)
-  const orgSigner = orgKey.signer
+  const orgKey = new CurrentSigner(await loadSigner(layout, keys, identity.orgKey ?? ORG_KEY))
+  const orgSigner = orgKey
   const nodeSigner = await keys.load(NODE_KEY)
   if (orgSigner.did !== identity.orgDid) {
     await orgKey.close()
@@ -122,13 +131,20 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     // gossipsub's application-specific score reads trust when it scores, once the trust service exists
     const trustView = components.view('gossipsub peer score', ['trust'])
     const helloView = components.view('mesh', ['hello'])
+    const enrolmentBook = new Enrolments(store.repository<Enrolment>(Sublevel.peers), identity.orgDid)
+    await enrolmentBook.load()
+    // partners' org key rotations are followed in hello and audited (the audit service comes later)
+    const successorAudit = components.view('successors', ['audit'])
+    const successors = new SuccessorBook({ repo: store.repository<StoredSuccessor>(Sublevel.successors), enrolments: enrolmentBook, clock, logger: logger.child('successors'), audit: () => successorAudit.audit })
+    await successors.load()
     const registry = new PeerRegistry(clock)
     const { libp2p, mesh, enrolments } = await buildMeshStack({
       privateKey,
       swarmKey,
       listen: config.listen ?? DEFAULT_LISTEN,
       orgDid: identity.orgDid,
-      enrolments: store.repository<Enrolment>(Sublevel.peers),
+      enrolments: enrolmentBook,
+      successors: { follow: (did, records) => successors.follow(did, records), retiredAt: (did) => successors.retiredAt(did), current: (did) => successors.current(did) },
       registry,
       clock,
       logger,
@@ -139,7 +155,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       dialTimeoutMs: config.dialTimeoutMs,
       appSpecificScore: peerScoreFor(registry, (org) => trustView.trust.trustOf(org)),
       verifySpiffe: (h, e, p) => helloView.hello.verifySpiffe(h, e, p),
-      localHello: () => ({ v: 1 as const, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest, ...helloView.hello.fields() })
+      localHello: () => ({ v: 1 as const, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest, ...helloView.hello.fields(), ...withSuccessors(successors.chainTo(identity.orgDid)) })
     })
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
@@ -161,7 +177,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     components.set('audit', audit.recorder)
     const spiffe = createSpiffeService(view({ name: 'spiffe', deps: SPIFFE_DEPENDENCIES }), { ...(settings.spiffeSocket != null ? { socket: settings.spiffeSocket } : {}) })
     components.set('hello', spiffe.hello)
-    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }))
+    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }), { retiredAt: (did) => successors.retiredAt(did) })
     components.set('roots', delegation.roots)
     const approvals = createApprovalsService(view({ name: 'approvals', deps: APPROVALS_DEPENDENCIES }), { approvalDeadlineMs: settings.approvalDeadlineMs, ...(settings.approvalExpiryCheckMs != null ? { expiryCheckMs: settings.approvalExpiryCheckMs } : {}) })
     components.set('approvals', approvals.parking)
@@ -174,6 +190,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const services: Service[] = [audit, spiffe, delegation, approvals, tasks, trust, credentials]
     // every declared dependency must be there before anything starts
     components.check('mesh', ['hello'])
+    components.check('successors', ['audit'])
     components.check('gossipsub peer score', ['trust'])
     for (const s of services) components.check(s.name, s.dependencies)
 
@@ -184,6 +201,8 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       return out
     }
     registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, status })
+    const rotation = createOrgKeyRotation({ ctx: all, keys, signer: orgKey, successors, credentials, roots: () => delegation.roots })
+    identityRoutes(control, { rotate: async (o) => await rotation.rotate(o), successors: () => successors.chainTo(identity.orgDid) })
     dispatcher.registerRoutes(control)
     let started = false
 

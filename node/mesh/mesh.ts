@@ -39,6 +39,8 @@ export interface MeshComponents {
   verifySpiffe?: VerifyHelloOptions['verifySpiffe']
   staticPeers?: string[]
   onPeerVerified?: (peer: VerifiedHello, connection: Connection) => void
+  /** Org key rotations: follow a hello's successor records from an enrolled DID; when keys were retired. */
+  successors?: { follow: (did: string, records: readonly string[]) => Enrolment | undefined, retiredAt: (did: string) => number | undefined, current: (did: string) => string }
   dialTimeoutMs?: number
   helloTimeoutMs?: number
 }
@@ -166,7 +168,8 @@ export class Mesh {
   }
 
   #verifiedConnection (orgDid: string): Connection | undefined {
-    const peers = new Set(this.#c.registry.peersOfOrg(orgDid))
+    // an org that rotated its key is reached under its current DID
+    const peers = new Set(this.#c.registry.peersOfOrg(this.#c.successors?.current(orgDid) ?? orgDid))
     return this.#c.libp2p.getConnections().find(c => peers.has(c.remotePeer.toString()) && c.status === 'open' && this.#c.registry.isVerified(c.id))
   }
 
@@ -275,8 +278,9 @@ export class Mesh {
     return verifyHello(hello, {
       remotePeerId: conn.remotePeer.toString(),
       clock: this.#c.clock,
-      enrolledOrg: (did) => this.#c.enrolments.get(did),
-      verifySpiffe: this.#c.verifySpiffe
+      enrolledOrg: (did) => this.#c.enrolments.get(did) ?? this.#c.successors?.follow(did, hello.successors ?? []),
+      verifySpiffe: this.#c.verifySpiffe,
+      ...(this.#c.successors != null ? { retiredAt: this.#c.successors.retiredAt } : {})
     })
   }
 

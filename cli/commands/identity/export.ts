@@ -33,9 +33,9 @@ export function register (identity: Command): void {
       let listen: string[] = []
       let successors: string[] = []
       try {
-        const s = await nodeClient(dataDir, 5_000).request<{ listen: string[], successors?: string[] }>('GET', '/v1/status')
-        listen = dialable(s.listen)
-        successors = s.successors ?? []
+        const client = nodeClient(dataDir, 5_000)
+        listen = dialable((await client.request<{ listen: string[] }>('GET', '/v1/status')).listen)
+        successors = (await client.request<{ successors: string[] }>('GET', '/v1/identity/successors')).successors
       } catch (err) {
         if ((err as { code?: string }).code !== 'NODE_NOT_RUNNING') throw err
         if (opts.addr.length === 0) out.note('note: the node is not running, so the file lists no addresses; pass --addr or start the node first')

@@ -5,7 +5,8 @@
  * trusts) and the warm cache, which it invalidates when a revocation arrives.
  */
 import { createChainCache, decodeDelegation, orgOfResource, validateInvocation, listCapabilities, type ChainCache, type PrincipalRole, type ValidatedChain } from '../../../identity/ucan/index.js'
-import { fail, type Result } from '../../../identity/result.js'
+import { fail, type Failure, type Result } from '../../../identity/result.js'
+import { checkNotRetired } from '../../../identity/successor-record.js'
 import type { PrincipalBook } from './principal-book.js'
 import type { ReplayGuard } from './replay-guard.js'
 import type { RevocationBook } from './revocation-book.js'
@@ -20,6 +21,8 @@ export interface ChainCheckerDeps {
   replay: ReplayGuard
   revocations: RevocationBook
   maxDepth?: number
+  /** When an org key was retired by a successor record (seconds): its later tokens are KEY_RETIRED. */
+  retiredAt?: (did: string) => number | undefined
 }
 
 /** Only so many proofs are even decoded before the validator's own caps apply. */
@@ -64,6 +67,8 @@ export class ChainChecker {
 
   check (input: CheckInput, opts: { now: number, audience?: string }): Result<ValidatedChain> {
     if (typeof input.invocation !== 'string') return fail('MALFORMED_TOKEN', 'invocation must be a JWT string')
+    const retired = this.#retiredLink(input)
+    if (retired != null) return retired
     const revokers = this.#authorisedRevokers(input)
     const principals = this.#d.principals
     return validateInvocation(input, {
@@ -75,6 +80,19 @@ export class ChainChecker {
       checkPrincipal: (did: string, _role: PrincipalRole) => principals.check(did),
       cache: this.cache
     })
+  }
+
+  /** A proof signed by a retired org key after its retirement (or not saying when): KEY_RETIRED. */
+  #retiredLink (input: CheckInput): { ok: false, error: Failure } | undefined {
+    const retiredAt = this.#d.retiredAt
+    if (retiredAt == null || input.proofs == null || typeof input.proofs !== 'object') return undefined
+    for (const [cid, jwt] of Object.entries(input.proofs).slice(0, MAX_PROOFS_DECODED)) {
+      const d = decodeDelegation(jwt)
+      if (!d.ok) continue
+      const r = checkNotRetired(d.value.issuer, d.value.notBefore, retiredAt, `delegation ${cid}`)
+      if (!r.ok) return r
+    }
+    return undefined
   }
 
   /** Is `cid` revoked by someone entitled to, in the chain given by `proofs` (it and every proof above it)? */

@@ -40,13 +40,14 @@ export interface DelegationService extends Service {
   revoke: (cid: string, reason?: string) => Promise<Result<{ cid: string, issuer: string }>>
 }
 
-export function createDelegationService (ctx: DelegationComponents): DelegationService {
-  const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...ctx.enrolments.list().map(e => e.orgDid)]
+export function createDelegationService (ctx: DelegationComponents, options: { retiredAt?: (did: string) => number | undefined } = {}): DelegationService {
+  // an org's DIDs before a key rotation still vouch for what they issued before it
+  const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...(ctx.identity.previousOrgDids ?? []), ...ctx.enrolments.list().map(e => e.orgDid)]
   const principals = new PrincipalBook({ repo: ctx.store.repository<string>(Sublevel.credentials), clock: ctx.clock, trustedOrgs })
   const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
   const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations))
   const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
-  const checker = new ChainChecker({ principals, replay, revocations })
+  const checker = new ChainChecker({ principals, replay, revocations, ...(options.retiredAt != null ? { retiredAt: options.retiredAt } : {}) })
   const exchange = new DelegationExchange(ctx, book, principals)
   const parts: DelegationParts = { book, principals, replay, revocations, checker, exchange }
 
