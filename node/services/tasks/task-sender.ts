@@ -213,9 +213,12 @@ export class TaskSender {
     const signal = outer != null ? AbortSignal.any([timeout, outer]) : timeout
     let reply: TaskReply
     let peerId: string
+    // the org hello bound to the connection: targetOrg, or its successor after an org key rotation
+    let answeringOrg = targetOrg
     try {
       const conn = await ctx.mesh.connectionToOrg(targetOrg, { signal: AbortSignal.timeout(Math.min(timeoutMs, 10_000)) })
       peerId = conn.remotePeer.toString()
+      answeringOrg = ctx.mesh.verifiedPeer(conn.id)?.orgDid ?? targetOrg
       reply = await sendTaskRequest(conn, req, { signal })
     } catch (err) {
       const message = (err as Error).message
@@ -233,7 +236,7 @@ export class TaskSender {
     const expectedNode = pub.ok ? didKeyFromPublicKey(pub.value) : undefined
     const r = verifyReceipt(reply.receipt, { expectedInvocation: invocationCidOf(req.invocation), ...(expectedNode != null ? { expectedNode } : {}) })
     if (!r.ok) return { outcome: 'error', code: 'BAD_RECEIPT', reason: r.error.message }
-    if (r.value.org !== targetOrg || r.value.outcome !== reply.outcome || r.value.code !== reply.code) return { outcome: 'error', code: 'BAD_RECEIPT', reason: 'the receipt does not match the reply' }
+    if ((r.value.org !== targetOrg && r.value.org !== answeringOrg) || r.value.outcome !== reply.outcome || r.value.code !== reply.code) return { outcome: 'error', code: 'BAD_RECEIPT', reason: 'the receipt does not match the reply' }
     await ctx.trust.onReceipt(reply.receipt, 'received').catch(err => { ctx.logger.warn('receipt not counted as evidence', { error: (err as Error).message }) })
     return reply
   }
