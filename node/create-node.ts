@@ -13,6 +13,7 @@ import { loadSigner } from './keys/key-location.js'
 import { CurrentSigner } from './keys/current-signer.js'
 import { Enrolments } from './mesh/enrolments.js'
 import { SuccessorBook, type StoredSuccessor } from './mesh/successor-book.js'
+import { registerSuccessorTopic } from './mesh/successor-topic.js'
 import { createOrgKeyRotation } from './services/credentials/org-key-rotation.js'
 import { identityRoutes } from './api/operator/identity-routes.js'
 import { openKeyStore, resolveNodePassphrase } from './init-org.js'
@@ -29,7 +30,7 @@ import { createTaskDispatcher } from './services/tasks/task-dispatcher.js'
 import { loadLocalPolicy, type LocalPolicy } from './local-policy.js'
 import { ComponentRegistry, type Components, type PolicyHolder, type Service } from './components.js'
 import { peerScoreFor } from './gossip/peer-score.js'
-import { createRecordGossip } from './gossip/index.js'
+import { createRecordGossip, RecordTopics } from './gossip/index.js'
 import { AgentRegistry, type AgentRecord } from './services/agents/agent-registry.js'
 import { SOFTWARE_VERSION } from './version.js'
 import { resolveSettings, type NodeSettings } from './settings.js'
@@ -160,6 +161,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
     const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock })
+    registerSuccessorTopic(gossip, successors)
     const agents = new AgentRegistry({ repo: store.repository<AgentRecord>(Sublevel.agents), keys, orgSigner, clock })
     const holder: PolicyHolder = {
       get: () => policy,
@@ -201,7 +203,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       return out
     }
     registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, status })
-    const rotation = createOrgKeyRotation({ ctx: all, keys, signer: orgKey, successors, credentials, roots: () => delegation.roots })
+    const rotation = createOrgKeyRotation({ ctx: all, keys, signer: orgKey, successors, credentials, roots: () => delegation.roots, publish: async (jwt) => { await gossip.publish(RecordTopics.successors, jwt) } })
     identityRoutes(control, { rotate: async (o) => await rotation.rotate(o), successors: () => successors.chainTo(identity.orgDid) })
     dispatcher.registerRoutes(control)
     let started = false

@@ -95,6 +95,8 @@ export class SuccessorBook {
    * enrolment (as `did`'s) and enrol `did` in its place in the background. Synchronous for hello.
    */
   follow (did: string, records: readonly string[]): Enrolment | undefined {
+    const enrolled = this.#d.enrolments.get(did)
+    if (enrolled != null) return enrolled
     const verified = new Map<string, SuccessorRecord>()
     for (const jwt of records.slice(0, MAX_CHAIN)) {
       const r = verifySuccessorRecord(jwt)

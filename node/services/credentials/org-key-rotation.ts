@@ -22,6 +22,8 @@ export interface OrgKeyRotationDeps {
   successors: SuccessorBook
   credentials: CredentialRenewalService
   roots: () => AgentLifecycle
+  /** Gossip the successor record (partners also receive it in hello). */
+  publish: (jwt: string) => Promise<void>
 }
 
 export interface RotationOutcome {
@@ -55,6 +57,7 @@ export function createOrgKeyRotation (d: OrgKeyRotationDeps): { rotate: (options
         await d.signer.replace(r.next)
         Object.assign(ctx.identity, r.identity)
         await ctx.audit.record({ kind: 'enrolment', subject: r.identity.orgDid, reason: 'org key rotated', details: { oldDid, newDid: r.identity.orgDid, key: r.next.location.where } })
+        await d.publish(r.record).catch(err => { ctx.logger.warn('successor record not gossiped (partners still get it in hello)', { error: (err as Error).message }) })
         const agents = await reissueAgents(d)
         const nodeCredential = await d.credentials.renewIfDue({ force: true, reason: 'ORG_KEY_ROTATED' })
         ctx.logger.info('org key rotated', { oldDid, newDid: r.identity.orgDid, key: r.next.location.where, agents })
