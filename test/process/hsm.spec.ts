@@ -181,6 +181,16 @@ describe('org key on a PKCS#11 token (SoftHSM2; needs Debian package softhsm2), 
     await startExampleAgent(a.dir, 'dave', hsm.env)
     const second = await sendTask()
     expect(second.outcome, JSON.stringify(second)).to.equal('ok')
+
+    // rotation keeps the org key on the token: a new key there, the old one retired (kept, not deleted)
+    const rot = await ok<{ oldDid: string, newDid: string, key: { where: string, token?: string, label?: string } }>(a.dir, ['identity', 'rotate'], hsm.env)
+    expect(rot.oldDid).to.equal(acme.orgDid)
+    expect(rot.key).to.include({ where: 'pkcs11', token: acme.token })
+    await waitUntil(async () => (await connectedOrgs(b.dir)).includes(rot.newDid), 20_000, 'globex to follow acme to its new token key')
+    const after = await cli(a.dir, ['--json', 'doctor'], { env: hsm.env })
+    expect(after.json<{ findings: Array<{ id: string, message: string }> }>().findings.find(f => f.id === 'keys.org-2.location')?.message).to.include(`PKCS#11 token "${acme.token}"`)
+    expect(readPrivateValue(hsm, acme.token, rot.key.label as string).readCode).to.equal(leak.CKR_ATTRIBUTE_SENSITIVE)
+    expect(existsSync(`${acme.dir}/keys/org-2.key`), 'no file key for the new org key').to.equal(false)
   })
 
   it('a wrong PIN, a removed key or a missing token stops the node at start with a named code; no file key is used', async () => {
