@@ -2,6 +2,8 @@
 import { Command } from 'commander'
 import { register as init } from './commands/init.js'
 import { register as identityShow } from './commands/identity/show.js'
+import { register as identityExport } from './commands/identity/export.js'
+import { register as identityRotate } from './commands/identity/rotate.js'
 import { register as credentialVerify } from './commands/credential/verify.js'
 import { register as nodeStart } from './commands/node/start.js'
 import { register as nodeStatus } from './commands/node/status.js'
@@ -68,7 +70,8 @@ export function buildProgram (): Command {
   init(program)
   doctor(program)
   mcpServe(program)
-  identityShow(group('identity', 'this organisation\'s identity'))
+  const identity = group('identity', 'this organisation\'s identity')
+  for (const r of [identityShow, identityExport, identityRotate]) r(identity)
   credentialVerify(group('credential', 'verify credentials'))
   const node = group('node', 'run and inspect this organisation\'s node')
   nodeStart(node)

@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../identity/clock.js'
 import type { Logger } from '../identity/logger.js'
-import type { Ed25519Signer } from '../identity/signer.js'
+import type { Ed25519Signer, Signer } from '../identity/signer.js'
 import type { Result } from '../identity/result.js'
 import type { Decision, PolicyRequest } from '../authz/index.js'
 import type { TaskReply } from '../protocols/task/messages.js'
@@ -143,7 +143,7 @@ export interface Components {
   layout: DataDirLayout
   identity: IdentityFile
   /** The org root key: signs credentials, root delegations, revocations, attestations. */
-  orgSigner: Ed25519Signer
+  orgSigner: Signer
   /** The node key (its PeerId): signs receipts and audit checkpoints. */
   nodeSigner: Ed25519Signer
   store: Store

@@ -3,13 +3,20 @@
  * libp2p and the mesh, the control API and every feature, and starts them in order (stopping them in
  * reverse). Nothing else constructs long-lived state.
  */
-import { writeFile, chmod } from 'node:fs/promises'
+import { readFile, writeFile, chmod } from 'node:fs/promises'
 import { LevelDatastore } from 'datastore-level'
-import { systemClock, nowSeconds, type Clock } from '../identity/clock.js'
+import { systemClock, type Clock } from '../identity/clock.js'
 import { createLogger, type Logger } from '../identity/logger.js'
 import { dataDirLayout, NODE_KEY, ORG_KEY } from './data-dir.js'
 import { readIdentityFile } from './identity-file.js'
-import { openKeyStore, resolveNodePassphrase, NODE_CREDENTIAL_TTL_SECONDS } from './init-org.js'
+import { loadSigner } from './keys/key-location.js'
+import { CurrentSigner } from './keys/current-signer.js'
+import { Enrolments } from './mesh/enrolments.js'
+import { SuccessorBook, type StoredSuccessor } from './mesh/successor-book.js'
+import { registerSuccessorTopic } from './mesh/successor-topic.js'
+import { createOrgKeyRotation } from './services/credentials/org-key-rotation.js'
+import { identityRoutes } from './api/operator/identity-routes.js'
+import { openKeyStore, resolveNodePassphrase } from './init-org.js'
 import { openStore, type Store } from './store/index.js'
 import { SUBLEVELS as Sublevel } from './store/sublevels.js'
 import { parseSwarmKey } from './libp2p/swarm-key.js'
@@ -17,7 +24,6 @@ import { parseLanMultiaddr } from './libp2p/lan-only.js'
 import { describeListenFailure, isListenFailure } from './libp2p/listen-error.js'
 import { buildMeshStack } from './mesh-stack.js'
 import { libp2pPrivateKeyFromSeed } from '../identity/peer-id.js'
-import { issueNodeCredential, verifyNodeCredential } from '../identity/credentials.js'
 import type { Enrolment } from './mesh/enrolments.js'
 import { PeerRegistry } from './mesh/peer-registry.js'
 import { createControlServer } from './api/control-server.js'
@@ -25,7 +31,7 @@ import { createTaskDispatcher } from './services/tasks/task-dispatcher.js'
 import { loadLocalPolicy, type LocalPolicy } from './local-policy.js'
 import { ComponentRegistry, type Components, type PolicyHolder, type Service } from './components.js'
 import { peerScoreFor } from './gossip/peer-score.js'
-import { createRecordGossip } from './gossip/index.js'
+import { createRecordGossip, RecordTopics } from './gossip/index.js'
 import { AgentRegistry, type AgentRecord } from './services/agents/agent-registry.js'
 import { SOFTWARE_VERSION } from './version.js'
 import { resolveSettings, type GivenSettings } from './settings.js'
@@ -43,10 +49,9 @@ import { createMetricsServer } from './api/metrics/metrics-server.js'
 import { createConsoleServer } from './api/console/console-server.js'
 import { tierOf } from '../trust/tiers.js'
 import { readRegularFile } from '../identity/regular-file.js'
+import { createCredentialRenewalService, currentNodeCredential, CREDENTIALS_DEPENDENCIES } from './services/credentials/node-credential-renewal.js'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7420']
-/** Renew the NodeCredential at start when it has less than this left. */
-const CREDENTIAL_RENEW_BEFORE_S = 7 * 24 * 3600
 
 export interface NodeConfig {
   dataDir: string
@@ -100,17 +105,8 @@ function validateConfig (config: NodeConfig): void {
   for (const a of config.peers ?? []) parseLanMultiaddr(a, '--peer')
 }
 
-async function currentNodeCredential (ctx: { layout: ReturnType<typeof dataDirLayout>, clock: Clock, logger: Logger }, orgSigner: Components['orgSigner'], identity: Components['identity']): Promise<string> {
-  let jwt = (await readRegularFile(ctx.layout.nodeCredential).catch(() => '')).trim()
-  const v = verifyNodeCredential(jwt, { clock: ctx.clock, expectedIssuer: identity.orgDid })
-  const fresh = v.ok && v.value.subject.id === identity.peerId && v.value.expiresAt - nowSeconds(ctx.clock) > CREDENTIAL_RENEW_BEFORE_S
-  if (!fresh) {
-    jwt = await issueNodeCredential(orgSigner, { peerId: identity.peerId, orgName: identity.orgName }, { clock: ctx.clock, ttlSeconds: NODE_CREDENTIAL_TTL_SECONDS })
-    await writeFile(ctx.layout.nodeCredential, jwt + '\n', { mode: 0o600 })
-    await chmod(ctx.layout.nodeCredential, 0o600)
-    ctx.logger.info('NodeCredential renewed', { reason: v.ok ? 'near expiry' : v.error.code })
-  }
-  return jwt
+function withSuccessors (records: string[]): { successors?: string[] } {
+  return records.length > 0 ? { successors: records } : {}
 }
 
 export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
@@ -126,23 +122,34 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   }), layout.swarmKey)
   const { passphrase } = await resolveNodePassphrase(layout, config.passphrase)
   const keys = openKeyStore(layout, passphrase)
-  const orgSigner = await keys.load(ORG_KEY)
+  // the org key may live on a PKCS#11 token: any failure to open it stops the node (no fallback)
+  const orgKey = new CurrentSigner(await loadSigner(layout, keys, identity.orgKey ?? ORG_KEY))
+  const orgSigner = orgKey
   const nodeSigner = await keys.load(NODE_KEY)
-  if (orgSigner.did !== identity.orgDid) throw new ConfigError('KEY_MISMATCH', `org key in ${layout.keys} does not match ${layout.identity}`)
+  if (orgSigner.did !== identity.orgDid) {
+    await orgKey.close()
+    throw new ConfigError('KEY_MISMATCH', `org key ${orgKey.location.where === 'pkcs11' ? `on token ${orgKey.location.token}` : `in ${layout.keys}`} does not match ${layout.identity}`)
+  }
   // agents hold their own keys: keys an older node kept for its agents are moved to agent key files, once
   await migrateNodeHeldAgentKeys(keys, layout, logger)
 
   const settings = resolveSettings({ ...config.settings, ...(config.spiffeSocket != null ? { spiffeSocket: config.spiffeSocket } : {}) }, config.env ?? process.env)
 
-  const opened: Store = await openStore(layout.root, { logger: logger.child('store') })
+  const opened: Store = await openStore(layout.root, { logger: logger.child('store') }).catch(async (err: unknown) => { await orgKey.close(); throw err })
   const store = config.wrapStore != null ? config.wrapStore(opened) : opened
   try {
-    let nodeCredential = await currentNodeCredential({ layout, clock, logger }, orgSigner, identity)
+    let nodeCredential = await currentNodeCredential({ layout, clock, logger, identity, orgSigner }, settings.credentials)
     const privateKey = await libp2pPrivateKeyFromSeed(nodeSigner.exportSeed())
     const components = new ComponentRegistry()
     // gossipsub's application-specific score reads trust when it scores, once the trust service exists
     const trustView = components.view('gossipsub peer score', ['trust'])
     const helloView = components.view('mesh', ['hello'])
+    const enrolmentBook = new Enrolments(store.repository<Enrolment>(Sublevel.peers), identity.orgDid)
+    await enrolmentBook.load()
+    // partners' org key rotations are followed in hello and audited (the audit service comes later)
+    const successorAudit = components.view('successors', ['audit'])
+    const successors = new SuccessorBook({ repo: store.repository<StoredSuccessor>(Sublevel.successors), enrolments: enrolmentBook, clock, logger: logger.child('successors'), audit: () => successorAudit.audit })
+    await successors.load()
     const registry = new PeerRegistry(clock)
     const listen = config.listen ?? DEFAULT_LISTEN
     const { libp2p, mesh, enrolments } = await buildMeshStack({
@@ -150,7 +157,8 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       swarmKey,
       listen,
       orgDid: identity.orgDid,
-      enrolments: store.repository<Enrolment>(Sublevel.peers),
+      enrolments: enrolmentBook,
+      successors: { follow: (did, records) => successors.follow(did, records), retiredAt: (did) => successors.retiredAt(did), current: (did) => successors.current(did) },
       registry,
       clock,
       logger,
@@ -161,11 +169,12 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       dialTimeoutMs: config.dialTimeoutMs,
       appSpecificScore: peerScoreFor(registry, (org) => trustView.trust.trustOf(org)),
       verifySpiffe: (h, e, p) => helloView.hello.verifySpiffe(h, e, p),
-      localHello: () => ({ v: 1 as const, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest, ...helloView.hello.fields() })
+      localHello: () => ({ v: 1 as const, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest, ...helloView.hello.fields(), ...withSuccessors(successors.chainTo(identity.orgDid)) })
     }).catch(async (err: unknown) => { throw isListenFailure(err) ? await describeListenFailure(err, listen) : err })
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
     const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock, limits: settings.gossipLimits })
+    registerSuccessorTopic(gossip, successors)
     const agents = new AgentRegistry({ repo: store.repository<AgentRecord>(Sublevel.agents), orgSigner, clock })
     const holder: PolicyHolder = {
       get: () => policy,
@@ -183,7 +192,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     components.set('audit', audit.recorder)
     const spiffe = createSpiffeService(view({ name: 'spiffe', deps: SPIFFE_DEPENDENCIES }), { ...(settings.spiffeSocket != null ? { socket: settings.spiffeSocket } : {}) })
     components.set('hello', spiffe.hello)
-    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }), { maxTtlSeconds: settings.maxDelegationTtlSeconds, agentRenewBeforeMs: settings.agentRenewBeforeMs, ...(settings.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: settings.revocationPruneIntervalMs } : {}) })
+    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }), { maxTtlSeconds: settings.maxDelegationTtlSeconds, agentRenewBeforeMs: settings.agentRenewBeforeMs, retiredAt: (did) => successors.retiredAt(did), ...(settings.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: settings.revocationPruneIntervalMs } : {}) })
     components.set('roots', delegation.roots)
     const approvals = createApprovalsService(view({ name: 'approvals', deps: APPROVALS_DEPENDENCIES }), { approvalDeadlineMs: settings.approvalDeadlineMs, ...(settings.approvalExpiryCheckMs != null ? { expiryCheckMs: settings.approvalExpiryCheckMs } : {}) })
     components.set('approvals', approvals.parking)
@@ -194,9 +203,11 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     components.set('parkedTasks', tasks.executor)
     const trust = createTrustService(view({ name: 'trust', deps: TRUST_DEPENDENCIES }), settings.trust)
     components.set('trust', trust)
-    const services: Service[] = [audit, spiffe, delegation, approvals, metrics, tasks, trust]
+    const credentials = createCredentialRenewalService(view({ name: 'credentials', deps: CREDENTIALS_DEPENDENCIES }), { get: () => nodeCredential, set: (jwt) => { nodeCredential = jwt } }, settings.credentials)
+    const services: Service[] = [audit, spiffe, delegation, approvals, metrics, tasks, trust, credentials]
     // every declared dependency must be there before anything starts
     components.check('mesh', ['hello'])
+    components.check('successors', ['audit'])
     components.check('gossipsub peer score', ['trust'])
     for (const s of services) components.check(s.name, s.dependencies)
 
@@ -239,6 +250,8 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       authenticate: createAgentAuthenticator({ agents, nodeDid: nodeSigner.did, clock, startedAt })
     })
     registerAgentRoutes(agentApi, all, { delegation, tasks })
+    const rotation = createOrgKeyRotation({ ctx: all, keys, signer: orgKey, successors, credentials, roots: () => delegation.roots, publish: async (jwt) => { await gossip.publish(RecordTopics.successors, jwt) } })
+    identityRoutes(control, { rotate: async (o) => await rotation.rotate(o), successors: () => successors.chainTo(identity.orgDid) })
     let started = false
 
     return {
@@ -259,7 +272,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         logger.info('node started', { org: identity.orgDid, name: identity.orgName, peerId: identity.peerId, listen: libp2p.getMultiaddrs().map(m => m.toString()), policy: policy.digest })
       },
       async stop () {
-        if (!started) { await store.close(); return }
+        if (!started) { await store.close(); await orgKey.close(); return }
         started = false
         logger.info('node stopping')
         await agentApi.stop().catch(err => { logger.warn('agent API stop failed', { error: (err as Error).message }) })
@@ -271,11 +284,13 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         await mesh.stop()
         await libp2p.stop()
         await store.close()
+        await orgKey.close()
         logger.info('node stopped')
       }
     }
   } catch (err) {
     await opened.close()
+    await orgKey.close()
     throw err
   }
 }

@@ -11,6 +11,10 @@ export interface IdentityFile {
   peerId: string
   nodeDid: string
   createdAt: string
+  /** Name of the current org key (`keys/<name>.key` or `keys/<name>.pkcs11.json`); default `org`. */
+  orgKey?: string
+  /** Org DIDs this org had before key rotations, oldest first. */
+  previousOrgDids?: string[]
 }
 
 export class NotInitialisedError extends Error {

@@ -16,6 +16,9 @@ import { formatSwarmKey } from './libp2p/swarm-key.js'
 import { DEFAULT_POLICY_YAML } from '../authz/default-policy.js'
 import { PASSPHRASE_ENV } from '../identity/keystore.js'
 import { readRegularFile } from '../identity/regular-file.js'
+import type { Signer } from '../identity/signer.js'
+import { openPkcs11Signer } from '../identity/pkcs11-signer.js'
+import { loadSigner, readPin, readTokenKeyFile, writeTokenKeyFile } from './keys/key-location.js'
 
 export const NODE_CREDENTIAL_TTL_SECONDS = 30 * 24 * 3600
 const ORG_NAME = /^[\w][\w .@&()-]{0,63}$/u
@@ -36,7 +39,19 @@ export interface InitOptions {
   scryptN?: number
   /** Swarm key file text to join an existing mesh; default: a new random key. */
   swarmKey?: string
+  /** Keep the org key on a PKCS#11 token: created there (or an existing one used by label). */
+  pkcs11?: Pkcs11InitOptions
 }
+
+export interface Pkcs11InitOptions {
+  module: string
+  token: string
+  pinFile: string
+  /** Label of the org key on the token; default `trustmesh-org`. */
+  label?: string
+}
+
+export const DEFAULT_TOKEN_KEY_LABEL = 'trustmesh-org'
 
 export interface InitResult {
   created: boolean
@@ -98,17 +113,22 @@ export async function initOrganisation (opts: InitOptions): Promise<InitResult> 
     generatedPassphrase = true
   }
   const keys = openKeyStore(layout, passphrase, opts.scryptN)
-  const org = await keys.has(ORG_KEY) ? await keys.load(ORG_KEY) : await keys.create(ORG_KEY)
+  const org = await orgKey(layout, keys, opts.pkcs11)
   const node = await keys.has(NODE_KEY) ? await keys.load(NODE_KEY) : await keys.create(NODE_KEY)
   const privateKey = await libp2pPrivateKeyFromSeed(node.exportSeed())
   const peerId = peerIdStringFromPublicKey(privateKey.publicKey.raw)
-  const credential = await issueNodeCredential(org, { peerId, orgName: opts.orgName }, { clock: opts.clock, ttlSeconds: NODE_CREDENTIAL_TTL_SECONDS })
+  let credential: string
+  try {
+    credential = await issueNodeCredential(org.signer, { peerId, orgName: opts.orgName }, { clock: opts.clock, ttlSeconds: NODE_CREDENTIAL_TTL_SECONDS })
+  } finally {
+    await org.close()
+  }
   await writeNew(layout.nodeCredential, credential + '\n').catch(ignoreExists)
   await writeNew(layout.swarmKey, opts.swarmKey ?? formatSwarmKey()).catch(ignoreExists)
   await writeNew(layout.policy, DEFAULT_POLICY_YAML).catch(ignoreExists)
   const identity: IdentityFile = {
     version: 1,
-    orgDid: org.did,
+    orgDid: org.signer.did,
     orgName: opts.orgName,
     peerId,
     nodeDid: node.did,
@@ -118,6 +138,35 @@ export async function initOrganisation (opts: InitOptions): Promise<InitResult> 
   await writeFile(layout.identity + '.tmp', JSON.stringify(identity, null, 2) + '\n', { mode: 0o600 })
   await rename(layout.identity + '.tmp', layout.identity)
   return { created: true, identity, layout, generatedPassphrase }
+}
+
+/**
+ * The org key: on the token when asked (created there, or the existing key with that label), else
+ * in the file key store. A token key is recorded in keys/org.pkcs11.json; a data directory whose org
+ * key is already on a token keeps using it.
+ */
+async function orgKey (layout: DataDirLayout, keys: KeyStore, pkcs11: Pkcs11InitOptions | undefined): Promise<{ signer: Signer, close: () => Promise<void> }> {
+  const named = await readTokenKeyFile(layout, ORG_KEY)
+  if (pkcs11 == null && named == null) {
+    const signer = await keys.has(ORG_KEY) ? await keys.load(ORG_KEY) : await keys.create(ORG_KEY)
+    return { signer, close: async () => {} }
+  }
+  if (named != null) {
+    const held = await loadSigner(layout, keys, ORG_KEY)
+    return { signer: held.signer, close: held.close }
+  }
+  const p = pkcs11 as Pkcs11InitOptions
+  if (await keys.has(ORG_KEY)) throw new InitError('KEY_EXISTS', `${layout.keys} already holds a file org key; initialise a new data directory to keep the org key on a token`)
+  const label = p.label ?? DEFAULT_TOKEN_KEY_LABEL
+  const { signer } = await openPkcs11Signer({ module: p.module, token: p.token, label, pin: await readPin(p.pinFile), createIfMissing: true })
+  try {
+    await mkdir(layout.keys, { recursive: true, mode: 0o700 })
+    await writeTokenKeyFile(layout, { key: ORG_KEY, did: signer.did, module: p.module, token: p.token, label, pinFile: p.pinFile })
+  } catch (err) {
+    await signer.close()
+    throw err
+  }
+  return { signer, close: async () => { await signer.close() } }
 }
 
 function ignoreExists (err: NodeJS.ErrnoException): void {

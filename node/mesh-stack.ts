@@ -16,7 +16,7 @@ import type { HelloMessage, VerifyHelloOptions } from '../protocols/hello/index.
 import { createMeshLibp2p, type MeshLibp2p } from './libp2p/create-libp2p.js'
 import { mdnsServiceTag } from './libp2p/swarm-key.js'
 import { Enrolments, type Enrolment, type EnrolmentRepository } from './mesh/enrolments.js'
-import { Mesh, createConnectionGater } from './mesh/mesh.js'
+import { Mesh, createConnectionGater, type MeshComponents } from './mesh/mesh.js'
 import { PeerRegistry } from './mesh/peer-registry.js'
 import { MemoryRepository } from './store/memory-repository.js'
 
@@ -44,6 +44,7 @@ export interface MeshStackParts {
   /** The hello this node presents (its NodeCredential, org name, software, policy digest, SVID). */
   localHello: () => HelloMessage
   verifySpiffe?: VerifyHelloOptions['verifySpiffe']
+  successors?: MeshComponents['successors']
   staticPeers?: string[]
   helloTimeoutMs?: number
   dialTimeoutMs?: number
@@ -101,6 +102,7 @@ export async function buildMeshStack (parts: MeshStackParts): Promise<MeshStack>
     helloTimeoutMs: parts.helloTimeoutMs,
     dialTimeoutMs: parts.dialTimeoutMs,
     verifySpiffe: parts.verifySpiffe,
+    ...(parts.successors != null ? { successors: parts.successors } : {}),
     localHello: parts.localHello
   })
   return { libp2p, mesh, registry, enrolments }

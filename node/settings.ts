@@ -16,12 +16,17 @@
  * | agentRenewBeforeMs  | TRUSTMESH_AGENT_RENEW_BEFORE (s) | 7 days         |
  * | metricsListen       | TRUSTMESH_METRICS_LISTEN         | off (a bare port binds 127.0.0.1) |
  * | consoleListen       | TRUSTMESH_CONSOLE_LISTEN         | off (a bare port binds 127.0.0.1) |
+ * | credentials.ttlSeconds         | TRUSTMESH_NODE_CREDENTIAL_TTL_S      | 30 days |
+ * | credentials.renewBeforeSeconds | TRUSTMESH_CREDENTIAL_RENEW_BEFORE_S  | 7 days (at most half the TTL) |
+ * | credentials.checkIntervalMs    | TRUSTMESH_CREDENTIAL_CHECK_MS        | 1 hour  |
  */
 import { readFileSync } from 'node:fs'
 import { AUDIT_CHECKPOINT_INTERVAL_MS } from './services/audit/audit-node-service.js'
 import { DEFAULT_APPROVAL_DEADLINE_MS } from './services/approvals/approvals-service.js'
 import { DEFAULT_MAX_DELEGATION_TTL_SECONDS } from './services/delegation/chain-checker.js'
 import { trustSettingsFromEnv, type TrustSettings } from './services/trust/trust-settings.js'
+import { CREDENTIAL_CHECK_INTERVAL_MS, CREDENTIAL_RENEW_BEFORE_SECONDS, type CredentialRenewalOptions } from './services/credentials/node-credential-renewal.js'
+import { NODE_CREDENTIAL_TTL_SECONDS } from './init-org.js'
 
 export interface NodeSettings {
   spiffeSocket?: string
@@ -46,6 +51,7 @@ export interface NodeSettings {
   metricsListen?: ListenAddress
   /** The approvers' web console; off when absent. */
   consoleListen?: ListenAddress
+  credentials: CredentialRenewalOptions
 }
 
 /** A TCP address for a local HTTP server; loopback unless the operator names another host. */
@@ -132,6 +138,13 @@ export function resolveSettings (given: GivenSettings = {}, env: NodeJS.ProcessE
     ...((given.agentSocketGroup ?? groupFrom(env)) != null ? { agentSocketGroup: given.agentSocketGroup ?? groupFrom(env) } : {}),
     agentRenewBeforeMs: given.agentRenewBeforeMs ?? numberFrom(env, 'TRUSTMESH_AGENT_RENEW_BEFORE', 1, 1000) ?? DEFAULT_AGENT_RENEW_BEFORE_MS,
     ...(metricsListen != null ? { metricsListen } : {}),
-    ...(consoleListen != null ? { consoleListen } : {})
+    ...(consoleListen != null ? { consoleListen } : {}),
+    credentials: given.credentials ?? credentialSettings(env)
   }
+}
+
+function credentialSettings (env: NodeJS.ProcessEnv): CredentialRenewalOptions {
+  const ttlSeconds = numberFrom(env, 'TRUSTMESH_NODE_CREDENTIAL_TTL_S', 10) ?? NODE_CREDENTIAL_TTL_SECONDS
+  const renewBeforeSeconds = Math.min(numberFrom(env, 'TRUSTMESH_CREDENTIAL_RENEW_BEFORE_S', 1) ?? CREDENTIAL_RENEW_BEFORE_SECONDS, Math.floor(ttlSeconds / 2))
+  return { ttlSeconds, renewBeforeSeconds, checkIntervalMs: numberFrom(env, 'TRUSTMESH_CREDENTIAL_CHECK_MS', 100) ?? CREDENTIAL_CHECK_INTERVAL_MS }
 }

@@ -8,6 +8,7 @@ import type { IdentityFile } from '../identity-file.js'
 import { parseSwarmKey } from '../libp2p/swarm-key.js'
 import { evaluatePolicy, levelDefault, type EffectivePolicy, type PolicyRequest } from '../../authz/index.js'
 import { isLanScope, multiaddrScope } from './address-ranges.js'
+import type { KeyLocation } from '../keys/key-location.js'
 
 export type Severity = 'error' | 'warning' | 'info'
 
@@ -135,6 +136,13 @@ export function checkFileModes (k: KeysFacts): Finding[] {
   if (loose.length > 0) out.push(error('keys.file-modes', `key files readable beyond their owner: ${loose.map(f => `${f.path} (${octal(f.mode)})`).join(', ')}`, `chmod 0600 ${loose.map(f => f.path).join(' ')}`))
   else out.push(pass('keys.file-modes', `${k.keyFiles.length} key file(s), each 0600 or stricter`))
   return out
+}
+
+/** Where each key lives (a token or an encrypted file): reported, so an operator sees it at a glance. */
+export function checkKeyLocations (locations: KeyLocation[]): Finding[] {
+  return locations.map(l => l.where === 'pkcs11'
+    ? pass(`keys.${l.key}.location`, `${l.key} key on PKCS#11 token "${l.token}" (label ${l.label}, module ${l.module}); the private key never leaves the token`)
+    : pass(`keys.${l.key}.location`, `${l.key} key in the encrypted key file ${l.path} (software key)`))
 }
 
 export function checkPassphrase (generatedFile: { path: string, present: boolean }): Finding {

@@ -8,12 +8,13 @@ import { join } from 'node:path'
 import { existsSync } from 'node:fs'
 import { readConfigFile } from '../config-file.js'
 import type { Clock } from '../../identity/clock.js'
-import { dataDirLayout } from '../data-dir.js'
+import { dataDirLayout, NODE_KEY, ORG_KEY } from '../data-dir.js'
+import { keyLocations } from '../keys/key-location.js'
 import { readIdentityFile, type IdentityFile } from '../identity-file.js'
 import { loadLocalPolicy } from '../local-policy.js'
 import { readRegularFile } from '../../identity/regular-file.js'
 import {
-  checkAudit, checkConfigFile, checkFileModes, checkIdentity, checkListenAddresses, checkNodeCredential, checkPassphrase, checkPeerAddresses,
+  checkAudit, checkConfigFile, checkFileModes, checkKeyLocations, checkIdentity, checkListenAddresses, checkNodeCredential, checkPassphrase, checkPeerAddresses,
   checkPolicyDefaultDeny, checkPolicyLoaded, checkPolicyNotAllowAll, checkRunningPolicy, checkSwarmKey, skipped,
   type AuditFacts, type FileFacts, type Finding, type PeerFacts, type PolicyFacts, type StatusFacts
 } from './checks.js'
@@ -92,6 +93,7 @@ export async function runDoctor (options: DoctorOptions): Promise<DoctorReport> 
     }
   }
   findings.push(...checkFileModes({ dataDir: { path: layout.root, mode: await modeOf(layout.root) }, keysDir: { path: layout.keys, mode: keysMode }, keyFiles }))
+  findings.push(...checkKeyLocations(await keyLocations(layout, [identity?.orgKey ?? ORG_KEY, NODE_KEY])))
   findings.push(checkPassphrase({ path: layout.passphrase, present: (await fileFacts(layout.passphrase, false)).present }))
   findings.push(checkNodeCredential(await fileFacts(layout.nodeCredential), layout.nodeCredential, identity, options.clock.now()))
 

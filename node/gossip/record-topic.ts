@@ -11,7 +11,9 @@ import type { StoreBatch } from '../store/batch.js'
 export const RecordTopics = {
   revocations: '/trustmesh/revocations/1',
   trust: '/trustmesh/trust/1',
-  audit: '/trustmesh/audit/1'
+  audit: '/trustmesh/audit/1',
+  /** Org key rotations (successor records), node/mesh/successor-topic.ts. */
+  successors: '/trustmesh/successors/1'
 } as const
 
 export type RecordTopicName = typeof RecordTopics[keyof typeof RecordTopics]

@@ -51,6 +51,8 @@ export interface MeshComponents {
   verifySpiffe?: VerifyHelloOptions['verifySpiffe']
   staticPeers?: string[]
   onPeerVerified?: (peer: VerifiedHello, connection: Connection) => void
+  /** Org key rotations: follow a hello's successor records from an enrolled DID; when keys were retired. */
+  successors?: { follow: (did: string, records: readonly string[]) => Enrolment | undefined, retiredAt: (did: string) => number | undefined, current: (did: string) => string }
   dialTimeoutMs?: number
   helloTimeoutMs?: number
   /** Uniform in [0, 1): the jitter of redial backoffs (default Math.random). */
@@ -181,7 +183,8 @@ export class Mesh {
   }
 
   #verifiedConnection (orgDid: string): Connection | undefined {
-    const peers = new Set(this.#c.registry.peersOfOrg(orgDid))
+    // an org that rotated its key is reached under its current DID
+    const peers = new Set(this.#c.registry.peersOfOrg(this.#c.successors?.current(orgDid) ?? orgDid))
     return this.#c.libp2p.getConnections().find(c => peers.has(c.remotePeer.toString()) && c.status === 'open' && this.#c.registry.isVerified(c.id))
   }
 
@@ -200,6 +203,18 @@ export class Mesh {
         this.#log.debug('dial failed', { addr, error: (err as Error).message, retryInMs: wait })
       })
       .finally(() => this.#dialing.delete(addr))
+  }
+
+  /**
+   * Run hello again on every verified connection, so partners hold our current NodeCredential (after
+   * a renewal) without reconnecting. Returns how many connections were re-helloed.
+   */
+  async rehello (): Promise<number> {
+    const conns = this.#c.libp2p.getConnections().filter(c => c.status === 'open' && this.#c.registry.isVerified(c.id))
+    await Promise.all(conns.map(async c => {
+      await this.#initiateHello(c).catch(err => { this.#log.warn('re-hello failed', { peer: c.remotePeer.toString(), error: (err as Error).message }) })
+    }))
+    return conns.length
   }
 
   /** Subscribe to peers completing hello (catch-up exchanges start here). Returns an unsubscribe function. */
@@ -298,8 +313,9 @@ export class Mesh {
     return verifyHello(hello, {
       remotePeerId: conn.remotePeer.toString(),
       clock: this.#c.clock,
-      enrolledOrg: (did) => this.#c.enrolments.get(did),
-      verifySpiffe: this.#c.verifySpiffe
+      enrolledOrg: (did) => this.#c.enrolments.get(did) ?? this.#c.successors?.follow(did, hello.successors ?? []),
+      verifySpiffe: this.#c.verifySpiffe,
+      ...(this.#c.successors != null ? { retiredAt: this.#c.successors.retiredAt } : {})
     })
   }
 

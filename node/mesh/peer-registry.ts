@@ -18,7 +18,8 @@ export class PeerRegistry {
   }
 
   markVerified (connectionId: string, peer: VerifiedHello): void {
-    this.#byConnection.set(connectionId, { ...peer, connectedAt: this.#clock.now() })
+    // a repeated hello on the same connection (a renewed credential) keeps the connection's age
+    this.#byConnection.set(connectionId, { ...peer, connectedAt: this.#byConnection.get(connectionId)?.connectedAt ?? this.#clock.now() })
     this.#refused.delete(peer.peerId)
   }
 

@@ -11,6 +11,10 @@ export const SUBLEVELS = {
   agents: 'agents',
   /** Verified credentials (Agent/Node) seen from peers, by `jti`. */
   credentials: 'credentials',
+  /** Gossiped successor records as received (the successors topic). */
+  successorRecords: 'successor-records',
+  /** Successor records (org key rotations, ours and partners'), by old org DID. */
+  successors: 'successors',
   /** Enrolled partner organisations, by org DID. */
   peers: 'peers',
   /** PeerId -> org DID bindings established by hello. */

@@ -9,6 +9,8 @@ export const HELLO_MAX_BYTES = 64 * 1024
 /** A provisional connection that has not completed hello by then is closed. */
 export const HELLO_TIMEOUT_MS = 5_000
 export const HELLO_MAX_INBOUND_STREAMS = 2
+/** At most this many successor records (org key rotations) travel in one hello. */
+export const MAX_HELLO_SUCCESSORS = 16
 
 export interface SpiffeHello {
   /** X509-SVID chain, leaf first, base64 DER. */
@@ -24,6 +26,8 @@ export interface HelloMessage {
   software: string
   policyDigest: string
   spiffe?: SpiffeHello
+  /** Successor records leading from an org DID partners may know to the one that issued nodeCredential. */
+  successors?: string[]
 }
 
 export type HelloReply = { ok: true, hello: HelloMessage } | { ok: false, code: string, message: string }
@@ -34,7 +38,8 @@ const helloShape = {
   orgName: str(128),
   software: str(64),
   policyDigest: str(128),
-  spiffe: object({ svidChain: arrayOf(str(16 * 1024), 8), binding: str(8 * 1024) }, { optional: true })
+  spiffe: object({ svidChain: arrayOf(str(16 * 1024), 8), binding: str(8 * 1024) }, { optional: true }),
+  successors: arrayOf(str(4 * 1024), MAX_HELLO_SUCCESSORS, { optional: true })
 }
 
 export const helloSchema = schemaOf<HelloMessage>('hello', object(helloShape))

@@ -3,6 +3,7 @@
  * node has enrolled, and its subject is exactly the PeerId the peer authenticated with over Noise.
  * Pure apart from the injected lookups, so every refusal path is testable without a network.
  */
+import { checkNotRetired } from '../../identity/successor-record.js'
 import { decodeJwt } from '../../identity/jwt.js'
 import { verifyNodeCredential } from '../../identity/credentials.js'
 import { fail, ok, type Result } from '../../identity/result.js'
@@ -39,6 +40,8 @@ export interface VerifyHelloOptions {
   enrolledOrg: (orgDid: string) => EnrolledOrgView | undefined
   /** Validates the SPIFFE part when the enrolment requires it; returns the SPIFFE ID. */
   verifySpiffe?: (hello: HelloMessage, enrolment: EnrolledOrgView, peerId: string) => Result<string>
+  /** When an org key was retired by a successor record (seconds); its later NodeCredentials are KEY_RETIRED. */
+  retiredAt?: (did: string) => number | undefined
 }
 
 export function verifyHello (hello: HelloMessage, opts: VerifyHelloOptions): Result<VerifiedHello> {
@@ -50,6 +53,10 @@ export function verifyHello (hello: HelloMessage, opts: VerifyHelloOptions): Res
   if (enrolment == null) return fail(HelloErrorCode.ORG_NOT_ENROLLED, `org ${iss} is not enrolled on this node (trustmesh peer add ${iss})`)
   const cred = verifyNodeCredential(hello.nodeCredential, { clock: opts.clock, expectedIssuer: iss })
   if (!cred.ok) return cred
+  if (opts.retiredAt != null) {
+    const live = checkNotRetired(iss, cred.value.issuedAt, opts.retiredAt, 'NodeCredential')
+    if (!live.ok) return live
+  }
   if (cred.value.subject.id !== opts.remotePeerId) {
     return fail(HelloErrorCode.PEER_ID_MISMATCH, `NodeCredential names PeerId ${cred.value.subject.id} but the connection authenticated ${opts.remotePeerId}`)
   }

@@ -2,7 +2,9 @@
 import type { Command } from 'commander'
 import { readRegularFile } from '../../../identity/regular-file.js'
 import { contextOf, collect, intOption } from '../../context.js'
-import { UsageError } from '../../output.js'
+import { CliError, EXIT_FAILED, UsageError } from '../../output.js'
+import { checkIdentityExport } from '../../../node/identity-export.js'
+import { systemClock } from '../../../identity/clock.js'
 import { call } from '../../node-client.js'
 import { peerLine, type PeerView } from './list.js'
 
@@ -22,14 +24,18 @@ export function register (peer: Command): void {
       const { dataDir, out } = contextOf(cmd)
       let body: Record<string, unknown> = { orgDid, addrs: opts.addr, name: opts.name, maxRing: opts.maxRing, preTrusted: opts.preTrusted }
       if (opts.fromFile != null) {
-        let file: { orgDid?: unknown, orgName?: unknown, addrs?: unknown }
+        let raw: unknown
         try {
-          file = JSON.parse(await readRegularFile(opts.fromFile))
+          raw = JSON.parse(await readRegularFile(opts.fromFile))
         } catch (err) {
           throw new UsageError(`cannot read identity file ${opts.fromFile}: ${(err as Error).message}`)
         }
+        // the file's NodeCredential must be issued by the org DID it names
+        const checked = checkIdentityExport(raw, systemClock)
+        if (!checked.ok) throw new CliError(`${opts.fromFile}: ${checked.error.code}: ${checked.error.message}`, EXIT_FAILED)
+        const file = checked.value
         if (orgDid != null && orgDid !== file.orgDid) throw new UsageError(`${opts.fromFile} is for ${String(file.orgDid)}, not ${orgDid}`)
-        body = { ...body, orgDid: file.orgDid, name: opts.name ?? file.orgName, addrs: [...opts.addr, ...(Array.isArray(file.addrs) ? file.addrs : [])] }
+        body = { ...body, orgDid: file.orgDid, name: opts.name ?? file.orgName, addrs: [...opts.addr, ...file.addrs] }
       }
       if (typeof body.orgDid !== 'string') throw new UsageError('peer add needs an <org-did> or --from-file')
       if ((opts.spiffeBundle == null) !== (opts.spiffeId == null)) throw new UsageError('--spiffe-bundle and --spiffe-id go together')

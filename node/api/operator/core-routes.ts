@@ -62,7 +62,7 @@ export function coreRoutes (ctx: CoreRouteComponents, policy: PolicyHolder, stat
       peerId: ctx.identity.peerId,
       software: SOFTWARE_VERSION,
       listen: ctx.libp2p.getMultiaddrs().map(m => m.toString()),
-      connectedPeers: ctx.registry.peers().map(p => ({ peerId: p.peerId, orgDid: p.orgDid, orgName: p.orgName, since: new Date(p.connectedAt).toISOString(), ...(p.spiffeId != null ? { spiffeId: p.spiffeId } : {}) })),
+      connectedPeers: ctx.registry.peers().map(p => ({ peerId: p.peerId, orgDid: p.orgDid, orgName: p.orgName, since: new Date(p.connectedAt).toISOString(), credentialExpiresAt: new Date(p.credentialExpiresAt * 1000).toISOString(), ...(p.spiffeId != null ? { spiffeId: p.spiffeId } : {}) })),
       policyDigest: policy.get().digest,
       startedAt: new Date(ctx.startedAt).toISOString(),
       uptimeSeconds: Math.round((ctx.clock.now() - ctx.startedAt) / 1000),

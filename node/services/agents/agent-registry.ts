@@ -7,7 +7,7 @@
 import { issueAgentCredential, verifyAgentCredential } from '../../../identity/credentials.js'
 import { verifyAcceptance } from '../../../identity/agent-acceptance.js'
 import { parseDidKey } from '../../../identity/did-key.js'
-import type { Ed25519Signer } from '../../../identity/signer.js'
+import type { Signer } from '../../../identity/signer.js'
 import type { Clock } from '../../../identity/clock.js'
 import type { Repository } from '../../store/repository.js'
 
@@ -46,10 +46,10 @@ export interface CreateAgentInput {
 
 export class AgentRegistry {
   readonly #repo: Repository<AgentRecord>
-  readonly #org: Ed25519Signer
+  readonly #org: Signer
   readonly #clock: Clock
 
-  constructor (deps: { repo: Repository<AgentRecord>, orgSigner: Ed25519Signer, clock: Clock }) {
+  constructor (deps: { repo: Repository<AgentRecord>, orgSigner: Signer, clock: Clock }) {
     this.#repo = deps.repo
     this.#org = deps.orgSigner
     this.#clock = deps.clock

@@ -6,7 +6,8 @@
  * when a revocation arrives.
  */
 import { createChainCache, decodeDelegation, orgOfResource, validateInvocation, listCapabilities, type ChainCache, type PrincipalRole, type ValidatedChain } from '../../../identity/ucan/index.js'
-import { fail, type Result } from '../../../identity/result.js'
+import { fail, type Failure, type Result } from '../../../identity/result.js'
+import { checkNotRetired } from '../../../identity/successor-record.js'
 import type { PrincipalBook } from './principal-book.js'
 import type { ReplayGuard } from './replay-guard.js'
 import type { RevocationBook } from './revocation-book.js'
@@ -23,6 +24,8 @@ export interface ChainCheckerDeps {
   maxDepth?: number
   /** Longest lifetime of a delegation (setting `maxDelegationTtlSeconds`); longer is `TTL_TOO_LONG`. */
   maxTtlSeconds?: number
+  /** When an org key was retired by a successor record (seconds): its later tokens are KEY_RETIRED. */
+  retiredAt?: (did: string) => number | undefined
 }
 
 /** Default maximum delegation lifetime: a year and a day (agent credentials and their roots fit). */
@@ -70,6 +73,8 @@ export class ChainChecker {
 
   check (input: CheckInput, opts: { now: number, audience?: string }): Result<ValidatedChain> {
     if (typeof input.invocation !== 'string') return fail('MALFORMED_TOKEN', 'invocation must be a JWT string')
+    const retired = this.#retiredLink(input)
+    if (retired != null) return retired
     const revokers = this.#authorisedRevokers(input)
     const principals = this.#d.principals
     return validateInvocation(input, {
@@ -82,6 +87,19 @@ export class ChainChecker {
       checkPrincipal: (did: string, _role: PrincipalRole) => principals.check(did),
       cache: this.cache
     })
+  }
+
+  /** A proof signed by a retired org key after its retirement (or not saying when): KEY_RETIRED. */
+  #retiredLink (input: CheckInput): { ok: false, error: Failure } | undefined {
+    const retiredAt = this.#d.retiredAt
+    if (retiredAt == null || input.proofs == null || typeof input.proofs !== 'object') return undefined
+    for (const [cid, jwt] of Object.entries(input.proofs).slice(0, MAX_PROOFS_DECODED)) {
+      const d = decodeDelegation(jwt)
+      if (!d.ok) continue
+      const r = checkNotRetired(d.value.issuer, d.value.notBefore, retiredAt, `delegation ${cid}`)
+      if (!r.ok) return r
+    }
+    return undefined
   }
 
   /** Is `cid` revoked by someone entitled to, in the chain given by `proofs` (it and every proof above it)? */

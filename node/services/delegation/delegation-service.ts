@@ -62,6 +62,8 @@ export interface DelegationOptions {
   agentRenewBeforeMs?: number
   /** How often credentials due are renewed (default AGENT_RENEW_CHECK_MS). */
   agentRenewCheckMs?: number
+  /** When an org key was retired by a successor record (seconds): its later tokens are KEY_RETIRED. */
+  retiredAt?: (did: string) => number | undefined
 }
 
 /** How often the node looks for agent credentials due for renewal (default). */
@@ -69,7 +71,8 @@ export const AGENT_RENEW_CHECK_MS = 60_000
 const DEFAULT_RENEW_BEFORE_MS = 7 * 24 * 3600_000
 
 export function createDelegationService (ctx: DelegationComponents, options: DelegationOptions = {}): DelegationService {
-  const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...ctx.enrolments.list().map(e => e.orgDid)]
+  // an org's DIDs before a key rotation still vouch for what they issued before it
+  const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...(ctx.identity.previousOrgDids ?? []), ...ctx.enrolments.list().map(e => e.orgDid)]
   const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations), Sublevel.revocations)
   const principals = new PrincipalBook({
     repo: ctx.store.repository<string>(Sublevel.credentials),
@@ -86,7 +89,7 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
   })
   const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
   const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
-  const checker = new ChainChecker({ principals, replay, revocations, ...(options.maxTtlSeconds != null ? { maxTtlSeconds: options.maxTtlSeconds } : {}) })
+  const checker = new ChainChecker({ principals, replay, revocations, ...(options.maxTtlSeconds != null ? { maxTtlSeconds: options.maxTtlSeconds } : {}), ...(options.retiredAt != null ? { retiredAt: options.retiredAt } : {}) })
   const exchange = new DelegationExchange(ctx, book, principals)
   const parts: DelegationParts = { book, principals, replay, revocations, checker, exchange }
 

@@ -11,6 +11,8 @@ import { verifyReceipt, type ReceiptClaims } from './receipt.js'
 export interface ExpectedReply {
   /** Org DID of the node the task was sent to. */
   readonly targetOrg: string
+  /** The org of the node that answered (the same org, or its new DID after a key rotation). */
+  readonly answeringOrg?: string
   /** The invocation JWT that was sent. */
   readonly invocation: string
   /** did:key of the node that answered (from its PeerId), when known. */
@@ -23,7 +25,7 @@ export function checkRemoteReply (reply: TaskReply, expected: ExpectedReply): Re
   const inv = decodeDelegation(expected.invocation)
   const r = verifyReceipt(reply.receipt, { expectedInvocation: inv.ok ? inv.value.cid : '', ...(expected.node != null ? { expectedNode: expected.node } : {}) })
   if (!r.ok) return fail('BAD_RECEIPT', r.error.message)
-  if (r.value.org !== expected.targetOrg || r.value.outcome !== reply.outcome || r.value.code !== reply.code) return fail('BAD_RECEIPT', 'the receipt does not match the reply')
+  if ((r.value.org !== expected.targetOrg && r.value.org !== expected.answeringOrg) || r.value.outcome !== reply.outcome || r.value.code !== reply.code) return fail('BAD_RECEIPT', 'the receipt does not match the reply')
   // the executing org must not pin the evidence on anyone but the agents of this task
   if (!inv.ok) return fail('BAD_RECEIPT', `the invocation sent does not decode: ${inv.error.message}`)
   if (r.value.executor !== inv.value.audience) return fail('BAD_RECEIPT', `the receipt names executor ${r.value.executor}, but the task was sent to ${inv.value.audience}`)

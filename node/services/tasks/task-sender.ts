@@ -267,9 +267,12 @@ export class TaskSender {
     const signal = outer != null ? AbortSignal.any([timeout, outer]) : timeout
     let reply: TaskReply
     let peerId: string
+    // the org hello bound to the connection: targetOrg, or its successor after an org key rotation
+    let answeringOrg = targetOrg
     try {
       const conn = await ctx.mesh.connectionToOrg(targetOrg, { signal: AbortSignal.timeout(Math.min(timeoutMs, 10_000)) })
       peerId = conn.remotePeer.toString()
+      answeringOrg = ctx.mesh.verifiedPeer(conn.id)?.orgDid ?? targetOrg
       reply = await sendTaskRequest(conn, req, { signal })
     } catch (err) {
       const message = (err as Error).message
@@ -284,7 +287,7 @@ export class TaskSender {
     }
     const pub = publicKeyFromPeerIdString(peerId)
     const expectedNode = pub.ok ? didKeyFromPublicKey(pub.value) : undefined
-    const checked = checkRemoteReply(reply, { targetOrg, invocation: req.invocation, ...(expectedNode != null ? { node: expectedNode } : {}) })
+    const checked = checkRemoteReply(reply, { targetOrg, answeringOrg, invocation: req.invocation, ...(expectedNode != null ? { node: expectedNode } : {}) })
     if (!checked.ok) return checked.error.code === 'NO_RECEIPT' ? { ...reply, outcome: 'error', code: 'NO_RECEIPT', reason: checked.error.message } : { outcome: 'error', code: checked.error.code, reason: checked.error.message }
     await ctx.trust.onReceipt(reply.receipt as string, 'received').catch(err => { ctx.logger.warn('receipt not counted as evidence', { error: (err as Error).message }) })
     return reply

@@ -72,6 +72,18 @@ describe('delegation state over a real store', () => {
     expect(book.isRevoked(cid, new Set([alice.did, acme.did]))?.issuer).to.equal(acme.did)
   })
 
+  it('ChainChecker: a proof a retired org key signed after its successor record is KEY_RETIRED; an earlier one is not', async () => {
+    const nowS = Math.floor(clock.now() / 1000)
+    const before = await grant(acme, alice.did, `tm:${acme.did}/records`, 'records/read', clock, { nbf: nowS - 100 })
+    const after = await grant(acme, alice.did, `tm:${acme.did}/records`, 'records/read', clock, { nbf: nowS })
+    const principals = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, org: acme.did, trustedOrgs: () => [acme.did] })
+    const checker = new ChainChecker({ principals, replay: new ReplayGuard(store.repository<number>(Sublevel.nonces)), revocations: new RevocationBook(store.repository<StoredRevocation>(Sublevel.revocations)), retiredAt: (did) => did === acme.did ? nowS - 10 : undefined })
+    const refused = checker.check({ invocation: 'x.y.z', proofs: { [cidOfJwt(after)]: after } }, { now: clock.now() })
+    expect(refused.ok ? '' : refused.error.code).to.equal('KEY_RETIRED')
+    const earlier = checker.check({ invocation: 'x.y.z', proofs: { [cidOfJwt(before)]: before } }, { now: clock.now() })
+    expect(earlier.ok ? '' : earlier.error.code, 'refused for another reason, not the retired key').to.not.equal('KEY_RETIRED')
+  })
+
   it('PrincipalBook: refuses unenrolled issuers, and one org cannot take over another org\'s agent', async () => {
     const conflicts: unknown[] = []
     const p = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, org: globex.did, trustedOrgs: () => [globex.did, acme.did, initech.did], onConflict: (c) => conflicts.push(c) })

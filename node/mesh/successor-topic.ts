@@ -1,0 +1,32 @@
+/**
+ * The successors gossip topic: successor records (org key rotations) travel the mesh like
+ * revocations, persisted and exchanged on connect, so partners learn a rotation even before the
+ * rotated node's next hello. A record that verifies is kept; when it names a successor of an org we
+ * enrolled, we follow it (enrol the new DID, audited) as hello would.
+ */
+import { verifySuccessorRecord } from '../../identity/successor-record.js'
+import { ok } from '../../identity/result.js'
+import type { RecordGossip } from '../gossip/index.js'
+import { RecordTopics } from '../gossip/record-topic.js'
+import { SUBLEVELS as Sublevel } from '../store/sublevels.js'
+import type { SuccessorBook } from './successor-book.js'
+
+export function registerSuccessorTopic (gossip: RecordGossip, successors: SuccessorBook): void {
+  gossip.register<string>({
+    name: RecordTopics.successors,
+    sublevel: Sublevel.successorRecords,
+    maxBytes: 4096,
+    maxRecords: 1_000,
+    validate: (record) => {
+      const r = verifySuccessorRecord(record)
+      if (!r.ok) return r
+      return ok({ id: `${r.value.oldDid}>${r.value.newDid}`, value: record })
+    },
+    onAccept: async (record) => {
+      const r = verifySuccessorRecord(record)
+      if (!r.ok) return
+      successors.follow(r.value.newDid, [record])
+      await successors.add(record)
+    }
+  })
+}
