@@ -17,6 +17,7 @@ import { approvalRoutes } from './approval-routes.js'
 import { ringRoutes } from './ring-routes.js'
 import { auditRoutes } from './audit-routes.js'
 import { trustRoutes } from './trust-routes.js'
+import { echoRoutes } from './echo-routes.js'
 
 export interface OperatorServices {
   audit: AuditNodeService
@@ -40,4 +41,5 @@ export function registerOperatorRoutes (c: OperatorComponents, s: OperatorServic
   ringRoutes(c, s.approvals.elevations, c.audit)
   auditRoutes(c, s.audit.services)
   trustRoutes(c, s.trust.service)
+  echoRoutes(c)
 }
