@@ -11,7 +11,7 @@
  * TRUSTMESH_BENCH_PROFILE=<dir> runs both nodes with `--cpu-prof` into <dir> (stopped with SIGTERM so
  * the profiles are written). TRUSTMESH_BENCH_SECONDS sets each phase's length (default 4).
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createClient } from '../client/control-client.js'
 import { cli, connectedOrgs, initOrg, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../test/helpers/node-process.js'
 import { fmtRate, percentile, type BenchFigure } from './report.js'
@@ -53,7 +53,21 @@ async function ok (dir: string, args: string[]): Promise<string> {
   return r.stdout
 }
 
-interface Phase { inFlight: number, tasks: number, rate: number, p50: number, p99: number }
+interface Phase { inFlight: number, tasks: number, rate: number, p50: number, p99: number, cpu: { acme: number, globex: number, agents: number } }
+
+/** CPU time (user + system, ms) a process has used so far: robust where wall time is noisy. */
+function cpuMsOf (pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${String(pid)}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(f[11]) + Number(f[12])) * 10 // clock ticks of 10 ms
+  } catch {
+    return NaN
+  }
+}
+function selfCpuMs (): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
 
 export async function runB12 (): Promise<BenchFigure[]> {
   const acmeDir = tempDir('b12'); const globexDir = tempDir('b12')
@@ -93,6 +107,7 @@ export async function runB12 (): Promise<BenchFigure[]> {
     for (const inFlight of LEVELS) {
       const lat: number[] = []
       const results: Array<{ n: number, r: SendResult }> = []
+      const cpu0 = { acme: cpuMsOf(acme.proc.pid), globex: cpuMsOf(globex.proc.pid), agents: selfCpuMs() }
       const t0 = performance.now()
       await Promise.all(Array.from({ length: inFlight }, async () => {
         while (performance.now() - t0 < PHASE_MS) {
@@ -106,7 +121,9 @@ export async function runB12 (): Promise<BenchFigure[]> {
       const elapsed = (performance.now() - t0) / 1000
       const bad = results.filter(x => x.r.outcome !== 'ok' || x.r.output?.n !== x.n || handled.get(x.r.id) !== 1)
       if (bad.length > 0) throw new Error(`B12 at ${inFlight} in flight: ${bad.length} tasks lost, failed or duplicated (first: ${bad[0].r.code} ${bad[0].r.reason ?? ''})`)
-      phases.push({ inFlight, tasks: results.length, rate: results.length / elapsed, p50: percentile(lat, 50), p99: percentile(lat, 99) })
+      const per = (ms: number): number => ms / results.length
+      const cpu = { acme: per(cpuMsOf(acme.proc.pid) - cpu0.acme), globex: per(cpuMsOf(globex.proc.pid) - cpu0.globex), agents: per(selfCpuMs() - cpu0.agents) }
+      phases.push({ inFlight, tasks: results.length, rate: results.length / elapsed, p50: percentile(lat, 50), p99: percentile(lat, 99), cpu })
     }
     if ([...handled.values()].some(c => c !== 1) || handled.size !== next) throw new Error(`B12: the agent handled ${handled.size} distinct tasks of ${next} sent, or some twice`)
 
@@ -121,7 +138,7 @@ export async function runB12 (): Promise<BenchFigure[]> {
     const share = p32.rate / bare32.rate
     const fig = (p: Phase, target: string, met?: boolean, note = ''): BenchFigure => ({
       id: 'B12', what: `tasks across 2 node processes, ${p.inFlight} in flight`, value: `${fmtRate(p.rate)}`, target, ...(met != null ? { met } : {}),
-      note: `p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, n=${p.tasks}, none lost or duplicated${note}`
+      note: `p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, n=${p.tasks}, none lost or duplicated; CPU ms/task: executing node ${p.cpu.acme.toFixed(2)}, sending node ${p.cpu.globex.toFixed(2)}, both agents ${p.cpu.agents.toFixed(2)}${note}`
     })
     return [
       fig(p1, 'p50 <= 5 ms', p1.p50 <= 5),

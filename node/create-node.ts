@@ -4,7 +4,7 @@
  * reverse). Nothing else constructs long-lived state.
  */
 import { readFile, writeFile, chmod } from 'node:fs/promises'
-import { LevelDatastore } from 'datastore-level'
+import { PeerCachedDatastore } from './libp2p/peer-cached-datastore.js'
 import { systemClock, nowSeconds, type Clock } from '../identity/clock.js'
 import { createLogger, type Logger } from '../identity/logger.js'
 import { dataDirLayout, NODE_KEY, ORG_KEY } from './data-dir.js'
@@ -141,7 +141,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       registry,
       clock,
       logger,
-      datastore: new LevelDatastore(store.bytesSublevel(Sublevel.libp2p) as never),
+      datastore: new PeerCachedDatastore(store.bytesSublevel(Sublevel.libp2p) as never),
       mdns: config.mdns !== false,
       staticPeers: config.peers,
       helloTimeoutMs: config.helloTimeoutMs,

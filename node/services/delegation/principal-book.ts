@@ -12,11 +12,15 @@ import type { PrincipalInfo } from '../../../authz/principal.js'
 /** What a verified AgentCredential says about an agent (defined in the authorisation core). */
 export type { PrincipalInfo } from '../../../authz/principal.js'
 
+const MAX_VERIFIED = 4096
+
 export class PrincipalBook {
   readonly #repo: Repository<string>
   readonly #clock: Clock
   readonly #trustedOrgs: () => string[]
   readonly #cache = new Map<string, string>()
+  /** Credentials whose signature and claims verified, by JWT: a task re-checks the same few on every hop. */
+  readonly #verified = new Map<string, VerifiedAgentCredential>()
 
   constructor (deps: { repo: Repository<string>, clock: Clock, trustedOrgs: () => string[] }) {
     this.#repo = deps.repo
@@ -28,8 +32,25 @@ export class PrincipalBook {
     for (const [did, jwt] of await this.#repo.list()) this.#cache.set(did, jwt)
   }
 
+  /**
+   * Verifies a credential. One that verified before is taken from memory while it is inside its own
+   * validity window (no skew allowance: at the edges the full check runs) and its issuer is still
+   * trusted, so only the signature check is saved, never a time or issuer check.
+   */
   #verify (jwt: string): Result<VerifiedAgentCredential> {
-    return verifyAgentCredential(jwt, { clock: this.#clock, expectedIssuer: this.#trustedOrgs() })
+    const hit = this.#verified.get(jwt)
+    if (hit != null) {
+      const nowS = Math.floor(this.#clock.now() / 1000)
+      if (hit.expiresAt > nowS && (hit.notBefore ?? hit.issuedAt) <= nowS && this.#trustedOrgs().includes(hit.issuer)) return ok(hit)
+    }
+    const v = verifyAgentCredential(jwt, { clock: this.#clock, expectedIssuer: this.#trustedOrgs() })
+    if (v.ok) {
+      if (this.#verified.size >= MAX_VERIFIED) this.#verified.clear()
+      this.#verified.set(jwt, v.value)
+    } else {
+      this.#verified.delete(jwt)
+    }
+    return v
   }
 
   /**
