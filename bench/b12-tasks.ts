@@ -19,6 +19,8 @@ import { fmtRate, percentile, type BenchFigure } from './report.js'
 const PHASE_MS = Number(process.env.TRUSTMESH_BENCH_SECONDS ?? 4) * 1000
 const PROFILE_DIR = process.env.TRUSTMESH_BENCH_PROFILE
 const LEVELS = [1, 8, 32] as const
+/** TRUSTMESH_BENCH_TASKS_ONLY=1 (for profiles): tasks at 32 in flight only, no echo baseline, no figures. */
+const TASKS_ONLY = process.env.TRUSTMESH_BENCH_TASKS_ONLY === '1'
 
 const POLICY = `version: 1
 name: b12
@@ -104,7 +106,7 @@ export async function runB12 (): Promise<BenchFigure[]> {
     }
 
     const phases: Phase[] = []
-    for (const inFlight of LEVELS) {
+    for (const inFlight of TASKS_ONLY ? [32] : LEVELS) {
       const lat: number[] = []
       const results: Array<{ n: number, r: SendResult }> = []
       const cpu0 = { acme: cpuMsOf(acme.proc.pid), globex: cpuMsOf(globex.proc.pid), agents: selfCpuMs() }
@@ -127,6 +129,7 @@ export async function runB12 (): Promise<BenchFigure[]> {
     }
     if ([...handled.values()].some(c => c !== 1) || handled.size !== next) throw new Error(`B12: the agent handled ${handled.size} distinct tasks of ${next} sent, or some twice`)
 
+    if (TASKS_ONLY) return [{ id: 'B12', what: 'tasks only (profile run)', value: fmtRate(phases[0].rate), target: 'info', note: `CPU ms/task: executing node ${phases[0].cpu.acme.toFixed(2)}, sending node ${phases[0].cpu.globex.toFixed(2)}` }]
     // the baseline in the same run: bare echo on the same connection, 32 in flight and 1 in flight
     const echo = async (concurrency: number, count: number): Promise<{ rate: number, p50: number, p99: number }> =>
       await createClient({ dataDir: globexDir, timeoutMs: 120_000 }).request('POST', `/v1/peers/${encodeURIComponent(acme.orgDid)}/echo`, { count, concurrency })

@@ -44,6 +44,8 @@ export class AgentRegistry {
   readonly #clock: Clock
   /** Decrypted agent keys: scrypt on every task would cost ~100 ms of CPU each time. */
   readonly #signers = new Map<string, Ed25519Signer>()
+  /** Agent DID -> name, learned on lookup (a record's name and DID never change). */
+  readonly #nameOfDid = new Map<string, string>()
 
   constructor (deps: { repo: Repository<AgentRecord>, keys: KeyStore, orgSigner: Ed25519Signer, clock: Clock }) {
     this.#repo = deps.repo
@@ -79,9 +81,14 @@ export class AgentRegistry {
   }
 
   async get (nameOrDid: string): Promise<AgentRecord | undefined> {
-    const byName = await this.#repo.get(nameOrDid)
-    if (byName != null) return byName
-    return (await this.list()).find(a => a.did === nameOrDid)
+    // a DID is looked up through its name: a task asks for its agents by DID several times per hop,
+    // and a scan of every record each time was the largest store cost of a task (B12 profile)
+    const named = nameOrDid.startsWith('did:') ? this.#nameOfDid.get(nameOrDid) : undefined
+    const byName = await this.#repo.get(named ?? nameOrDid)
+    if (byName != null && (named == null || byName.did === nameOrDid)) return byName
+    const found = (await this.list()).find(a => a.did === nameOrDid)
+    if (found != null) this.#nameOfDid.set(found.did, found.name)
+    return found
   }
 
   async require (nameOrDid: string): Promise<AgentRecord> {
