@@ -4,7 +4,7 @@
  * a missing node as `NodeNotRunningError` with the command that starts one, and `onTask` for agents
  * that receive tasks.
  */
-import { request as httpRequest } from 'node:http'
+import { Agent, request as httpRequest } from 'node:http'
 import type { IncomingMessage } from 'node:http'
 import { dirname, join } from 'node:path'
 import {
@@ -51,8 +51,18 @@ export function createClient (options: ClientOptions): ControlClient {
   const dataDir = options.dataDir ?? dirname(socketPath)
   const defaultTimeout = options.timeoutMs ?? DEFAULT_CONTROL_TIMEOUT_MS
 
+  // connections are kept and reused: an agent makes two requests per task (poll, result), and a new
+  // socket for each was a large part of the executing node's CPU per task (B12 profile). Idle sockets
+  // do not keep the process alive and are dropped before the server's keep-alive timeout.
+  const agent = new Agent({ keepAlive: true })
   const request = async <T = unknown>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> => {
-    return await send(socketPath, dataDir, method, path, body, opts.timeoutMs ?? defaultTimeout, opts.signal) as T
+    try {
+      return await send(agent, socketPath, dataDir, method, path, body, opts.timeoutMs ?? defaultTimeout, opts.signal) as T
+    } catch (err) {
+      // a kept socket the server closed just as it was reused: the request never reached a handler
+      if (!(err instanceof StaleSocketError)) throw err
+      return await send(agent, socketPath, dataDir, method, path, body, opts.timeoutMs ?? defaultTimeout, opts.signal) as T
+    }
   }
 
   const client: ControlClient = {
@@ -64,7 +74,12 @@ export function createClient (options: ClientOptions): ControlClient {
   return client
 }
 
-async function send (socketPath: string, dataDir: string, method: string, path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
+/** A reused keep-alive socket was reset before any reply: safe to send once more on a new one. */
+class StaleSocketError extends Error {
+  override readonly name = 'StaleSocketError'
+}
+
+async function send (agent: Agent, socketPath: string, dataDir: string, method: string, path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
   if (signal?.aborted === true) throw new ControlAbortError()
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8')
   return await new Promise<unknown>((resolve, reject) => {
@@ -86,10 +101,11 @@ async function send (socketPath: string, dataDir: string, method: string, path: 
       headers['content-type'] = 'application/json'
       headers['content-length'] = payload.length
     }
-    const req = httpRequest({ socketPath, method, path, headers, agent: false })
+    const req = httpRequest({ socketPath, method, path, headers, agent })
     req.on('error', (err: NodeJS.ErrnoException) => {
       // an early reply (e.g. 413 before the whole body was sent) wins over the write error that follows
       if (gotResponse) return
+      if (req.reusedSocket && err.code === 'ECONNRESET') { finish(new StaleSocketError(err.message, { cause: err })); return }
       if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') finish(new NodeNotRunningError(dataDir, { cause: err }))
       else finish(new ControlConnectionError(`control request ${method} ${path} failed: ${err.message}`, { cause: err }))
     })
