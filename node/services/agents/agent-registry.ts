@@ -44,8 +44,9 @@ export class AgentRegistry {
   readonly #clock: Clock
   /** Decrypted agent keys: scrypt on every task would cost ~100 ms of CPU each time. */
   readonly #signers = new Map<string, Ed25519Signer>()
-  /** Agent DID -> name, learned on lookup (a record's name and DID never change). */
+  /** Agent DID -> name of every record (filled on the first lookup by DID, then by create). */
   readonly #nameOfDid = new Map<string, string>()
+  #indexed = false
 
   constructor (deps: { repo: Repository<AgentRecord>, keys: KeyStore, orgSigner: Ed25519Signer, clock: Clock }) {
     this.#repo = deps.repo
@@ -73,6 +74,7 @@ export class AgentRegistry {
     if (!v.ok) throw new AgentError(v.error.code, v.error.message)
     const record: AgentRecord = { name: input.name, did: signer.did, ring: input.ring, capabilities: [...input.capabilities], credential, createdAt: this.#clock.now(), expiresAt: v.value.expiresAt * 1000 }
     await this.#repo.put(input.name, record)
+    this.#nameOfDid.set(record.did, record.name)
     return record
   }
 
@@ -83,12 +85,16 @@ export class AgentRegistry {
   async get (nameOrDid: string): Promise<AgentRecord | undefined> {
     // a DID is looked up through its name: a task asks for its agents by DID several times per hop,
     // and a scan of every record each time was the largest store cost of a task (B12 profile)
-    const named = nameOrDid.startsWith('did:') ? this.#nameOfDid.get(nameOrDid) : undefined
-    const byName = await this.#repo.get(named ?? nameOrDid)
-    if (byName != null && (named == null || byName.did === nameOrDid)) return byName
-    const found = (await this.list()).find(a => a.did === nameOrDid)
-    if (found != null) this.#nameOfDid.set(found.did, found.name)
-    return found
+    if (!nameOrDid.startsWith('did:')) return await this.#repo.get(nameOrDid)
+    if (!this.#indexed) {
+      for (const a of await this.list()) this.#nameOfDid.set(a.did, a.name)
+      this.#indexed = true
+    }
+    // a DID not in the index is not one of ours (records are only ever added, through create)
+    const named = this.#nameOfDid.get(nameOrDid)
+    if (named == null) return undefined
+    const byName = await this.#repo.get(named)
+    return byName?.did === nameOrDid ? byName : undefined
   }
 
   async require (nameOrDid: string): Promise<AgentRecord> {
