@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { createClient } from '../client/control-client.js'
 import { cli, connectedOrgs, initOrg, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../test/helpers/node-process.js'
 import { fmtRate, percentile, type BenchFigure } from './report.js'
+import { MAX_POLLS_PER_AGENT } from '../node/services/tasks/task-dispatcher.js'
 
 const PHASE_MS = Number(process.env.TRUSTMESH_BENCH_SECONDS ?? 4) * 1000
 const PROFILE_DIR = process.env.TRUSTMESH_BENCH_PROFILE
@@ -97,7 +98,7 @@ export async function runB12 (): Promise<BenchFigure[]> {
     served = AGENT_API.serve(acmeDir, alice.did, 'records/read', async (task) => {
       handled.set(task.id, (handled.get(task.id) ?? 0) + 1)
       return { n: (task.args as { n?: number } | undefined)?.n ?? -1 }
-    }, 32)
+    }, MAX_POLLS_PER_AGENT) // more open polls than the node allows per agent are refused (429) and back off
     const send = AGENT_API.sender(globexDir, 'bob', alice.did, 'records/read', resource, cid)
     let next = 0
     for (let i = 0; i < 50; i++) { // warm-up: connection, caches, JIT
