@@ -52,7 +52,20 @@ export async function runB2 (): Promise<BenchFigure[]> {
   const check = (r: ReturnType<typeof validateInvocation>): void => { if (!r.ok) throw new Error(`B2 chain rejected: ${r.error.code} ${r.error.message}`) }
   check(validateInvocation(input, base))
 
-  const cold = rate(() => check(validateInvocation(input, { ...base, cache: createChainCache() })), 1500)
+  // cold and its baseline (the signature checks alone bound it: 6 per chain) are measured in
+  // alternating slices, so both see the same machine load and their ratio is stable on shared cores
+  const d = decodeDelegation(links[0].jwt)
+  if (!d.ok) throw new Error(d.error.message)
+  const coldOnce = (): void => { check(validateInvocation(input, { ...base, cache: createChainCache() })) }
+  const verifyOnce = (): void => { verifyJwtSignature(d.value.decoded, d.value.issuer) }
+  const colds: number[] = []
+  const verifyRates: number[] = []
+  for (let i = 0; i < 6; i++) {
+    colds.push(rate(coldOnce, 250))
+    verifyRates.push(rate(verifyOnce, 250))
+  }
+  const cold = colds.reduce((a, b) => a + b, 0) / colds.length
+  const verifies = verifyRates.reduce((a, b) => a + b, 0) / verifyRates.length
   const cache = createChainCache()
   const warm = rate(() => check(validateInvocation(input, { ...base, cache })), 1500)
   // each fresh invocation is validated exactly once (a second pass would be a warm hit)
@@ -60,13 +73,12 @@ export async function runB2 (): Promise<BenchFigure[]> {
   const freshStart = performance.now()
   for (const f of fresh) check(validateInvocation(f, { ...base, cache }))
   const warmFresh = fresh.length / ((performance.now() - freshStart) / 1000)
-  // baseline in the same run: the signature checks alone bound the cold figure (6 per chain)
-  const d = decodeDelegation(links[0].jwt)
-  if (!d.ok) throw new Error(d.error.message)
-  const verifies = rate(() => { verifyJwtSignature(d.value.decoded, d.value.issuer) }, 1000)
 
+  const bound = verifies / (DEPTH + 1)
+  const share = cold / bound
   return [
-    { id: 'B2', what: `delegation chain depth ${DEPTH}, cold cache`, value: fmtRate(cold), target: '>= 1,000 chains/s', met: cold >= 1000, note: `${Math.round(100 * cold / (verifies / (DEPTH + 1)))}% of the bound set by ${DEPTH + 1} native Ed25519 verifies (${fmtRate(verifies)} in this run)` },
+    { id: 'B2', what: `delegation chain depth ${DEPTH}, cold cache, share of its signature bound`, value: `${Math.round(100 * share)}%`, target: '>= 70%', met: share >= 0.7, note: `${fmtRate(cold)} against ${fmtRate(bound)}, the bound set by ${DEPTH + 1} native Ed25519 verifies (${fmtRate(verifies)} in this run)` },
+    { id: 'B2', what: `delegation chain depth ${DEPTH}, cold cache`, value: fmtRate(cold), target: '>= 1,000 chains/s', met: cold >= 1000, note: 'absolute: depends on the machine and its load (see the verify rate above)' },
     { id: 'B2', what: `delegation chain depth ${DEPTH}, warm cache`, value: fmtRate(warm), target: '>= 50,000/s', met: warm >= 50_000, note: 'same invocation; time, revocation, replay re-checked' },
     { id: 'B2', what: `depth ${DEPTH}, warm links, fresh invocation`, value: fmtRate(warmFresh), target: 'info', note: 'one signature check per chain' }
   ]

@@ -5,7 +5,8 @@
  */
 import { readFile, writeFile, chmod } from 'node:fs/promises'
 import { LevelDatastore } from 'datastore-level'
-import { systemClock, type Clock } from '../identity/clock.js'
+import { PeerCachedDatastore } from './libp2p/peer-cached-datastore.js'
+import { systemClock, nowSeconds, type Clock } from '../identity/clock.js'
 import { createLogger, type Logger } from '../identity/logger.js'
 import { dataDirLayout, NODE_KEY, ORG_KEY } from './data-dir.js'
 import { readIdentityFile } from './identity-file.js'
@@ -162,7 +163,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       registry,
       clock,
       logger,
-      datastore: new LevelDatastore(store.bytesSublevel(Sublevel.libp2p) as never),
+      datastore: new PeerCachedDatastore(store.bytesSublevel(Sublevel.libp2p) as never),
       mdns: config.mdns !== false,
       staticPeers: config.peers,
       helloTimeoutMs: config.helloTimeoutMs,

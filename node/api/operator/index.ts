@@ -18,6 +18,7 @@ import { approvalRoutes } from './approval-routes.js'
 import { ringRoutes } from './ring-routes.js'
 import { auditRoutes } from './audit-routes.js'
 import { trustRoutes } from './trust-routes.js'
+import { echoRoutes } from './echo-routes.js'
 
 export interface OperatorServices {
   audit: AuditNodeService
@@ -42,4 +43,5 @@ export function registerOperatorRoutes (c: OperatorComponents, s: OperatorServic
   ringRoutes(c, s.approvals.elevations, c.audit)
   auditRoutes(c, s.audit.services)
   trustRoutes(c, s.trust.service, c.audit)
+  echoRoutes(c)
 }

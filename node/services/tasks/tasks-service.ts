@@ -11,6 +11,7 @@ import { TaskExecutor } from './task-executor.js'
 import { TaskSender, SENDER_DEPENDENCIES } from './task-sender.js'
 import { TaskLog, type TaskRecord } from './task-log.js'
 import { INBOUND_DEPENDENCIES } from './inbound-components.js'
+import { ECHO_MAX_INBOUND_STREAMS, ECHO_PROTOCOL, createEchoHandler } from '../../../protocols/echo/index.js'
 
 export const TASKS_DEPENDENCIES = [...new Set([...INBOUND_DEPENDENCIES, ...SENDER_DEPENDENCIES, 'store', 'mesh', 'libp2p'] as const)]
 export type TasksComponents = Pick<Components, typeof TASKS_DEPENDENCIES[number]>
@@ -50,11 +51,14 @@ export function createTasksService (c: TasksComponents, delegation: DelegationPa
         verifiedOrgOf: conn => c.mesh.verifiedPeer(conn.id)?.orgDid,
         logger: c.logger
       }), { maxInboundStreams: TASK_MAX_INBOUND_STREAMS })
+      // the bare baseline of the task path (B12): same connection, framing and hello gate, no work
+      await c.mesh.handle(ECHO_PROTOCOL, createEchoHandler({ logger: c.logger }), { maxInboundStreams: ECHO_MAX_INBOUND_STREAMS })
     },
     async stop () {
       if (!started) return
       started = false
       await c.libp2p.unhandle(TASK_PROTOCOL).catch(() => undefined)
+      await c.libp2p.unhandle(ECHO_PROTOCOL).catch(() => undefined)
     }
   }
 }
