@@ -34,7 +34,7 @@ export interface Startable {
 
 /** A decision about to take effect; it is appended to the audit log first, and refused if it cannot be. */
 export interface DecisionEvent {
-  kind: 'task.allow' | 'task.deny' | 'task.pending' | 'approval' | 'revocation' | 'enrolment' | 'elevation' | 'policy.load' | 'delegation'
+  kind: 'task.allow' | 'task.deny' | 'task.pending' | 'approval' | 'revocation' | 'enrolment' | 'elevation' | 'policy.load' | 'delegation' | 'saga'
   subject: string
   reason?: string
   details: Record<string, unknown>

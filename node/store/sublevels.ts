@@ -54,7 +54,9 @@ export const SUBLEVELS = {
   /** Latest verified checkpoint per peer origin, kept by this node as a witness. */
   auditWitness: 'audit-witness',
   /** Signed audit checkpoints of any node received over gossip (witnesses compare them). */
-  auditGossip: 'audit-gossip'
+  auditGossip: 'audit-gossip',
+  /** Sagas this node coordinates: document, step states, sent invocations, timeline (synced before each step). */
+  sagas: 'sagas'
 } as const
 
 export type SublevelKey = keyof typeof SUBLEVELS
