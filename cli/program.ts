@@ -36,6 +36,10 @@ import { register as ringElevate } from './commands/ring/elevate.js'
 import { register as ringList } from './commands/ring/list.js'
 import { register as taskStatus } from './commands/task/status.js'
 import { register as doctor } from './commands/doctor.js'
+import { register as sagaRun } from './commands/saga/run.js'
+import { register as sagaShow } from './commands/saga/show.js'
+import { register as sagaList } from './commands/saga/list.js'
+import { register as sagaCancel } from './commands/saga/cancel.js'
 
 export const VERSION = '0.1.0'
 
@@ -79,5 +83,7 @@ export function buildProgram (): Command {
   const ring = group('ring', 'privilege rings: time-limited elevations')
   for (const r of [ringElevate, ringList]) r(ring)
   taskStatus(task)
+  const saga = group('saga', 'sagas across organisations: steps undone in reverse when one fails')
+  for (const r of [sagaRun, sagaShow, sagaList, sagaCancel]) r(saga)
   return program
 }

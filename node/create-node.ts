@@ -35,6 +35,7 @@ import { createApprovalsService, APPROVALS_DEPENDENCIES, type ApprovalsService }
 import { createTasksService, TASKS_DEPENDENCIES, type TasksService } from './services/tasks/tasks-service.js'
 import { createTrustService, TRUST_DEPENDENCIES, type TrustNodeService } from './services/trust/index.js'
 import { registerOperatorRoutes } from './api/operator/index.js'
+import { createSagasService, SAGAS_DEPENDENCIES, type SagasService } from './services/sagas/sagas-service.js'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7420']
 /** Renew the NodeCredential at start when it has less than this left. */
@@ -67,6 +68,7 @@ export interface NodeServices {
   tasks: TasksService
   approvals: ApprovalsService
   trust: TrustNodeService
+  sagas: SagasService
 }
 
 export interface TrustmeshNode {
@@ -179,7 +181,8 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     components.set('parkedTasks', tasks.executor)
     const trust = createTrustService(view({ name: 'trust', deps: TRUST_DEPENDENCIES }), settings.trust)
     components.set('trust', trust)
-    const services: Service[] = [audit, spiffe, delegation, approvals, tasks, trust]
+    const sagas = createSagasService(view({ name: 'sagas', deps: SAGAS_DEPENDENCIES }), { delegation: delegation.parts, sender: tasks.sender, taskStatus: approvals.taskStatus }, settings.sagas)
+    const services: Service[] = [audit, spiffe, delegation, approvals, tasks, trust, sagas]
     // every declared dependency must be there before anything starts
     components.check('mesh', ['hello'])
     components.check('gossipsub peer score', ['trust'])
@@ -191,13 +194,13 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       for (const s of services) if (s.status != null) out[s.name] = s.status()
       return out
     }
-    registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, status })
+    registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, sagas, status })
     dispatcher.registerRoutes(control)
     let started = false
 
     return {
       components: all,
-      services: { audit, delegation, tasks, approvals, trust },
+      services: { audit, delegation, tasks, approvals, trust, sagas },
       policy: () => policy,
       async start () {
         if (started) return

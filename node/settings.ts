@@ -8,10 +8,13 @@
  * | auditIntervalMs     | TRUSTMESH_AUDIT_INTERVAL_MS      | 30000          |
  * | approvalDeadlineMs  | TRUSTMESH_APPROVAL_DEADLINE (s)  | 3600 s         |
  * | trust               | TRUSTMESH_TRUST_INTERVAL_MS, TRUSTMESH_TRUST_THRESHOLD, TRUSTMESH_TRUST_TTL_S |
+ * | sagas               | TRUSTMESH_SAGA_COMPENSATION_GRACE_MS, TRUSTMESH_SAGA_RETRY_MAX_MS | 60000, 10000 |
  */
 import { AUDIT_CHECKPOINT_INTERVAL_MS } from './services/audit/audit-node-service.js'
 import { DEFAULT_APPROVAL_DEADLINE_MS } from './services/approvals/approvals-service.js'
 import { trustSettingsFromEnv, type TrustSettings } from './services/trust/trust-settings.js'
+import { DEFAULT_SAGA_SETTINGS } from './services/sagas/sagas-service.js'
+import type { CoordinatorSettings } from './services/sagas/saga-coordinator.js'
 
 export interface NodeSettings {
   spiffeSocket?: string
@@ -20,6 +23,7 @@ export interface NodeSettings {
   approvalExpiryCheckMs?: number
   trust: TrustSettings
   taskTimeoutMs?: number
+  sagas: CoordinatorSettings
 }
 
 export class SettingsError extends Error {
@@ -43,6 +47,11 @@ export function resolveSettings (given: Partial<NodeSettings> = {}, env: NodeJS.
     approvalDeadlineMs: given.approvalDeadlineMs ?? numberFrom(env, 'TRUSTMESH_APPROVAL_DEADLINE', 0.001, 1000) ?? DEFAULT_APPROVAL_DEADLINE_MS,
     ...(given.approvalExpiryCheckMs != null ? { approvalExpiryCheckMs: given.approvalExpiryCheckMs } : {}),
     trust: given.trust ?? trustSettingsFromEnv(env),
-    ...(given.taskTimeoutMs != null ? { taskTimeoutMs: given.taskTimeoutMs } : {})
+    ...(given.taskTimeoutMs != null ? { taskTimeoutMs: given.taskTimeoutMs } : {}),
+    sagas: given.sagas ?? {
+      ...DEFAULT_SAGA_SETTINGS,
+      compensationGraceMs: numberFrom(env, 'TRUSTMESH_SAGA_COMPENSATION_GRACE_MS', 0) ?? DEFAULT_SAGA_SETTINGS.compensationGraceMs,
+      retryMaxMs: numberFrom(env, 'TRUSTMESH_SAGA_RETRY_MAX_MS', 10) ?? DEFAULT_SAGA_SETTINGS.retryMaxMs
+    }
   }
 }

@@ -17,6 +17,8 @@ import { approvalRoutes } from './approval-routes.js'
 import { ringRoutes } from './ring-routes.js'
 import { auditRoutes } from './audit-routes.js'
 import { trustRoutes } from './trust-routes.js'
+import { sagaRoutes } from './saga-routes.js'
+import type { SagasService } from '../../services/sagas/sagas-service.js'
 
 export interface OperatorServices {
   audit: AuditNodeService
@@ -24,6 +26,7 @@ export interface OperatorServices {
   tasks: TasksService
   approvals: ApprovalsService
   trust: TrustNodeService
+  sagas?: SagasService
   /** Each service's contribution to `node status`. */
   status: () => Record<string, unknown>
 }
@@ -40,4 +43,5 @@ export function registerOperatorRoutes (c: OperatorComponents, s: OperatorServic
   ringRoutes(c, s.approvals.elevations, c.audit)
   auditRoutes(c, s.audit.services)
   trustRoutes(c, s.trust.service)
+  if (s.sagas != null) sagaRoutes(c, s.sagas)
 }

@@ -76,9 +76,14 @@ export class UndoGranter {
     if (!audited.ok) return refuse('AUDIT_UNAVAILABLE', 'the audit log cannot be written; nothing is decided without it')
     const caps = { [req.resource]: { [req.ability]: [{}] } }
     const root = await issueDelegation(this.#c.orgSigner, { audience: agent.did, capabilities: caps, notBefore: nowS - 1, expiration: exp, nonce: randomBytes(8).toString('base64url') })
+    await this.#p.book.add(root.jwt, clock.now())
+    if (req.coordinator === agent.did) {
+      // this node coordinates a step of its own org: the org's root to its saga agent is the whole grant
+      this.#c.logger.info('undo granted', { saga: req.saga, step: req.step, coordinator: req.coordinator, ability: req.ability, resource: req.resource, cid: root.cid })
+      return { v: 1, ok: true, delegation: root.jwt, proofs: {}, credentials: { [agent.did]: agent.credential } }
+    }
     const signer = await this.#c.agents.signer(agent.name)
     const grant = await issueDelegation(signer, { audience: req.coordinator, capabilities: caps, notBefore: nowS - 1, expiration: exp, nonce: randomBytes(8).toString('base64url'), proofs: [root.jwt] })
-    await this.#p.book.add(root.jwt, clock.now())
     await this.#p.book.add(grant.jwt, clock.now())
     this.#c.logger.info('undo granted', { saga: req.saga, step: req.step, coordinator: req.coordinator, ability: req.ability, resource: req.resource, cid: grant.cid })
     return { v: 1, ok: true, delegation: grant.jwt, proofs: { [root.cid]: root.jwt }, credentials: { [agent.did]: agent.credential } }
