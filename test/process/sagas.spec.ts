@@ -138,7 +138,7 @@ describe('sagas across three organisations (real node processes)', function () {
     expect(s.state).to.equal('completed')
     expect(s.steps.map(x => [x.id, x.state, x.code])).to.deep.equal([['s1', 'done', 'OK'], ['s2', 'done', 'OK'], ['s3', 'done', 'OK']])
     expect([runs(m.dave, 'orders/create', 'ok-s1'), runs(m.bob, 'orders/create', 'ok-s2'), runs(m.carol, 'orders/create', 'ok-s3')]).to.deep.equal([1, 1, 1])
-    for (const a of [m.dave, m.bob, m.carol]) expect(a.log()).to.not.include('orders/cancel')
+    for (const a of [m.dave, m.bob, m.carol]) expect(a.log()).to.not.include(': orders/cancel on ')
     expect(s.timeline.filter(e => e.kind === 'undo-grant').map(e => [e.hop, e.code])).to.deep.equal([['s1', 'UNDO_GRANTED'], ['s2', 'UNDO_GRANTED'], ['s3', 'UNDO_GRANTED']])
     const list = await ok<Array<{ id: string, state: string }>>(m.a.dir, ['saga', 'list'])
     expect(list.map(x => [x.id, x.state])).to.deep.equal([[s.id, 'completed']])
@@ -166,7 +166,7 @@ describe('sagas across three organisations (real node processes)', function () {
   })
 
   it('an operator cancel mid-saga stops it and compensates what was done', async () => {
-    const m = await threeOrgs({ bob: ['--delay-ms', '3000'] })
+    const m = await threeOrgs({ bob: ['--delay-ms', '10000'] })
     const started = await ok<{ id: string }>(m.a.dir, ['saga', 'run', sagaFile(m, 'cx'), '--as', 'alice', '--no-wait'])
     await waitUntil(() => m.bob.log().includes('"ref":"cx-s2"'), 20_000, 'step 2 to reach bob')
     const c = await ok<{ state: string }>(m.a.dir, ['saga', 'cancel', started.id])
