@@ -20,7 +20,8 @@ const BENCHES: BenchEntry[] = [
   { ids: 'B3', what: 'store writes / reads', module: './b3-store.js', run: 'runB3' },
   { ids: 'B4/B6/B11', what: 'mesh connect, refusals, memory', module: './b4-b6-b11-mesh.js', run: 'runB4B6B11' },
   { ids: 'B5', what: 'trust gossip to 200 nodes', module: './b5-gossip.js', run: 'runB5' },
-  { ids: 'B7-B10', what: 'trust engine', module: './b7-b10-trust.js', run: 'runB7toB10' }
+  { ids: 'B7-B10', what: 'trust engine', module: './b7-b10-trust.js', run: 'runB7toB10' },
+  { ids: 'B13', what: 'sagas across 3 orgs', module: './b13-sagas.js', run: 'runB13' }
 ]
 
 function firstLine (err: unknown): string {
