@@ -203,6 +203,7 @@ describe('sagas across three organisations (real node processes)', function () {
   })
 
   it(`the coordinator SIGKILLed at ${KILLS} points always ends completed, compensated or stuck, each step run at most once`, async () => {
+    this.timeout(KILLS * 60_000) // a node restart per kill: slow on a loaded machine
     const m = await threeOrgs()
     let a = m.a
     const sagas: Array<{ id: string, ref: string, fails: boolean }> = []
