@@ -21,9 +21,13 @@ export const WitnessErrorCode = {
 } as const
 
 export interface Equivocation {
-  readonly code: 'EQUIVOCATION'
+  /** EQUIVOCATION: one size, two roots; INCONSISTENT: two sizes and no proof that one extends the other. */
+  readonly code: 'EQUIVOCATION' | 'INCONSISTENT'
   readonly origin: string
+  /** The larger tree size of the two. */
   readonly size: number
+  /** The two sizes, when they differ. */
+  readonly sizes?: readonly [number, number]
   /** Both signed checkpoint texts; either alone verifies under the origin's key. */
   readonly evidence: readonly [string, string]
   readonly detectedAt: number

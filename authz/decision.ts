@@ -1,5 +1,5 @@
 /** A policy decision as data: the effect, a stable code, a human reason and the trace that decided. */
-import type { Effect } from './policy-document.js'
+import type { ApprovalRequirement, Effect } from './policy-document.js'
 
 export interface TraceEntry {
   /** Index of the level in the effective policy (0 = first root); -1 for checks outside the levels. */
@@ -12,6 +12,8 @@ export interface TraceEntry {
   readonly effect: Effect | 'abstain'
   readonly code: string
   readonly reason: string
+  /** For a `require_approval` rule: the approvals it requires (absent: one, from any approver). */
+  readonly approvals?: ApprovalRequirement
 }
 
 /** One finding behind a decision, with its own stable code (ucanto's `DelegationError.causes`). */

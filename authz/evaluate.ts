@@ -37,6 +37,8 @@ export function evaluateLevel (level: PolicyLevel, index: number, req: PolicyReq
   let ringNearMiss: PolicyRule | undefined
   const consider = (entry: TraceEntry): void => {
     if (best == null || restrictiveness(entry.effect) > restrictiveness(best.effect)) best = entry
+    // of two approval rules, the one that asks for more approvals decides
+    else if (entry.effect === 'require_approval' && best.effect === 'require_approval' && (entry.approvals?.count ?? 1) > (best.approvals?.count ?? 1)) best = entry
   }
   for (const rule of level.document.rules) {
     const { misses, unknown } = matchRule(rule, req)
@@ -52,7 +54,7 @@ export function evaluateLevel (level: PolicyLevel, index: number, req: PolicyReq
     if (misses.length > 0) continue
     // an undecidable argument condition never lets an allow match, and always lets a restriction match
     if (unknown.length > 0 && rule.effect === 'allow') continue
-    consider({ level: index, file: level.file, rule: rule.id, effect: rule.effect, code: codeFor(rule.effect), reason: `${describeRule(level, rule)}: ${rule.effect}` })
+    consider({ level: index, file: level.file, rule: rule.id, effect: rule.effect, code: codeFor(rule.effect), reason: `${describeRule(level, rule)}: ${rule.effect}`, ...(rule.approvals != null ? { approvals: rule.approvals } : {}) })
   }
   if (best != null) return best
   const def = levelDefault(level.document)

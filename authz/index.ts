@@ -15,8 +15,8 @@ export {
   type Elevation, type ElevationRequest, type VerifyElevationOptions
 } from './elevation.js'
 export {
-  validatePolicyDocument, isEffectivePolicy, levelDefault,
-  type ArgCondition, type DefaultEffect, type Effect, type EffectivePolicy, type PolicyDocument, type PolicyLevel, type PolicyRule, type RuleMatch, type Scalar
+  validatePolicyDocument, isEffectivePolicy, levelDefault, APPROVER_NAME, MAX_APPROVALS_REQUIRED,
+  type ApprovalRequirement, type ArgCondition, type DefaultEffect, type Effect, type EffectivePolicy, type PolicyDocument, type PolicyLevel, type PolicyRule, type RuleMatch, type Scalar
 } from './policy-document.js'
 export { loadPolicy, loadPolicyText, tryLoadPolicy, parsePolicyDocument, MAX_POLICY_BYTES, MAX_POLICY_DOCUMENTS, MAX_EXTENDS_DEPTH, type LoadPolicyOptions, type PolicySourceLoader } from './load-policy.js'
 export { checkNoLoosening } from './inheritance.js'

@@ -37,12 +37,26 @@ export interface RuleMatch {
   readonly args?: Readonly<Record<string, ArgCondition>>
 }
 
+/** On a `require_approval` rule: how many distinct approvers must approve, and of which role. */
+export interface ApprovalRequirement {
+  /** Distinct approvers (two-person rule: 2). */
+  readonly count: number
+  /** Approvers of this role only (`approval approver add NAME --role R`); absent: any approver. */
+  readonly role?: string
+}
+
 export interface PolicyRule {
   readonly id: string
   readonly effect: Effect
   readonly match: RuleMatch
   readonly reason?: string
+  /** Only on `require_approval` rules; absent: one approval from any approver. */
+  readonly approvals?: ApprovalRequirement
 }
+
+export const MAX_APPROVALS_REQUIRED = 10
+/** Approver names and roles: short identifiers. */
+export const APPROVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
 export interface PolicyDocument {
   readonly version: 1
@@ -65,7 +79,7 @@ const RULE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
 const ARG_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|[0-9]+))*$/
 const FORBIDDEN_PATH_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor'])
 const TOP_FIELDS = new Set(['version', 'name', 'extends', 'default', 'rings', 'rules'])
-const RULE_FIELDS = new Set(['id', 'effect', 'match', 'reason'])
+const RULE_FIELDS = new Set(['id', 'effect', 'match', 'reason', 'approvals'])
 const MATCH_FIELDS = new Set(['ability', 'resource', 'callerOrg', 'ring', 'trust', 'args'])
 const ARG_OPS = new Set(['eq', 'lte', 'gte', 'lt', 'gt', 'in', 'maxLength'])
 const EFFECTS = new Set<string>(['allow', 'deny', 'require_approval'])
@@ -171,6 +185,17 @@ function validateRule (file: string, v: unknown, index: number): PolicyRule {
   if ('reason' in r) {
     if (typeof r.reason !== 'string' || r.reason.length > 1000) throw bad(ctx, 'reason', 'reason must be a string of at most 1000 characters')
     rule.reason = r.reason
+  }
+  if ('approvals' in r) {
+    if (rule.effect !== 'require_approval') throw bad(ctx, 'approvals', `approvals is only allowed on require_approval rules, not on ${rule.effect}`)
+    const a = object(ctx, 'approvals', r.approvals, new Set(['count', 'role']), 'approvals')
+    if (!('count' in a)) throw bad(ctx, 'approvals.count', 'approvals needs a count')
+    const req: { count: number, role?: string } = { count: integerIn(ctx, 'approvals.count', a.count, 1, MAX_APPROVALS_REQUIRED) }
+    if ('role' in a) {
+      if (typeof a.role !== 'string' || !APPROVER_NAME.test(a.role)) throw bad(ctx, 'approvals.role', 'role must match [A-Za-z0-9][A-Za-z0-9_.-]* (at most 64 characters)')
+      req.role = a.role
+    }
+    rule.approvals = req
   }
   return rule
 }

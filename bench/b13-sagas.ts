@@ -8,7 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import { randomBytes } from 'node:crypto'
 import { createClient } from '../client/control-client.js'
+import { issueDelegation, type Caveats } from '../identity/ucan/index.js'
+import { loadAgentKeyFile } from '../identity/agent-key.js'
 import { cli, connectedOrgs, initOrg, removeDir, startNode, stopAllNodes, tempDir, waitUntil } from '../test/helpers/node-process.js'
 import { fmtRate, percentile, type BenchFigure } from './report.js'
 
@@ -67,9 +70,16 @@ export async function runB13 (): Promise<BenchFigure[]> {
         compensate: { ability: 'orders/cancel', args: { ref: '${output.args.ref}' } }
       }))
     })
+    // alice holds her key: she signs her delegations to the coordinator (what the CLI's saga run does)
+    const aliceKey = await loadAgentKeyFile(`${nodes[0].dir}/agents/alice.key`)
     const runOne = async (k: number): Promise<{ ms: number, state: string }> => {
       const t0 = performance.now()
-      let s = await client.request<{ id: string, state: string }>('POST', '/v1/sagas', { as: 'alice', document: doc(k) })
+      const plan = await client.request<{ grants: Array<{ step: string, audience: string, resource: string, ability: string, caveats: Caveats, proof: { jwt: string }, notBefore: number, expiration: number }> }>('POST', '/v1/sagas/plan', { as: 'alice', document: doc(k) })
+      const delegations: Record<string, string> = {}
+      for (const g of plan.grants) {
+        delegations[g.step] = (await issueDelegation(aliceKey, { audience: g.audience, capabilities: { [g.resource]: { [g.ability]: g.caveats } }, notBefore: g.notBefore, expiration: g.expiration, nonce: randomBytes(8).toString('base64url'), proofs: [g.proof.jwt] })).jwt
+      }
+      let s = await client.request<{ id: string, state: string }>('POST', '/v1/sagas', { as: 'alice', document: doc(k), delegations })
       while (!['completed', 'compensated', 'stuck'].includes(s.state)) {
         await new Promise(resolve => setTimeout(resolve, 5))
         s = await client.request<{ id: string, state: string }>('GET', `/v1/sagas/${s.id}`)

@@ -6,6 +6,7 @@ import { DEFAULT_DATA_DIR } from '../node/data-dir.js'
 export interface GlobalOptions {
   dataDir: string
   json: boolean
+  wide: boolean
 }
 
 export interface CliContext {
@@ -16,7 +17,7 @@ export interface CliContext {
 export function contextOf (cmd: Command): CliContext {
   const o = cmd.optsWithGlobals() as Partial<GlobalOptions>
   const dataDir = o.dataDir ?? process.env.TRUSTMESH_DATA_DIR ?? DEFAULT_DATA_DIR
-  return { dataDir, out: createOutput(o.json === true) }
+  return { dataDir, out: createOutput(o.json === true, o.wide === true) }
 }
 
 /** Parse an integer option strictly. */

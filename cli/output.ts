@@ -27,11 +27,14 @@ export interface Output {
   line: (text: string) => void
   /** Progress or notes for humans: stderr, suppressed with --json. */
   note: (text: string) => void
+  /** A table that fits TABLE_WIDTH columns (wide fields shortened in the middle), or in full with --wide. */
+  table: (head: string[], rows: Array<Array<string | number | boolean | undefined>>) => string
 }
 
-export function createOutput (json: boolean): Output {
+export function createOutput (json: boolean, wide = false): Output {
   return {
     json,
+    table: (head, rows) => table(head, rows, wide ? Infinity : TABLE_WIDTH),
     result (value, human) {
       if (json || human == null) process.stdout.write(JSON.stringify(value, null, 2) + '\n')
       else process.stdout.write(human(value).replace(/\n?$/, '\n'))
@@ -41,10 +44,40 @@ export function createOutput (json: boolean): Output {
   }
 }
 
-/** A plain aligned table. */
-export function table (head: string[], rows: Array<Array<string | number | boolean | undefined>>): string {
-  const cells = rows.map(r => r.map(c => c === undefined ? '-' : String(c)))
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map(r => (r[i] ?? '').length)))
+/** Tables fit a terminal of this many columns unless `--wide`. */
+export const TABLE_WIDTH = 100
+const GAP = 2
+/** A shortened column keeps at least this many characters (enough for `did:key:z6…abcd`). */
+const MIN_COLUMN = 12
+
+/** `did:key:z6MkhaXg…Vx9q`: prefix and suffix kept, so shortened DIDs and ids stay recognisable. */
+export function shorten (text: string, width: number): string {
+  if (text.length <= width) return text
+  if (width <= 1) return '…'.slice(0, width)
+  const tail = Math.floor((width - 1) / 3)
+  return text.slice(0, width - 1 - tail) + '…' + text.slice(text.length - tail)
+}
+
+/** Column widths that fit `maxWidth`: the widest column gives way first, never below MIN_COLUMN. */
+function fitWidths (natural: number[], head: string[], maxWidth: number): number[] {
+  const widths = [...natural]
+  const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1)
+  while (total() > maxWidth) {
+    let widest = 0
+    for (let i = 1; i < widths.length; i++) if (widths[i] > widths[widest]) widest = i
+    const floor = Math.max(MIN_COLUMN, head[widest].length)
+    if (widths[widest] <= floor) break
+    widths[widest] = Math.max(floor, widths[widest] - (total() - maxWidth))
+  }
+  return widths
+}
+
+/** A plain aligned table, at most `maxWidth` columns wide when it can be (Infinity: every field in full). */
+export function table (head: string[], rows: Array<Array<string | number | boolean | undefined>>, maxWidth = TABLE_WIDTH): string {
+  const full = rows.map(r => r.map(c => c === undefined ? '-' : String(c)))
+  const natural = head.map((h, i) => Math.max(h.length, ...full.map(r => (r[i] ?? '').length)))
+  const widths = fitWidths(natural, head, maxWidth)
+  const cells = full.map(r => r.map((c, i) => shorten(c, widths[i] ?? c.length)))
   const fmt = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()
   return [fmt(head), ...cells.map(fmt)].join('\n')
 }

@@ -26,6 +26,8 @@ export interface ClientOptions {
   socketPath?: string
   /** Default per-request timeout. */
   timeoutMs?: number
+  /** Extra headers for each request, computed over its method, path and exact body (the agent API's proof). */
+  sign?: (req: { method: string, path: string, body: Uint8Array }) => Promise<Record<string, string>>
 }
 
 export interface RequestOptions {
@@ -52,7 +54,9 @@ export function createClient (options: ClientOptions): ControlClient {
   const defaultTimeout = options.timeoutMs ?? DEFAULT_CONTROL_TIMEOUT_MS
 
   const request = async <T = unknown>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> => {
-    return await send(socketPath, dataDir, method, path, body, opts.timeoutMs ?? defaultTimeout, opts.signal) as T
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8')
+    const extra = options.sign != null ? await options.sign({ method, path, body: payload ?? new Uint8Array(0) }) : {}
+    return await send(socketPath, dataDir, method, path, payload, extra, opts.timeoutMs ?? defaultTimeout, opts.signal) as T
   }
 
   const client: ControlClient = {
@@ -64,9 +68,8 @@ export function createClient (options: ClientOptions): ControlClient {
   return client
 }
 
-async function send (socketPath: string, dataDir: string, method: string, path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
+async function send (socketPath: string, dataDir: string, method: string, path: string, payload: Buffer | undefined, extraHeaders: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
   if (signal?.aborted === true) throw new ControlAbortError()
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8')
   return await new Promise<unknown>((resolve, reject) => {
     let settled = false
     let gotResponse = false
@@ -81,7 +84,7 @@ async function send (socketPath: string, dataDir: string, method: string, path: 
     const timer = setTimeout(() => { finish(new ControlTimeoutError(method, path, timeoutMs)) }, timeoutMs)
     signal?.addEventListener('abort', onAbort, { once: true })
 
-    const headers: Record<string, string | number> = { accept: 'application/json' }
+    const headers: Record<string, string | number> = { ...extraHeaders, accept: 'application/json' }
     if (payload != null) {
       headers['content-type'] = 'application/json'
       headers['content-length'] = payload.length

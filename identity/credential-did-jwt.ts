@@ -1,14 +1,16 @@
 /**
  * The did-jwt verification path for credentials: did-jwt `verifyJWT` with the key-only resolver does
  * issuer resolution, the signature and the time window; the strict decode before it (canonical
- * base64url, EdDSA only, size caps) and the claim checks after it are shared with the native path.
+ * base64url, EdDSA only, size caps), the strict RFC 8032 signature check (did-jwt alone follows
+ * ZIP-215) and the claim checks after it are shared with the native path, so both paths accept and
+ * reject exactly the same tokens.
  * Slower than the native path; used for cross-checking and as an independent second opinion.
  */
 import type { JWTVerifyOptions } from 'did-jwt'
 import type { Resolvable } from 'did-resolver'
 import { nowSeconds } from './clock.js'
 import { parseDidKey } from './did-key.js'
-import { decodeJwt } from './jwt.js'
+import { decodeJwt, verifyJwtSignature } from './jwt.js'
 import { fail, type Result } from './result.js'
 import { createKeyResolver } from './resolver.js'
 import { checkCredentialClaims, checkTimeClaimShapes, resolveSkew } from './credential-claims.js'
@@ -37,6 +39,11 @@ export async function verifyCredentialDidJwt (jwt: unknown, options: VerifyCrede
   if (!shapes.ok) return shapes
   const now = nowSeconds(options.clock)
   const resolver = options.resolver ?? (defaultResolver ??= createKeyResolver())
+  // did-jwt's noble verifies with ZIP-215 rules (non-canonical R, cofactored equation); our profile is
+  // strict RFC 8032, so the native check runs too and a signature it refuses is refused here as well,
+  // with the code the native path gives (it checks the signature before the time claims)
+  const issuer = parseDidKey(decoded.value.payload.iss)
+  const strict = issuer.ok ? verifyJwtSignature(decoded.value, decoded.value.payload.iss as string) : undefined
   let payload: Record<string, unknown>
   try {
     const { verifyJWT } = await import('did-jwt')
@@ -50,9 +57,11 @@ export async function verifyCredentialDidJwt (jwt: unknown, options: VerifyCrede
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     // an issuer that is not a strictly valid did:key gets the same code as on the native path
-    const iss = parseDidKey(decoded.value.payload.iss)
-    if (!iss.ok) return fail(iss.error.code, `iss: ${iss.error.message}`)
+    if (!issuer.ok) return fail(issuer.error.code, `iss: ${issuer.error.message}`)
+    if (strict != null && !strict.ok) return strict
     return fail(classify(message), `did-jwt: ${message.slice(0, 300)}`)
   }
+  if (!issuer.ok) return fail(issuer.error.code, `iss: ${issuer.error.message}`)
+  if (strict != null && !strict.ok) return strict
   return checkCredentialClaims(payload, token, now, options)
 }

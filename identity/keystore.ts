@@ -5,9 +5,10 @@
  * clear so keys can be listed without the passphrase. Seeds never appear in logs or toJSON.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto'
-import { chmod, link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises'
+import { chmod, link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Ed25519Signer } from './signer.js'
+import { readRegularFile } from './regular-file.js'
 
 export const KeyStoreErrorCode = {
   WRONG_PASSPHRASE: 'WRONG_PASSPHRASE',
@@ -232,7 +233,7 @@ export class FileKeyStore implements KeyStore {
     const path = this.#path(name)
     let text: string
     try {
-      text = await readFile(path, 'utf8')
+      text = await readRegularFile(path)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeyStoreError(KeyStoreErrorCode.KEY_NOT_FOUND, `no key named ${name} in ${this.dir}`)
       throw err

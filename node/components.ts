@@ -34,7 +34,7 @@ export interface Startable {
 
 /** A decision about to take effect; it is appended to the audit log first, and refused if it cannot be. */
 export interface DecisionEvent {
-  kind: 'task.allow' | 'task.deny' | 'task.pending' | 'approval' | 'revocation' | 'enrolment' | 'elevation' | 'policy.load' | 'delegation' | 'saga'
+  kind: 'task.allow' | 'task.deny' | 'task.pending' | 'approval' | 'revocation' | 'enrolment' | 'elevation' | 'policy.load' | 'delegation' | 'trust.update' | 'saga'
   subject: string
   reason?: string
   details: Record<string, unknown>
@@ -44,6 +44,8 @@ export interface DecisionEvent {
 export interface AuditRecorder {
   /** Appends durably; a failure is `AUDIT_UNAVAILABLE` and the caller must refuse the decision. */
   record: (event: DecisionEvent) => Promise<Result<void>>
+  /** Entries in the log (a metric). */
+  size: () => number
 }
 
 /** A task parked for human approval. */
@@ -58,11 +60,36 @@ export interface ParkedTask {
   /** Request as received, so the task can run after approval. */
   request: unknown
   reason: string
+  /** What the deciding rule requires (absent: one approval from any approver). */
+  approvals?: { count: number, role?: string, rule?: string }
+  /** The effective ring the request was decided at. */
+  ring?: number
+  /** The delegation chain, root -> leaf, as approvers see it. */
+  chain?: ParkedChainLink[]
+}
+
+/** One link of a parked task's chain, for the approver: who granted what, under which caveats. */
+export interface ParkedChainLink {
+  cid: string
+  issuer: string
+  audience: string
+  ability: string
+  resource: string
+  caveats: unknown
+  expiresAt: number | null
 }
 
 /** Where a task that policy holds back waits for a human decision. */
 export interface ApprovalParking {
   park: (task: ParkedTask) => Promise<string>
+  /** Tasks waiting for a decision now (a metric). */
+  pending: () => number
+}
+
+/** What the task pipeline reports as it decides, for metrics (node/services/metrics/). */
+export interface TaskMetrics {
+  /** A task finished with `outcome` (ok, denied, pending, error) and reason `code`, `ms` after it arrived. */
+  taskDecided: (outcome: string, code: string, ms: number) => void
 }
 
 /** Runs (or refuses, with a signed receipt) a task that was parked, once it is decided. */
@@ -115,6 +142,12 @@ export interface Components {
   orgSigner: Ed25519Signer
   /** The node key (its PeerId): signs receipts and audit checkpoints. */
   nodeSigner: Ed25519Signer
+  /**
+   * The node's own saga coordinator service key (`keys/saga.key`): signs the coordinator's invocations,
+   * its acceptance of its AgentCredential, and the undo grants this node issues. It is the node's own
+   * coordinator identity, never an agent's key (agents hold theirs).
+   */
+  sagaSigner: Ed25519Signer
   store: Store
   enrolments: Enrolments
   registry: PeerRegistry
@@ -135,6 +168,7 @@ export interface Components {
   trust: TrustLookup & ReceiptSink & AgentLifecycle
   roots: AgentLifecycle
   hello: HelloExtension
+  metrics: TaskMetrics
 }
 
 export type ComponentName = keyof Components

@@ -3,17 +3,18 @@
  * libp2p and the mesh, the control API and every feature, and starts them in order (stopping them in
  * reverse). Nothing else constructs long-lived state.
  */
-import { readFile, writeFile, chmod } from 'node:fs/promises'
+import { writeFile, chmod } from 'node:fs/promises'
 import { LevelDatastore } from 'datastore-level'
 import { systemClock, nowSeconds, type Clock } from '../identity/clock.js'
 import { createLogger, type Logger } from '../identity/logger.js'
-import { dataDirLayout, NODE_KEY, ORG_KEY } from './data-dir.js'
+import { dataDirLayout, NODE_KEY, ORG_KEY, SAGA_KEY } from './data-dir.js'
 import { readIdentityFile } from './identity-file.js'
 import { openKeyStore, resolveNodePassphrase, NODE_CREDENTIAL_TTL_SECONDS } from './init-org.js'
 import { openStore, type Store } from './store/index.js'
 import { SUBLEVELS as Sublevel } from './store/sublevels.js'
 import { parseSwarmKey } from './libp2p/swarm-key.js'
 import { parseLanMultiaddr } from './libp2p/lan-only.js'
+import { describeListenFailure, isListenFailure } from './libp2p/listen-error.js'
 import { buildMeshStack } from './mesh-stack.js'
 import { libp2pPrivateKeyFromSeed } from '../identity/peer-id.js'
 import { issueNodeCredential, verifyNodeCredential } from '../identity/credentials.js'
@@ -27,7 +28,7 @@ import { peerScoreFor } from './gossip/peer-score.js'
 import { createRecordGossip } from './gossip/index.js'
 import { AgentRegistry, type AgentRecord } from './services/agents/agent-registry.js'
 import { SOFTWARE_VERSION } from './version.js'
-import { resolveSettings, type NodeSettings } from './settings.js'
+import { resolveSettings, type GivenSettings } from './settings.js'
 import { createAuditNodeService, AUDIT_DEPENDENCIES, type AuditNodeService } from './services/audit/audit-node-service.js'
 import { createSpiffeService, SPIFFE_DEPENDENCIES } from './services/spiffe/spiffe-service.js'
 import { createDelegationService, DELEGATION_DEPENDENCIES, type DelegationService } from './services/delegation/delegation-service.js'
@@ -36,6 +37,13 @@ import { createTasksService, TASKS_DEPENDENCIES, type TasksService } from './ser
 import { createTrustService, TRUST_DEPENDENCIES, type TrustNodeService } from './services/trust/index.js'
 import { registerOperatorRoutes } from './api/operator/index.js'
 import { createSagasService, SAGAS_DEPENDENCIES, type SagasService } from './services/sagas/sagas-service.js'
+import { registerAgentRoutes, createAgentAuthenticator } from './api/agent/index.js'
+import { migrateNodeHeldAgentKeys } from './services/agents/agent-key-migration.js'
+import { createMetricsService, METRICS_DEPENDENCIES, type MetricsService } from './services/metrics/metrics-service.js'
+import { createMetricsServer } from './api/metrics/metrics-server.js'
+import { createConsoleServer } from './api/console/console-server.js'
+import { tierOf } from '../trust/tiers.js'
+import { readRegularFile } from '../identity/regular-file.js'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7420']
 /** Renew the NodeCredential at start when it has less than this left. */
@@ -54,7 +62,7 @@ export interface NodeConfig {
   /** SPIFFE Workload API address; default SPIFFE_ENDPOINT_SOCKET; unset: no SPIFFE. */
   spiffeSocket?: string
   /** Settings that would otherwise come from the environment (see node/settings.ts). */
-  settings?: Partial<NodeSettings>
+  settings?: GivenSettings
   /** The environment settings are read from; default `process.env`. */
   env?: NodeJS.ProcessEnv
   /** Tests: wrap the opened store (for example to make one sublevel fail). */
@@ -69,6 +77,7 @@ export interface NodeServices {
   approvals: ApprovalsService
   trust: TrustNodeService
   sagas: SagasService
+  metrics: MetricsService
 }
 
 export interface TrustmeshNode {
@@ -94,7 +103,7 @@ function validateConfig (config: NodeConfig): void {
 }
 
 async function currentNodeCredential (ctx: { layout: ReturnType<typeof dataDirLayout>, clock: Clock, logger: Logger }, orgSigner: Components['orgSigner'], identity: Components['identity']): Promise<string> {
-  let jwt = (await readFile(ctx.layout.nodeCredential, 'utf8').catch(() => '')).trim()
+  let jwt = (await readRegularFile(ctx.layout.nodeCredential).catch(() => '')).trim()
   const v = verifyNodeCredential(jwt, { clock: ctx.clock, expectedIssuer: identity.orgDid })
   const fresh = v.ok && v.value.subject.id === identity.peerId && v.value.expiresAt - nowSeconds(ctx.clock) > CREDENTIAL_RENEW_BEFORE_S
   if (!fresh) {
@@ -112,15 +121,21 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   const logger = config.logger ?? createLogger('trustmesh')
   const layout = dataDirLayout(config.dataDir)
   const identity = await readIdentityFile(layout.identity, config.dataDir)
-  let policy = loadLocalPolicy(layout.policy)
-  const swarmKey = parseSwarmKey(await readFile(layout.swarmKey, 'utf8').catch(() => {
+  let policy = await loadLocalPolicy(layout.policy)
+  const swarmKey = parseSwarmKey(await readRegularFile(layout.swarmKey, { maxBytes: 4096 }).catch((err: { code?: string, message?: string }) => {
+    if (err.code === 'NOT_REGULAR_FILE' || err.code === 'FILE_TOO_LARGE') throw new ConfigError(err.code, `swarm key: ${String(err.message)}`)
     throw new ConfigError('NO_SWARM_KEY', `no swarm key at ${layout.swarmKey}: a node only joins a private network (run trustmesh init)`)
   }), layout.swarmKey)
   const { passphrase } = await resolveNodePassphrase(layout, config.passphrase)
   const keys = openKeyStore(layout, passphrase)
   const orgSigner = await keys.load(ORG_KEY)
   const nodeSigner = await keys.load(NODE_KEY)
+  // the node's own saga coordinator service key (a service principal of the org, never an agent's key);
+  // data dirs from before sagas get it at their first start
+  const sagaSigner = await keys.has(SAGA_KEY) ? await keys.load(SAGA_KEY) : await keys.create(SAGA_KEY)
   if (orgSigner.did !== identity.orgDid) throw new ConfigError('KEY_MISMATCH', `org key in ${layout.keys} does not match ${layout.identity}`)
+  // agents hold their own keys: keys an older node kept for its agents are moved to agent key files, once
+  await migrateNodeHeldAgentKeys(keys, layout, logger)
 
   const settings = resolveSettings({ ...config.settings, ...(config.spiffeSocket != null ? { spiffeSocket: config.spiffeSocket } : {}) }, config.env ?? process.env)
 
@@ -134,10 +149,11 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const trustView = components.view('gossipsub peer score', ['trust'])
     const helloView = components.view('mesh', ['hello'])
     const registry = new PeerRegistry(clock)
+    const listen = config.listen ?? DEFAULT_LISTEN
     const { libp2p, mesh, enrolments } = await buildMeshStack({
       privateKey,
       swarmKey,
-      listen: config.listen ?? DEFAULT_LISTEN,
+      listen,
       orgDid: identity.orgDid,
       enrolments: store.repository<Enrolment>(Sublevel.peers),
       registry,
@@ -151,17 +167,17 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       appSpecificScore: peerScoreFor(registry, (org) => trustView.trust.trustOf(org)),
       verifySpiffe: (h, e, p) => helloView.hello.verifySpiffe(h, e, p),
       localHello: () => ({ v: 1 as const, nodeCredential, orgName: identity.orgName, software: SOFTWARE_VERSION, policyDigest: policy.digest, ...helloView.hello.fields() })
-    })
+    }).catch(async (err: unknown) => { throw isListenFailure(err) ? await describeListenFailure(err, listen) : err })
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
-    const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock })
-    const agents = new AgentRegistry({ repo: store.repository<AgentRecord>(Sublevel.agents), keys, orgSigner, clock })
+    const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock, limits: settings.gossipLimits })
+    const agents = new AgentRegistry({ repo: store.repository<AgentRecord>(Sublevel.agents), orgSigner, clock })
     const holder: PolicyHolder = {
       get: () => policy,
       set: (p: LocalPolicy) => { policy = p }
     }
     const startedAt = clock.now()
-    for (const [name, value] of Object.entries({ clock, logger, layout, identity, orgSigner, nodeSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt })) {
+    for (const [name, value] of Object.entries({ clock, logger, layout, identity, orgSigner, nodeSigner, sagaSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt })) {
       components.set(name as keyof Components, value as never)
     }
     components.set('nodeCredential', () => nodeCredential)
@@ -172,35 +188,68 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     components.set('audit', audit.recorder)
     const spiffe = createSpiffeService(view({ name: 'spiffe', deps: SPIFFE_DEPENDENCIES }), { ...(settings.spiffeSocket != null ? { socket: settings.spiffeSocket } : {}) })
     components.set('hello', spiffe.hello)
-    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }))
+    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }), { maxTtlSeconds: settings.maxDelegationTtlSeconds, ...(settings.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: settings.revocationPruneIntervalMs } : {}) })
     components.set('roots', delegation.roots)
     const approvals = createApprovalsService(view({ name: 'approvals', deps: APPROVALS_DEPENDENCIES }), { approvalDeadlineMs: settings.approvalDeadlineMs, ...(settings.approvalExpiryCheckMs != null ? { expiryCheckMs: settings.approvalExpiryCheckMs } : {}) })
     components.set('approvals', approvals.parking)
     components.set('carriedPolicies', approvals.carried)
+    const metrics = createMetricsService(view({ name: 'metrics', deps: METRICS_DEPENDENCIES }))
+    components.set('metrics', metrics.tasks)
     const tasks = createTasksService(view({ name: 'tasks', deps: TASKS_DEPENDENCIES }), delegation.parts, { elevations: approvals.elevations, ...(settings.taskTimeoutMs != null ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) })
     components.set('parkedTasks', tasks.executor)
     const trust = createTrustService(view({ name: 'trust', deps: TRUST_DEPENDENCIES }), settings.trust)
     components.set('trust', trust)
     const sagas = createSagasService(view({ name: 'sagas', deps: SAGAS_DEPENDENCIES }), { delegation: delegation.parts, sender: tasks.sender, taskStatus: approvals.taskStatus }, settings.sagas)
-    const services: Service[] = [audit, spiffe, delegation, approvals, tasks, trust, sagas]
+    const services: Service[] = [audit, spiffe, delegation, approvals, metrics, tasks, trust, sagas]
     // every declared dependency must be there before anything starts
     components.check('mesh', ['hello'])
     components.check('gossipsub peer score', ['trust'])
     for (const s of services) components.check(s.name, s.dependencies)
 
-    const all = components.view('node', Object.keys({ clock, logger, layout, identity, orgSigner, nodeSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt, nodeCredential: 0, audit: 0, approvals: 0, parkedTasks: 0, carriedPolicies: 0, trust: 0, roots: 0, hello: 0 }) as Array<keyof Components>)
+    const all = components.view('node', Object.keys({ clock, logger, layout, identity, orgSigner, nodeSigner, sagaSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt, nodeCredential: 0, audit: 0, approvals: 0, parkedTasks: 0, carriedPolicies: 0, trust: 0, roots: 0, hello: 0, metrics: 0 }) as Array<keyof Components>)
+    // local HTTP servers, each off unless its listen address is set (loopback by default)
+    const metricsServer = settings.metricsListen == null
+      ? undefined
+      : createMetricsServer({ listen: settings.metricsListen, logger: logger.child('metrics'), scrape: metrics.scrape, health: () => ({ org: identity.orgDid, uptimeSeconds: Math.floor((clock.now() - startedAt) / 1000) }) })
+    const consoleServer = settings.consoleListen == null
+      ? undefined
+      : createConsoleServer({
+        listen: settings.consoleListen,
+        logger: logger.child('console'),
+        orgName: identity.orgName,
+        queue: approvals.queue,
+        peers: () => registry.peers().map(p => {
+          const score = trust.trustOf(p.orgDid)
+          return { orgName: p.orgName, orgDid: p.orgDid, peerId: p.peerId, since: p.connectedAt, ...(score != null ? { score, tier: tierOf(score) } : {}) }
+        }),
+        decisions: async (limit) => await tasks.tasks.list(limit)
+      })
+    const httpServers = [metricsServer, consoleServer].filter(<T>(x: T | undefined): x is T => x != null)
     const status = (): Record<string, unknown> => {
       const out: Record<string, unknown> = {}
       for (const s of services) if (s.status != null) out[s.name] = s.status()
+      const m = metricsServer?.address()
+      if (m != null) out.metricsListen = `${m.host}:${m.port}`
+      const cs = consoleServer?.address()
+      if (cs != null) out.consoleListen = `${cs.host}:${cs.port}`
       return out
     }
     registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, sagas, status })
-    dispatcher.registerRoutes(control)
+    // the agent API: a server and router of its own, every request signed by the calling agent's key
+    const agentApi = createControlServer({
+      socketPath: layout.agentSocket,
+      logger: logger.child('agent-api'),
+      label: 'agent',
+      mode: settings.agentSocketMode,
+      ...(settings.agentSocketGroup != null ? { gid: settings.agentSocketGroup } : {}),
+      authenticate: createAgentAuthenticator({ agents, nodeDid: nodeSigner.did, clock, startedAt })
+    })
+    registerAgentRoutes(agentApi, all, { delegation, tasks })
     let started = false
 
     return {
       components: all,
-      services: { audit, delegation, tasks, approvals, trust, sagas },
+      services: { audit, delegation, tasks, approvals, trust, metrics, sagas },
       policy: () => policy,
       async start () {
         if (started) return
@@ -211,12 +260,16 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         await dispatcher.start?.()
         for (const s of services) await s.start()
         await control.start()
+        await agentApi.start()
+        for (const h of httpServers) await h.start()
         logger.info('node started', { org: identity.orgDid, name: identity.orgName, peerId: identity.peerId, listen: libp2p.getMultiaddrs().map(m => m.toString()), policy: policy.digest })
       },
       async stop () {
         if (!started) { await store.close(); return }
         started = false
         logger.info('node stopping')
+        await agentApi.stop().catch(err => { logger.warn('agent API stop failed', { error: (err as Error).message }) })
+        for (const h of [...httpServers].reverse()) await h.stop().catch(err => { logger.warn('http server stop failed', { error: (err as Error).message }) })
         await control.stop().catch(err => { logger.warn('control stop failed', { error: (err as Error).message }) })
         for (const s of [...services].reverse()) await s.stop().catch(err => { logger.warn('service stop failed', { service: s.name, error: (err as Error).message }) })
         await dispatcher.stop?.()

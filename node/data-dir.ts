@@ -16,7 +16,13 @@ export interface DataDirLayout {
   nodeCredential: string
   db: string
   controlSocket: string
+  /** The agent API's socket (node/api/agent/). */
+  agentSocket: string
+  /** Where the CLI writes the key files of agents it generates (the agents' own files, never read by the node). */
+  agentKeys: string
   pidFile: string
+  /** What `node start` flags set (flags override). */
+  config: string
 }
 
 export function dataDirLayout (dataDir: string = DEFAULT_DATA_DIR): DataDirLayout {
@@ -31,13 +37,28 @@ export function dataDirLayout (dataDir: string = DEFAULT_DATA_DIR): DataDirLayou
     nodeCredential: join(root, 'node-credential.jwt'),
     db: join(root, 'db'),
     controlSocket: join(root, 'control.sock'),
-    pidFile: join(root, 'node.pid')
+    agentSocket: join(root, 'agent.sock'),
+    agentKeys: join(root, 'agents'),
+    pidFile: join(root, 'node.pid'),
+    config: join(root, 'config.yaml')
   }
 }
 
 /** Key names in the org's key store. */
 export const ORG_KEY = 'org'
 export const NODE_KEY = 'node'
-export function agentKeyName (agentName: string): string {
+/**
+ * The node's own saga coordinator service key: the identity this node coordinates sagas and grants
+ * undo as (a service principal of the org, with an AgentCredential). It is the node's key, like the
+ * org and node keys, never an agent's: agents hold their own keys (DESIGN.md section 2).
+ */
+export const SAGA_KEY = 'saga'
+/** Name an agent key had in the node's key store before agents held their own keys (migrated at start). */
+export function legacyAgentKeyName (agentName: string): string {
   return `agent-${agentName}`
+}
+
+/** Default key file of an agent whose key the CLI generated. */
+export function agentKeyFile (layout: Pick<DataDirLayout, 'agentKeys'>, agentName: string): string {
+  return join(layout.agentKeys, `${agentName}.key`)
 }

@@ -2,7 +2,7 @@
  * identity.json: the public facts of an initialised organisation (no secrets), readable without the
  * passphrase or a running node, so `identity show` works offline.
  */
-import { readFile } from 'node:fs/promises'
+import { readRegularFile } from '../identity/regular-file.js'
 
 export interface IdentityFile {
   version: 1
@@ -21,7 +21,7 @@ export class NotInitialisedError extends Error {
 export async function readIdentityFile (path: string, dataDir: string): Promise<IdentityFile> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readRegularFile(path)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotInitialisedError(`${dataDir} is not an initialised trustmesh data directory; run: trustmesh init --data-dir ${dataDir}`)
     throw err

@@ -5,16 +5,17 @@
  * twice reports the existing identity.
  */
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, open, rename, writeFile } from 'node:fs/promises'
 import { FileKeyStore, type KeyStore } from '../identity/keystore.js'
 import { issueNodeCredential } from '../identity/credentials.js'
 import { libp2pPrivateKeyFromSeed, peerIdStringFromPublicKey } from '../identity/peer-id.js'
 import type { Clock } from '../identity/clock.js'
-import { dataDirLayout, NODE_KEY, ORG_KEY, type DataDirLayout } from './data-dir.js'
+import { dataDirLayout, NODE_KEY, ORG_KEY, SAGA_KEY, type DataDirLayout } from './data-dir.js'
 import { readIdentityFile, type IdentityFile } from './identity-file.js'
 import { formatSwarmKey } from './libp2p/swarm-key.js'
 import { DEFAULT_POLICY_YAML } from '../authz/default-policy.js'
 import { PASSPHRASE_ENV } from '../identity/keystore.js'
+import { readRegularFile } from '../identity/regular-file.js'
 
 export const NODE_CREDENTIAL_TTL_SECONDS = 30 * 24 * 3600
 const ORG_NAME = /^[\w][\w .@&()-]{0,63}$/u
@@ -66,7 +67,7 @@ export async function resolveNodePassphrase (layout: DataDirLayout, option?: str
   const env = process.env[PASSPHRASE_ENV]
   if (env != null && env !== '') return { passphrase: env, generated: false }
   try {
-    return { passphrase: (await readFile(layout.passphrase, 'utf8')).trim(), generated: true }
+    return { passphrase: (await readRegularFile(layout.passphrase)).trim(), generated: true }
   } catch {
     throw new InitError('NO_PASSPHRASE', `no passphrase for the keys in ${layout.keys}: pass --passphrase or set ${PASSPHRASE_ENV}`)
   }
@@ -80,7 +81,7 @@ export async function initOrganisation (opts: InitOptions): Promise<InitResult> 
   const layout = dataDirLayout(opts.dataDir)
   try {
     const identity = await readIdentityFile(layout.identity, opts.dataDir)
-    const generated = await readFile(layout.passphrase).then(() => true, () => false)
+    const generated = await readRegularFile(layout.passphrase).then(() => true, () => false)
     return { created: false, identity, layout, generatedPassphrase: generated }
   } catch (err) {
     if ((err as { code?: string }).code !== 'NOT_INITIALISED') throw err
@@ -99,6 +100,8 @@ export async function initOrganisation (opts: InitOptions): Promise<InitResult> 
   const keys = openKeyStore(layout, passphrase, opts.scryptN)
   const org = await keys.has(ORG_KEY) ? await keys.load(ORG_KEY) : await keys.create(ORG_KEY)
   const node = await keys.has(NODE_KEY) ? await keys.load(NODE_KEY) : await keys.create(NODE_KEY)
+  // the node's own saga coordinator service key (not an agent's key; a node started on an older data dir creates it then)
+  if (!await keys.has(SAGA_KEY)) await keys.create(SAGA_KEY)
   const privateKey = await libp2pPrivateKeyFromSeed(node.exportSeed())
   const peerId = peerIdStringFromPublicKey(privateKey.publicKey.raw)
   const credential = await issueNodeCredential(org, { peerId, orgName: opts.orgName }, { clock: opts.clock, ttlSeconds: NODE_CREDENTIAL_TTL_SECONDS })

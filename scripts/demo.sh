@@ -100,7 +100,11 @@ if $TM approval --help >/dev/null 2>&1; then
   run $TM -d "$WORK/acme" task send --as alice --to "$TREASURER" --can payments/transfer --with "tm:$A/payments/9" --args '{"amount":250}' || true
   ID=$($TM -d "$WORK/acme" --json approval list | json 0.id)
   run $TM -d "$WORK/acme" approval show "$ID"
-  run $TM -d "$WORK/acme" approval approve "$ID"
+  # an approver holds their own key: the node never sees it, and the org key approves nothing by default
+  run $TM approval keygen --out "$WORK/treasurer.jwk"
+  TDID=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).kid)' "$WORK/treasurer.jwk")
+  run $TM -d "$WORK/acme" approval approver add treasurer --did "$TDID" --role treasurer
+  run $TM -d "$WORK/acme" approval approve "$ID" --key "$WORK/treasurer.jwk" --reason "quarterly payment, invoice checked"
   run $TM -d "$WORK/acme" task list --limit 3
 else
   echo "(this build has no approval queue)"

@@ -1,7 +1,8 @@
 /**
- * A small example agent: registers a handler with its node's control API and answers tasks.
+ * A small example agent with its own key: connects to its node's agent API with the SDK
+ * (`trustmesh/client`), accepts its credential, and answers tasks.
  *
- *   node dist/scripts/example-agent.js --data-dir D --agent <name> --can records/read [--can ...]
+ *   node dist/scripts/example-agent.js --data-dir D --agent <name> [--key FILE] --can records/read [--can ...]
  *     [--forward-to <did> --forward-can <ability> --forward-with <resource>] [--delay-ms <n>]
  *
  * With --forward-*, the agent passes an attenuated part of every task on to an agent in another org
@@ -13,13 +14,13 @@
  */
 import '../node/polyfill.js'
 import { parseArgs } from 'node:util'
-import { createClient } from '../client/control-client.js'
-import { dataDirLayout } from '../node/data-dir.js'
+import { createAgent } from '../client/agent.js'
 
 const { values } = parseArgs({
   options: {
     'data-dir': { type: 'string', default: '.trustmesh' },
     agent: { type: 'string' },
+    key: { type: 'string' },
     can: { type: 'string', multiple: true },
     'forward-to': { type: 'string' },
     'forward-can': { type: 'string' },
@@ -31,8 +32,6 @@ const { values } = parseArgs({
 })
 
 async function main (): Promise<void> {
-  const layout = dataDirLayout(values['data-dir'])
-  const client = createClient({ dataDir: layout.root, socketPath: layout.controlSocket })
   if (values.agent == null || values.can == null || values.can.length === 0) {
     process.stderr.write('example-agent: --agent <name> and at least one --can <ability> are required\n')
     process.exit(2)
@@ -42,8 +41,10 @@ async function main (): Promise<void> {
     process.stderr.write('example-agent: --delay-ms must be a non-negative integer\n')
     process.exit(2)
   }
-  const agent = await client.request<{ did: string, name: string }>('GET', `/v1/agents/${encodeURIComponent(values.agent)}`)
-  const loop = client.onTask(values.can, async (task) => {
+  const key = values.key ?? `${values['data-dir']}/agents/${values.agent}.key`
+  const me = await createAgent({ dataDir: values['data-dir'], key })
+  const agent = await me.me()
+  const loop = me.serve(values.can, async (task) => {
     process.stdout.write(`task ${task.id}: ${task.ability} on ${task.resource} from ${task.invoker} args=${JSON.stringify(task.args ?? null)}\n`)
     if (delayMs > 0) await new Promise(resolve => setTimeout(resolve, delayMs))
     const failOn = values['fail-on']
@@ -51,18 +52,16 @@ async function main (): Promise<void> {
     if (values.fail) throw Object.assign(new Error('this example agent is set to fail'), { code: 'EXAMPLE_FAILURE' })
     let forwarded: { outcome: string, code: string, reason?: string } | undefined
     if (values['forward-to'] != null) {
-      forwarded = await client.request<{ outcome: string, code: string, reason?: string }>('POST', '/v1/tasks', {
-        as: agent.name, to: values['forward-to'], ability: values['forward-can'] ?? task.ability, resource: values['forward-with'] ?? task.resource, args: task.args
-      }, { timeoutMs: 40_000 })
+      forwarded = await me.send({ to: values['forward-to'], ability: values['forward-can'] ?? task.ability, resource: values['forward-with'] ?? task.resource, args: task.args, timeoutMs: 30_000 })
       // a refused or failed sub-task fails this task too, naming the hop's reason (never an ok that hides it)
       if (forwarded.outcome !== 'ok') {
         throw Object.assign(new Error(`sub-task to ${values['forward-to']} ${forwarded.outcome}: ${forwarded.code}${forwarded.reason != null ? ` (${forwarded.reason})` : ''}`), { code: `FORWARD_${forwarded.outcome.toUpperCase()}` })
       }
     }
     return { handledBy: agent.name, ability: task.ability, resource: task.resource, args: task.args ?? null, ...(forwarded !== undefined ? { forwarded } : {}) }
-  }, { agent: agent.did, onError: (err) => { process.stderr.write(`example-agent: ${err.message}\n`) } })
+  }, { onError: (err) => { process.stderr.write(`example-agent: ${err.message}\n`) } })
   process.stdout.write(`agent ${agent.name} (${agent.did}) is serving ${values.can.join(', ')}\n`)
-  const stop = (): void => { void loop.stop().then(() => process.exit(0)) }
+  const stop = (): void => { void me.close().then(() => process.exit(0)) }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
   await loop.done

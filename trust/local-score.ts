@@ -8,6 +8,10 @@
  *   S     = sum of w over successes, F = sum of w * failureWeight over failures
  *   score = 1000 * (S + k * NEUTRAL/1000) / (S + F + k)
  *
+ * A burst of refusals is bounded: policy violations within `burstWindowMs` of the first of a burst
+ * count at most `violationsPerBurst` times (a node retrying one bad request six times is one
+ * incident, not six), so a handful of retries cannot take a partner from standard to untrusted.
+ *
  * With the default prior k = 20 an all-success party needs about 24 fresh receipts to reach
  * `trusted` (700) and about 110 to reach `verified` (900); a 95% success rate tops out near 950.
  */
@@ -28,7 +32,14 @@ export interface LocalScoreOptions {
   failureWeight?: number
   /** Weight of a receipt flagged as a policy violation (whatever its outcome). Default 3. */
   violationWeight?: number
+  /** Violations within this long of the first of a burst belong to that burst, ms. Default 10 minutes. */
+  burstWindowMs?: number
+  /** Violations of one burst that count at all. Default 2. */
+  violationsPerBurst?: number
 }
+
+export const DEFAULT_BURST_WINDOW_MS = 10 * 60_000
+export const DEFAULT_VIOLATIONS_PER_BURST = 2
 
 export interface LocalAssessment {
   readonly score: number
@@ -45,7 +56,7 @@ export interface LocalAssessment {
   readonly newest?: number
 }
 
-interface Resolved { halfLifeMs: number, priorWeight: number, neutral: number, failureWeight: number, violationWeight: number }
+interface Resolved { halfLifeMs: number, priorWeight: number, neutral: number, failureWeight: number, violationWeight: number, burstWindowMs: number, violationsPerBurst: number }
 
 function resolve (o: LocalScoreOptions): Resolved {
   const r = {
@@ -53,9 +64,12 @@ function resolve (o: LocalScoreOptions): Resolved {
     priorWeight: o.priorWeight ?? 20,
     neutral: o.neutral ?? NEUTRAL_SCORE,
     failureWeight: o.failureWeight ?? 1,
-    violationWeight: o.violationWeight ?? 3
+    violationWeight: o.violationWeight ?? 3,
+    burstWindowMs: o.burstWindowMs ?? DEFAULT_BURST_WINDOW_MS,
+    violationsPerBurst: o.violationsPerBurst ?? DEFAULT_VIOLATIONS_PER_BURST
   }
-  if (!(r.halfLifeMs > 0) || !(r.priorWeight > 0) || !(r.neutral >= 0 && r.neutral <= MAX_SCORE) || !(r.failureWeight >= 0) || !(r.violationWeight >= 0)) {
+  if (!(r.halfLifeMs > 0) || !(r.priorWeight > 0) || !(r.neutral >= 0 && r.neutral <= MAX_SCORE) || !(r.failureWeight >= 0) || !(r.violationWeight >= 0) ||
+    !(r.burstWindowMs >= 0) || !(Number.isInteger(r.violationsPerBurst) && r.violationsPerBurst >= 1)) {
     throw new RangeError('invalid local score options')
   }
   return r
@@ -76,13 +90,15 @@ export function localScore (records: readonly EvidenceRecord[], now: number, opt
   let s = 0
   let f = 0
   let newest: number | undefined
+  const violations: EvidenceRecord[] = []
   for (const r of records) {
     const w = decayWeight(r.at, now, o.halfLifeMs)
-    if (r.policyViolation === true) f += w * o.violationWeight
+    if (r.policyViolation === true) violations.push(r)
     else if (r.outcome === 'ok') s += w
     else f += w * o.failureWeight
     if (newest === undefined || r.at > newest) newest = r.at
   }
+  f += violationWeight(violations, now, o)
   const k = o.priorWeight
   const score = clampScore(MAX_SCORE * (s + k * o.neutral / MAX_SCORE) / (s + f + k))
   return {
@@ -94,6 +110,19 @@ export function localScore (records: readonly EvidenceRecord[], now: number, opt
     evidence: records.length,
     ...(newest !== undefined ? { newest } : {})
   }
+}
+
+/** Decayed weight of policy violations, each burst counting at most `violationsPerBurst` of them. */
+function violationWeight (violations: EvidenceRecord[], now: number, o: Resolved): number {
+  violations.sort((a, b) => a.at - b.at || (a.receiptCid < b.receiptCid ? -1 : a.receiptCid > b.receiptCid ? 1 : 0))
+  let f = 0
+  let burstStart = -Infinity
+  let inBurst = 0
+  for (const r of violations) {
+    if (r.at - burstStart > o.burstWindowMs) { burstStart = r.at; inBurst = 0 }
+    if (inBurst++ < o.violationsPerBurst) f += decayWeight(r.at, now, o.halfLifeMs) * o.violationWeight
+  }
+  return f
 }
 
 /**

@@ -1,8 +1,8 @@
 /** `trustmesh init`: create the organisation's keys, NodeCredential, swarm key and default policy. */
 import type { Command } from 'commander'
-import { readFile } from 'node:fs/promises'
+import { readRegularFile } from '../../identity/regular-file.js'
 import { contextOf } from '../context.js'
-import { fields } from '../output.js'
+import { fields, UsageError } from '../output.js'
 import { initOrganisation } from '../../node/init-org.js'
 import { systemClock } from '../../identity/clock.js'
 import { parseSwarmKey } from '../../node/libp2p/swarm-key.js'
@@ -17,7 +17,12 @@ export function register (program: Command): void {
       const { dataDir, out } = contextOf(cmd)
       let swarmKey: string | undefined
       if (opts.swarmKey != null) {
-        swarmKey = await readFile(opts.swarmKey, 'utf8')
+        try {
+          swarmKey = await readRegularFile(opts.swarmKey)
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code
+          throw new UsageError(`--swarm-key: cannot read ${opts.swarmKey}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`)
+        }
         parseSwarmKey(swarmKey, opts.swarmKey)
       }
       const r = await initOrganisation({ dataDir, orgName: opts.orgName, passphrase: opts.passphrase, clock: systemClock, swarmKey })

@@ -1,12 +1,14 @@
 /**
- * The node's local control API: HTTP with JSON bodies over a Unix domain socket (`<dataDir>/control.sock`,
- * mode 0600, so only the node's own user can reach it). Routes are registered by components; the server
- * owns framing, limits, error mapping and the socket file's life cycle.
+ * A local API server: HTTP with JSON bodies over a Unix domain socket. The node runs two, each with its
+ * own routes: the operator API (`<dataDir>/control.sock`, mode 0600, so only the node's own user can
+ * reach it) and the agent API (`<dataDir>/agent.sock`, mode and group configurable, every request
+ * authenticated by `authenticate` before any route is looked up). The server owns framing, limits,
+ * error mapping and the socket file's life cycle.
  */
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { connect } from 'node:net'
-import { chmodSync, lstatSync, statSync, unlinkSync } from 'node:fs'
+import { chmodSync, chownSync, lstatSync, statSync, unlinkSync } from 'node:fs'
 import type { Logger } from '../../identity/logger.js'
 import { ControlSocketError, NodeAlreadyRunningError } from './errors.js'
 
@@ -28,6 +30,17 @@ export interface ControlRequest {
   readonly body: unknown
   /** Aborted when the caller disconnects or the server stops. */
   readonly signal: AbortSignal
+  /** Who `authenticate` says sent it (the agent DID on the agent API); undefined without an authenticator. */
+  readonly caller?: string
+}
+
+/** What an authenticator sees of a request: everything a signature may cover. */
+export interface RawRequest {
+  method: string
+  /** Path and query as sent. */
+  path: string
+  headers: IncomingMessage['headers']
+  body: Buffer
 }
 
 export type ControlHandler = (req: ControlRequest) => Promise<unknown>
@@ -45,6 +58,14 @@ export interface ControlServerOptions {
   socketPath: string
   logger: Logger
   maxBodyBytes?: number
+  /** Socket file mode; default 0600. */
+  mode?: number
+  /** Group id the socket file is given (with a mode that lets the group in); default: unchanged. */
+  gid?: number
+  /** Names the caller of every request, or throws a coded error (401); runs before routing. */
+  authenticate?: (req: RawRequest) => Promise<string | undefined>
+  /** Name used in log lines and errors ("control", "agent"). */
+  label?: string
 }
 
 interface Route {
@@ -60,6 +81,8 @@ class Coded { constructor (readonly status: number, readonly code: string, reado
 export function createControlServer (options: ControlServerOptions): ControlServer {
   const { socketPath, logger } = options
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES
+  const mode = options.mode ?? 0o600
+  const label = options.label ?? 'control'
   const routes: Route[] = []
   const active = new Set<AbortController>()
   let server: Server | undefined
@@ -85,6 +108,16 @@ export function createControlServer (options: ControlServerOptions): ControlServ
 
   const dispatch = async (req: IncomingMessage, signal: AbortSignal): Promise<Reply> => {
     const url = new URL(req.url ?? '/', 'http://control')
+    const raw = await readBody(req, maxBody)
+    let caller: string | undefined
+    if (options.authenticate != null) {
+      try {
+        caller = await options.authenticate({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: raw })
+      } catch (err) {
+        const e = err as { code?: unknown, message?: unknown }
+        throw new Coded(401, typeof e.code === 'string' ? e.code : 'UNAUTHENTICATED', typeof e.message === 'string' ? e.message : 'request not authenticated')
+      }
+    }
     const segments = splitPath(url.pathname)
     let pathMatched = false
     const allowed: string[] = []
@@ -94,13 +127,12 @@ export function createControlServer (options: ControlServerOptions): ControlServ
       pathMatched = true
       allowed.push(r.method)
       if (r.method !== req.method) continue
-      const body = await readJson(req, maxBody)
+      const body = parseJson(raw)
       const query: Record<string, string> = {}
       for (const [k, v] of url.searchParams) query[k] = v
-      const value = await r.handler({ params, query, body, signal })
+      const value = await r.handler({ params, query, body, signal, ...(caller != null ? { caller } : {}) })
       return value === undefined ? { status: 204 } : { status: 200, body: value }
     }
-    req.resume()
     if (pathMatched) throw new Coded(405, 'METHOD_NOT_ALLOWED', `${req.method ?? '?'} not allowed on ${url.pathname}; allowed: ${allowed.join(', ')}`)
     throw new Coded(404, 'NOT_FOUND', `no route ${req.method ?? '?'} ${url.pathname}`)
   }
@@ -115,7 +147,7 @@ export function createControlServer (options: ControlServerOptions): ControlServ
 
   const listen = async (): Promise<void> => {
     if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
-      throw new ControlSocketError(socketPath, `control socket path is ${Buffer.byteLength(socketPath)} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} a Unix socket allows; use a shorter data directory`)
+      throw new ControlSocketError(socketPath, `${label} socket path is ${Buffer.byteLength(socketPath)} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} a Unix socket allows; use a shorter data directory`)
     }
     await clearStaleSocket(socketPath)
     const s = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
@@ -135,16 +167,17 @@ export function createControlServer (options: ControlServerOptions): ControlServ
       }
     })
     try {
-      chmodSync(socketPath, 0o600)
-      const mode = statSync(socketPath).mode & 0o777
-      if (mode !== 0o600) throw new ControlSocketError(socketPath, `control socket ${socketPath} has mode ${mode.toString(8)}, expected 600`)
+      if (options.gid != null) chownSync(socketPath, -1, options.gid)
+      chmodSync(socketPath, mode)
+      const actual = statSync(socketPath).mode & 0o777
+      if (actual !== mode) throw new ControlSocketError(socketPath, `${label} socket ${socketPath} has mode ${actual.toString(8)}, expected ${mode.toString(8)}`)
     } catch (err) {
       await closeServer(s)
       throw err
     }
     s.on('error', (err) => { logger.error('control server error', { error: err.message }) })
     server = s
-    logger.info('control API listening', { socket: socketPath })
+    logger.info(`${label} API listening`, { socket: socketPath, mode: mode.toString(8) })
   }
 
   const stop = async (): Promise<void> => {
@@ -157,7 +190,7 @@ export function createControlServer (options: ControlServerOptions): ControlServ
       await closeServer(s)
       try { unlinkSync(socketPath) } catch { /* already gone */ }
       server = undefined
-      logger.info('control API stopped', { socket: socketPath })
+      logger.info(`${label} API stopped`, { socket: socketPath })
     })().finally(() => { stopping = undefined })
     await stopping
   }
@@ -201,7 +234,7 @@ async function answers (socketPath: string): Promise<boolean> {
   })
 }
 
-async function readJson (req: IncomingMessage, max: number): Promise<unknown> {
+async function readBody (req: IncomingMessage, max: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN)
   if (Number.isFinite(declared) && declared > max) throw new Coded(413, 'BODY_TOO_LARGE', `request body exceeds ${max} bytes`)
   const chunks: Buffer[] = []
@@ -212,9 +245,13 @@ async function readJson (req: IncomingMessage, max: number): Promise<unknown> {
     if (total > max) throw new Coded(413, 'BODY_TOO_LARGE', `request body exceeds ${max} bytes`)
     chunks.push(buf)
   }
-  if (total === 0) return undefined
+  return Buffer.concat(chunks)
+}
+
+function parseJson (raw: Buffer): unknown {
+  if (raw.length === 0) return undefined
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    return JSON.parse(raw.toString('utf8'))
   } catch {
     throw new Coded(400, 'BAD_JSON', 'request body is not valid JSON')
   }

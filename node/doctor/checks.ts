@@ -201,3 +201,10 @@ export function checkSagas (sagas: SagaFacts[] | { unavailable: string }): Findi
   }
   return pass('sagas.stuck', `${sagas.length} saga(s), none stuck`)
 }
+
+/** `<data-dir>/config.yaml`: absent is fine (defaults and flags); present, it must validate. */
+export function checkConfigFile (facts: { file: string, present: boolean, error?: string, keys?: string[] }): Finding {
+  if (!facts.present) return pass('config.file', `no ${facts.file}: flags and defaults apply`)
+  if (facts.error != null) return error('config.file', facts.error, `fix ${facts.file} (the node refuses to start with it)`)
+  return pass('config.file', `${facts.file} is valid (${facts.keys?.length === 0 ? 'empty' : (facts.keys ?? []).join(', ')})`)
+}

@@ -3,14 +3,17 @@
  * the node loads it, credentials, and, when the node runs, its control API: addresses, enrolments,
  * audit verification) and runs the pure checks of checks.ts over it.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { readConfigFile } from '../config-file.js'
 import type { Clock } from '../../identity/clock.js'
 import { dataDirLayout } from '../data-dir.js'
 import { readIdentityFile, type IdentityFile } from '../identity-file.js'
 import { loadLocalPolicy } from '../local-policy.js'
+import { readRegularFile } from '../../identity/regular-file.js'
 import {
-  checkAudit, checkFileModes, checkIdentity, checkListenAddresses, checkNodeCredential, checkPassphrase, checkPeerAddresses,
+  checkAudit, checkConfigFile, checkFileModes, checkIdentity, checkListenAddresses, checkNodeCredential, checkPassphrase, checkPeerAddresses,
   checkPolicyDefaultDeny, checkPolicyLoaded, checkSagas, checkPolicyNotAllowAll, checkRunningPolicy, checkSwarmKey, skipped,
   type AuditFacts, type SagaFacts, type FileFacts, type Finding, type PeerFacts, type PolicyFacts, type StatusFacts
 } from './checks.js'
@@ -35,7 +38,7 @@ export interface DoctorReport {
 async function fileFacts (path: string, withText = true): Promise<FileFacts> {
   try {
     const s = await stat(path)
-    return { present: true, mode: s.mode, ...(withText ? { text: await readFile(path, 'utf8') } : {}) }
+    return { present: true, mode: s.mode, ...(withText ? { text: await readRegularFile(path) } : {}) }
   } catch {
     return { present: false }
   }
@@ -64,13 +67,20 @@ export async function runDoctor (options: DoctorOptions): Promise<DoctorReport> 
 
   let policy: PolicyFacts
   try {
-    const p = loadLocalPolicy(layout.policy)
+    const p = await loadLocalPolicy(layout.policy)
     policy = { loaded: true, policy: p.policy, file: p.file, digest: p.digest }
   } catch (err) {
     policy = { loaded: false, file: layout.policy, code: codeOf(err) ?? 'POLICY_ERROR', message: (err as Error).message }
   }
   findings.push(checkPolicyLoaded(policy), checkPolicyDefaultDeny(policy), checkPolicyNotAllowAll(policy, identity?.orgDid))
 
+  try {
+    const present = existsSync(layout.config)
+    const config = await readConfigFile(layout.config)
+    findings.push(checkConfigFile({ file: layout.config, present, keys: Object.keys(config) }))
+  } catch (err) {
+    findings.push(checkConfigFile({ file: layout.config, present: true, error: (err as Error).message }))
+  }
   findings.push(...checkSwarmKey(await fileFacts(layout.swarmKey), layout.swarmKey))
 
   const keyFiles: Array<{ path: string, mode: number }> = []

@@ -18,6 +18,7 @@ import type { PeerRegistry } from '../mesh/peer-registry.js'
 import type { Store } from '../store/open-store.js'
 import type { ListOptions } from '../store/repository.js'
 import { SYNC_MAX_INBOUND_STREAMS, SYNC_MAX_OUTBOUND_STREAMS, SYNC_MAX_REPLY_RECORD_BYTES, SYNC_PROTOCOL } from '../../protocols/sync/messages.js'
+import type { StoreBatch } from '../store/batch.js'
 import { createTopicIntake, type IntakeCounters, type TopicIntake } from './record-intake.js'
 import { installTopicScoreParams } from './peer-score.js'
 import { pullFromPeer, serveSync, SyncPeerError, type SyncSummary } from './record-sync.js'
@@ -33,6 +34,8 @@ export interface RecordGossipComponents {
   store: Pick<Store, 'repository' | 'batch'>
   logger: Logger
   clock: Clock
+  /** Storage bounds applied to every topic that declares none (node/settings.ts). */
+  limits?: { perPeer: number, perIssuer: number }
 }
 
 export interface PublishOutcome {
@@ -56,6 +59,11 @@ export interface RecordGossip extends Startable {
   get: (topicName: RecordTopicName, id: string) => Promise<StoredRecord | undefined>
   /** Pull what a verified peer holds and we lack (runs by itself after hello; exposed for tests and tools). */
   syncWith: (connection: Connection, options?: { signal?: AbortSignal }) => Promise<SyncSummary>
+  /**
+   * Delete stored records (pruning) in one synced batch, together with whatever `stage` adds to it
+   * (an index), and release their share of the per-peer and per-issuer caps. Returns how many existed.
+   */
+  prune: (topicName: RecordTopicName, ids: readonly string[], stage?: (batch: StoreBatch) => void) => Promise<number>
   /** Intake counters per topic (for `node status`). */
   stats: () => Record<string, IntakeCounters>
 }
@@ -84,6 +92,7 @@ class DefaultRecordGossip implements RecordGossip {
       throw new RangeError(`topic ${topic.name}: maxBytes must be an integer from 1 to ${SYNC_MAX_REPLY_RECORD_BYTES}`)
     }
     if (!Number.isInteger(topic.maxRecords) || topic.maxRecords <= 0) throw new RangeError(`topic ${topic.name}: maxRecords must be a positive integer`)
+    if (topic.limits == null && this.#c.limits != null) topic = { ...topic, limits: this.#c.limits }
     const intake = createTopicIntake(topic, { store: this.#c.store, clock: this.#c.clock, logger: this.#log })
     this.#intakes.set(topic.name, intake)
     if (this.#started) this.#join(intake)
@@ -125,6 +134,7 @@ class DefaultRecordGossip implements RecordGossip {
     const outcome = await intake.offer(record, undefined)
     if (outcome.status === 'invalid' || outcome.status === 'ignored') return fail(outcome.error.code, `${topicName}: ${outcome.error.message}`)
     if (outcome.status === 'duplicate') return ok({ id: outcome.id, status: 'duplicate' })
+    intake.counters.published++
     try {
       await this.#c.libp2p.services.pubsub.publish(topicName, new TextEncoder().encode(record))
     } catch (err) {
@@ -147,6 +157,24 @@ class DefaultRecordGossip implements RecordGossip {
     const peer = this.#c.registry.get(connection.id)
     if (peer == null) throw new RecordGossipError('NOT_STARTED', 'sync needs a hello-verified connection')
     return await pullFromPeer(connection, this.#intakes, peer.orgDid, options)
+  }
+
+  async prune (topicName: RecordTopicName, ids: readonly string[], stage?: (batch: StoreBatch) => void): Promise<number> {
+    const intake = this.#intake(topicName)
+    if (ids.length === 0) return 0
+    const found = await intake.repo.getMany([...ids])
+    const batch = this.#c.store.batch()
+    const gone: StoredRecord[] = []
+    for (let i = 0; i < ids.length; i++) {
+      const stored = found[i]
+      if (stored == null) continue
+      batch.del(intake.topic.sublevel, ids[i])
+      gone.push(stored)
+    }
+    stage?.(batch)
+    await batch.write()
+    for (const stored of gone) intake.released(stored)
+    return gone.length
   }
 
   stats (): Record<string, IntakeCounters> {

@@ -3,6 +3,8 @@
  * published here: size bound, the topic's validator, duplicate check, a synced write, then `onAccept`
  * once. Gossip and sync therefore accept exactly the same records. Concurrent offers of the same id
  * (the same record reaching us over two paths at once) are collapsed so `onAccept` runs once.
+ * Storage is bounded per sending org and per issuer (`RecordTopic.limits`): counts are loaded from
+ * the stored records at the first offer and kept in memory; a record over a cap is ignored.
  */
 import { fail } from '../../identity/result.js'
 import type { Clock } from '../../identity/clock.js'
@@ -18,6 +20,8 @@ export interface IntakeCounters {
   invalid: number
   /** Of `accepted`, how many came through sync. */
   synced: number
+  /** Of `accepted`, how many this node published itself (the rest came in from peers). */
+  published: number
 }
 
 export interface TopicIntake {
@@ -31,6 +35,8 @@ export interface TopicIntake {
   offer: (record: string, fromOrg: string | undefined, expected?: (id: string) => boolean) => Promise<IntakeOutcome>
   /** True while a record with this id is being stored. */
   pending: (id: string) => boolean
+  /** A stored record was deleted (pruned): release its share of the caps. */
+  released: (stored: StoredRecord) => void
 }
 
 const encoder = new TextEncoder()
@@ -41,7 +47,19 @@ const wellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
 export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick<Store, 'repository' | 'batch'>, clock: Clock, logger: Logger }): TopicIntake {
   const repo = deps.store.repository<StoredRecord>(topic.sublevel)
   const inflight = new Set<string>()
-  const counters: IntakeCounters = { accepted: 0, duplicate: 0, invalid: 0, synced: 0 }
+  const perPeer = new Map<string, number>()
+  const perIssuer = new Map<string, number>()
+  const bump = (m: Map<string, number>, k: string | undefined, by: number): void => {
+    if (k == null) return
+    const n = (m.get(k) ?? 0) + by
+    if (n > 0) m.set(k, n)
+    else m.delete(k)
+  }
+  let counted: Promise<void> | undefined
+  const countStored = async (): Promise<void> => {
+    for await (const v of repo.values()) { bump(perPeer, v.fromOrg, 1); bump(perIssuer, v.issuer, 1) }
+  }
+  const counters: IntakeCounters = { accepted: 0, duplicate: 0, invalid: 0, synced: 0, published: 0 }
   const invalid = (code: string, message: string): IntakeOutcome => {
     counters.invalid++
     return { status: 'invalid', error: fail(code, message).error }
@@ -52,6 +70,7 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
     repo,
     counters,
     pending: (id: string): boolean => inflight.has(id),
+    released: (stored: StoredRecord): void => { bump(perPeer, stored.fromOrg, -1); bump(perIssuer, stored.issuer, -1) },
     async offer (record: string, fromOrg: string | undefined, expected?: (id: string) => boolean): Promise<IntakeOutcome> {
       // UTF-8 bytes >= UTF-16 units, so an over-long string is refused before it is encoded
       if (record.length > topic.maxBytes || encoder.encode(record).length > topic.maxBytes) {
@@ -81,6 +100,26 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
         counters.duplicate++
         return { status: 'duplicate', id }
       }
+      const issuer = topic.issuerOf?.(value)
+      if (topic.limits != null && fromOrg != null) {
+        counted ??= countStored()
+        await counted
+        // check and reserve with no await in between: two offers at once cannot both pass the cap
+        // (any await here would let another offer check the same count before this one is counted)
+        if (inflight.has(id)) {
+          counters.duplicate++
+          return { status: 'duplicate', id }
+        }
+        if ((perPeer.get(fromOrg) ?? 0) >= topic.limits.perPeer) {
+          return { status: 'ignored', error: fail('PEER_QUOTA_EXCEEDED', `${fromOrg} already has ${topic.limits.perPeer} records of ${topic.name} stored here`).error }
+        }
+        if (issuer != null && (perIssuer.get(issuer) ?? 0) >= topic.limits.perIssuer) {
+          return { status: 'ignored', error: fail('ISSUER_QUOTA_EXCEEDED', `${issuer} already has ${topic.limits.perIssuer} records of ${topic.name} stored here`).error }
+        }
+      }
+      // reserve: counted now, released below unless the record is stored
+      bump(perPeer, fromOrg, 1); bump(perIssuer, issuer, 1)
+      let stored = false
       inflight.add(id)
       try {
         // an offer of the same id may have been stored while we awaited `has` above
@@ -88,8 +127,11 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
           counters.duplicate++
           return { status: 'duplicate', id }
         }
-        const stored: StoredRecord = fromOrg != null ? { record, receivedAt: now, fromOrg } : { record, receivedAt: now }
-        await deps.store.batch().put(topic.sublevel, id, stored).write()
+        const entry: StoredRecord = { record, receivedAt: now, ...(fromOrg != null ? { fromOrg } : {}), ...(issuer != null ? { issuer } : {}) }
+        const batch = deps.store.batch().put(topic.sublevel, id, entry)
+        topic.stage?.(value, id, batch)
+        await batch.write()
+        stored = true
         counters.accepted++
         if (topic.onAccept != null) {
           try {
@@ -101,6 +143,7 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
         return { status: 'accepted', id }
       } finally {
         inflight.delete(id)
+        if (!stored) { bump(perPeer, fromOrg, -1); bump(perIssuer, issuer, -1) }
       }
     }
   }

@@ -34,7 +34,8 @@ function sinkOf (intake: TopicIntake, fromOrg: string): SyncTopicSink {
   return {
     name: intake.topic.name,
     maxBytes: intake.topic.maxBytes,
-    maxRecords: intake.topic.maxRecords,
+    // one session fetches at most what this peer may have stored here (its per-peer cap)
+    maxRecords: Math.min(intake.topic.maxRecords, intake.topic.limits?.perPeer ?? Infinity),
     async lacking (ids) {
       if (ids.length === 0) return []
       const have = await intake.repo.getMany([...ids])

@@ -5,6 +5,7 @@
  */
 import type { Failure, Result } from '../../identity/result.js'
 import type { SublevelName } from '../store/sublevels.js'
+import type { StoreBatch } from '../store/batch.js'
 
 /** The gossip topics of DESIGN.md section 3. */
 export const RecordTopics = {
@@ -38,6 +39,19 @@ export interface RecordTopic<T> {
    * and catch-up goes on) instead of rejected.
    */
   ignorable?: readonly string[]
+  /**
+   * Storage bounds (DESIGN.md section 11: a peer flooding validly signed records): at most `perPeer`
+   * records of this topic received from one org, at most `perIssuer` signed by one issuer (the key
+   * `issuerOf` names). Records over a cap are ignored: not stored, no penalty, sync goes on.
+   */
+  limits?: { perPeer: number, perIssuer: number }
+  /** The quota key of a record's issuer (its signing DID, or a bucket such as parked records of one peer). */
+  issuerOf?: (value: T) => string
+  /**
+   * Entries derived from the record (an index) to write in the same synced batch as the record, so
+   * both are on disk or neither is: a record stored without its index would never be re-delivered.
+   */
+  stage?: (value: T, id: string, batch: StoreBatch) => void
   /** Called once per record, after it is persisted (errors are logged; the record stays stored). */
   onAccept?: (value: T, id: string, record: string) => Promise<void>
 }
@@ -49,6 +63,8 @@ export interface StoredRecord {
   receivedAt: number
   /** Org it came from; absent when published here. */
   fromOrg?: string
+  /** Quota key of its issuer (see RecordTopic.issuerOf), for the per-issuer cap across restarts. */
+  issuer?: string
 }
 
 /** Result of offering one record to a topic (from gossip, sync, or a local publish). */

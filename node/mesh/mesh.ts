@@ -21,8 +21,20 @@ import type { Enrolment } from './enrolments.js'
 export const HELLO_FAILURE_BACKOFF_MS = 30_000
 /** PeerIds of removed orgs stay refused this long (or until the org is enrolled again). */
 export const REMOVED_ORG_REFUSAL_MS = 365 * 24 * 3600_000
-const REDIAL_INTERVAL_MS = 3_000
-const MAX_REDIAL_BACKOFF_MS = 60_000
+/** How often the mesh looks for enrolled partners without a verified connection. */
+export const REDIAL_INTERVAL_MS = 1_000
+/**
+ * Longest wait between two dials of an address while a partner is down: backoff doubles from 1 s up
+ * to this, each wait drawn in [half, whole] (jitter, so nodes that lost each other do not redial in
+ * lockstep). A partner that dials us or is rediscovered is dialled at once, whatever the backoff.
+ */
+export const MAX_REDIAL_BACKOFF_MS = 8_000
+export const DEFAULT_DIAL_TIMEOUT_MS = 5_000
+/**
+ * What the mesh promises: a partner that is back and reachable is connected and verified within this
+ * long (one full backoff, one redial tick, one dial, one hello). Tests derive their waits from it.
+ */
+export const RECONNECT_WITHIN_MS = MAX_REDIAL_BACKOFF_MS + REDIAL_INTERVAL_MS + DEFAULT_DIAL_TIMEOUT_MS + HELLO_TIMEOUT_MS
 
 export class PeerUnreachableError extends Error {
   override readonly name = 'PeerUnreachableError'
@@ -41,6 +53,8 @@ export interface MeshComponents {
   onPeerVerified?: (peer: VerifiedHello, connection: Connection) => void
   dialTimeoutMs?: number
   helloTimeoutMs?: number
+  /** Uniform in [0, 1): the jitter of redial backoffs (default Math.random). */
+  random?: () => number
 }
 
 /** A gater that consults the registry's refusals and allows only literal LAN/loopback addresses. */
@@ -117,9 +131,10 @@ export class Mesh {
     if (found != null) return found
     const e = this.#c.enrolments.get(orgDid)
     if (e == null) throw new PeerUnreachableError(`org ${orgDid} is not enrolled`)
-    const signal = options.signal ?? AbortSignal.timeout(this.#c.dialTimeoutMs ?? 5_000)
+    const signal = options.signal ?? AbortSignal.timeout(this.#c.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS)
     for (const a of e.addrs) {
       try {
+        this.#log.debug('dialling', { addr: a })
         await this.#c.libp2p.dial(multiaddr(a), { signal })
       } catch (err) {
         this.#log.debug('dial failed', { addr: a, error: (err as Error).message })
@@ -136,7 +151,7 @@ export class Mesh {
 
   async openStream (orgDid: string, protocol: string, options: { signal?: AbortSignal } = {}): Promise<Stream> {
     const conn = await this.connectionToOrg(orgDid, options)
-    return await conn.newStream(protocol, { signal: options.signal ?? AbortSignal.timeout(this.#c.dialTimeoutMs ?? 5_000) })
+    return await conn.newStream(protocol, { signal: options.signal ?? AbortSignal.timeout(this.#c.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS) })
   }
 
   /** Cut off every node of an org at once and refuse its PeerIds from now on. */
@@ -175,14 +190,14 @@ export class Mesh {
     const next = this.#nextDial.get(addr)
     if (this.#dialing.has(addr) || (next != null && next.at > now)) return
     this.#dialing.add(addr)
-    this.#c.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.#c.dialTimeoutMs ?? 5_000) })
+    this.#log.debug('dialling', { addr })
+    this.#c.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.#c.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS) })
       .then(conn => {
         this.#staticPeerIds.set(addr, conn.remotePeer.toString())
       })
       .catch(err => {
-        const backoff = Math.min((next?.backoff ?? REDIAL_INTERVAL_MS / 2) * 2, MAX_REDIAL_BACKOFF_MS)
-        this.#nextDial.set(addr, { at: this.#c.clock.now() + backoff, backoff })
-        this.#log.debug('dial failed', { addr, error: (err as Error).message, retryInMs: backoff })
+        const wait = this.#backOff(addr)
+        this.#log.debug('dial failed', { addr, error: (err as Error).message, retryInMs: wait })
       })
       .finally(() => this.#dialing.delete(addr))
   }
@@ -198,13 +213,28 @@ export class Mesh {
     return this.#c.registry.get(connectionId)
   }
 
+  /** Double the backoff of `addr` (capped) and schedule its next dial with jitter; returns the wait, ms. */
+  #backOff (addr: string): number {
+    const prev = this.#nextDial.get(addr)
+    const backoff = Math.min((prev?.backoff ?? REDIAL_INTERVAL_MS / 2) * 2, MAX_REDIAL_BACKOFF_MS)
+    const random = this.#c.random ?? Math.random
+    const wait = Math.round(backoff * (0.5 + 0.5 * random()))
+    this.#nextDial.set(addr, { at: this.#c.clock.now() + wait, backoff })
+    return wait
+  }
+
   /** Delay redials of every address that led to this PeerId (the remote refused us). */
   #backOffPeer (peerId: string): void {
     for (const [addr, pid] of this.#staticPeerIds) {
-      if (pid !== peerId) continue
-      const prev = this.#nextDial.get(addr)
-      const backoff = Math.min((prev?.backoff ?? REDIAL_INTERVAL_MS / 2) * 2, MAX_REDIAL_BACKOFF_MS)
-      this.#nextDial.set(addr, { at: this.#c.clock.now() + backoff, backoff })
+      if (pid === peerId) this.#backOff(addr)
+    }
+  }
+
+  /** The partner behind `peerId` is back (it dialled us, or was rediscovered): forget its addresses' backoff. */
+  #partnerBack (peerId: string): void {
+    for (const [addr, pid] of this.#staticPeerIds) if (pid === peerId) this.#nextDial.delete(addr)
+    for (const e of this.#c.enrolments.list()) {
+      for (const addr of e.addrs) if (addr.endsWith(`/p2p/${peerId}`)) this.#nextDial.delete(addr)
     }
   }
 
@@ -215,6 +245,7 @@ export class Mesh {
 
   readonly #onOpen = (evt: CustomEvent<Connection>): void => {
     const conn = evt.detail
+    if (conn.direction === 'inbound') this.#partnerBack(conn.remotePeer.toString())
     if (conn.direction === 'outbound') {
       this.#initiateHello(conn).catch(err => { this.#log.warn('hello failed', { peer: conn.remotePeer.toString(), error: (err as Error).message }) })
     }
@@ -242,7 +273,11 @@ export class Mesh {
     const addr = multiaddrs.map(m => m.toString()).find(m => /^\/ip4\/[^/]+\/tcp\//.test(m))
     if (addr == null) return
     this.#log.info('discovered peer on the LAN', { peer: id.toString(), addr })
-    this.#dialAddr(addr.includes('/p2p/') ? addr : `${addr}/p2p/${id.toString()}`)
+    const full = addr.includes('/p2p/') ? addr : `${addr}/p2p/${id.toString()}`
+    // rediscovered: it is back, so dial now rather than when a backoff says
+    this.#partnerBack(id.toString())
+    this.#nextDial.delete(full)
+    this.#dialAddr(full)
   }
 
   #fail (conn: Connection, code: string, message: string): void {

@@ -56,7 +56,9 @@ export const SUBLEVELS = {
   /** Signed audit checkpoints of any node received over gossip (witnesses compare them). */
   auditGossip: 'audit-gossip',
   /** Sagas this node coordinates: document, step states, sent invocations, timeline (synced before each step). */
-  sagas: 'sagas'
+  sagas: 'sagas',
+  /** Named approvers (their DIDs and roles); they hold their own keys. */
+  approvers: 'approvers'
 } as const
 
 export type SublevelKey = keyof typeof SUBLEVELS

@@ -6,11 +6,15 @@ import { AGENTS_MAX_BYTES, AGENTS_TIMEOUT_MS, MAX_AGENTS_LISTED, agentsRequestSc
 export interface AgentsHandlerComponents {
   /** AgentCredentials (JWTs) of the local agents that have not expired. */
   listAgentCredentials: () => Promise<string[]>
+  /** Signed Agent Cards of the local agents (JSON text); optional. */
+  listAgentCards?: () => Promise<string[]>
 }
 
 export function createAgentsHandler (components: AgentsHandlerComponents, options: { timeoutMs?: number } = {}): (stream: Stream) => Promise<void> {
   return async (stream) => {
-    await serveRequest(stream, AGENTS_MAX_BYTES, agentsRequestSchema, options.timeoutMs ?? AGENTS_TIMEOUT_MS, async (): Promise<AgentsReply> =>
-      ({ credentials: (await components.listAgentCredentials()).slice(0, MAX_AGENTS_LISTED) }))
+    await serveRequest(stream, AGENTS_MAX_BYTES, agentsRequestSchema, options.timeoutMs ?? AGENTS_TIMEOUT_MS, async (): Promise<AgentsReply> => ({
+      credentials: (await components.listAgentCredentials()).slice(0, MAX_AGENTS_LISTED),
+      ...(components.listAgentCards != null ? { cards: (await components.listAgentCards()).slice(0, MAX_AGENTS_LISTED) } : {})
+    }))
   }
 }

@@ -2,3 +2,4 @@
 export * from './messages.js'
 export { createAuditHandler, nodeDidOfPeer, type AuditHandlerComponents } from './handler.js'
 export { requestCosign } from './client.js'
+export { AUDIT_PROOF_PROTOCOL, createProofHandler, requestConsistencyProof, type ProofReply, type ProofRequest } from './proof.js'

@@ -22,6 +22,8 @@ export class SyncPeerError extends Error {
 export interface SyncSummary {
   /** Records newly accepted per topic. */
   pulled: Record<string, number>
+  /** Records received per topic, whatever became of them (at most the topic's `maxRecords`). */
+  fetched: Record<string, number>
 }
 
 export type SyncOffer =
@@ -34,7 +36,7 @@ export interface SyncTopicSink {
   readonly name: string
   /** Longest record accepted (bounds each record string of a reply). */
   readonly maxBytes: number
-  /** Records one session pulls at most. */
+  /** Records one session fetches at most, counting those it ignores (bounds the work a flood can cause). */
   readonly maxRecords: number
   /** Of `ids`, those this node neither holds nor is storing right now, in order. */
   lacking: (ids: readonly string[]) => Promise<string[]>
@@ -57,10 +59,12 @@ function readSignal (outer?: AbortSignal): AbortSignal {
 export async function pullRecords (target: StreamTarget, components: SyncClientComponents, options: { signal?: AbortSignal } = {}): Promise<SyncSummary> {
   const stream = await streamFor(target, SYNC_PROTOCOL, readSignal(options.signal))
   const js = jsonStream(stream, SYNC_MAX_MESSAGE_BYTES)
-  const summary: SyncSummary = { pulled: {} }
+  const summary: SyncSummary = { pulled: {}, fetched: {} }
   try {
     for (const topic of components.topics) {
-      summary.pulled[topic.name] = await pullTopic(js, topic, components.compareIds, options.signal)
+      const counts = await pullTopic(js, topic, components.compareIds, options.signal)
+      summary.pulled[topic.name] = counts.pulled
+      summary.fetched[topic.name] = counts.fetched
     }
     await js.write({ v: 1, op: 'done' } satisfies SyncRequest, { signal: readSignal(options.signal) })
     await stream.close({ signal: readSignal(options.signal) })
@@ -71,12 +75,15 @@ export async function pullRecords (target: StreamTarget, components: SyncClientC
   }
 }
 
-async function pullTopic (js: JsonStream, topic: SyncTopicSink, compareIds: (a: string, b: string) => number, signal?: AbortSignal): Promise<number> {
+async function pullTopic (js: JsonStream, topic: SyncTopicSink, compareIds: (a: string, b: string) => number, signal?: AbortSignal): Promise<{ pulled: number, fetched: number }> {
   const idsSchema = syncReplySchema('ids', topic.maxBytes)
   const recordsSchema = syncReplySchema('records', topic.maxBytes)
   let pulled = 0
+  // every record received counts toward the bound, ignored ones too: a peer serving records this node
+  // ignores (or that are over its quota) cannot make one session fetch more than `maxRecords`
+  let fetched = 0
   let after: string | undefined
-  for (let page = 0; page < SYNC_MAX_PAGES && pulled < topic.maxRecords; page++) {
+  for (let page = 0; page < SYNC_MAX_PAGES && fetched < topic.maxRecords; page++) {
     await js.write({ v: 1, op: 'ids', topic: topic.name, ...(after != null ? { after } : {}) } satisfies SyncRequest, { signal: readSignal(signal) })
     const reply = await js.read(idsSchema, { signal: readSignal(signal) }) as Extract<SyncReply, { op: 'ids' }>
     let prev = after
@@ -86,13 +93,14 @@ async function pullTopic (js: JsonStream, topic: SyncTopicSink, compareIds: (a: 
       prev = id
     }
     const lacking = reply.ids.length === 0 ? [] : await topic.lacking(reply.ids)
-    while (lacking.length > 0 && pulled < topic.maxRecords) {
-      const chunk = lacking.splice(0, Math.min(SYNC_MAX_GET_IDS, topic.maxRecords - pulled))
+    while (lacking.length > 0 && fetched < topic.maxRecords) {
+      const chunk = lacking.splice(0, Math.min(SYNC_MAX_GET_IDS, topic.maxRecords - fetched))
       await js.write({ v: 1, op: 'get', topic: topic.name, ids: chunk } satisfies SyncRequest, { signal: readSignal(signal) })
       const got = await js.read(recordsSchema, { signal: readSignal(signal) }) as Extract<SyncReply, { op: 'records' }>
       const requested = new Set(chunk)
       let progress = 0
       for (const record of got.records) {
+        fetched++
         const outcome = await topic.offer(record, id => requested.has(id))
         if (outcome.status === 'ignored') continue
         progress++
@@ -110,5 +118,5 @@ async function pullTopic (js: JsonStream, topic: SyncTopicSink, compareIds: (a: 
     if (!reply.more || reply.ids.length === 0) break
     after = reply.ids[reply.ids.length - 1]
   }
-  return pulled
+  return { pulled, fetched }
 }

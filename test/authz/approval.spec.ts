@@ -57,6 +57,9 @@ describe('policy/approval', () => {
       ['reused approval', approval(), T0 + 120_000, (j) => j === 'a1', 'deny', ApprovalCode.APPROVAL_REUSED],
       ['expired approval', approval({ exp: s + 100 }), T0 + 200_000, undefined, 'deny', ApprovalCode.APPROVAL_EXPIRED],
       ['approval given after the deadline', approval({ iat: s + 4000, exp: s + 9000 }), T0 + 4100_000, undefined, 'deny', ApprovalCode.APPROVAL_TIMEOUT],
+      ['approval 20 ms after the deadline, in the deadline\'s second', approval({ iat: s + 3600, exp: s + 9000 }), T0 + 3600_020, undefined, 'deny', ApprovalCode.APPROVAL_TIMEOUT],
+      ['approval exactly at the deadline', approval({ iat: s + 3600, exp: s + 9000 }), T0 + 3600_000, undefined, 'deny', ApprovalCode.APPROVAL_TIMEOUT],
+      ['approval 1 ms before the deadline', approval({ iat: s + 3599, exp: s + 9000 }), T0 + 3599_999, undefined, 'allow', ApprovalCode.APPROVAL_GRANTED],
       ['approval of another task', approval({ sub: 'task-9' }), T0 + 120_000, undefined, 'deny', ApprovalCode.APPROVAL_WRONG_TASK]
     ]
     for (const [name, a, now, used, effect, code] of table) {

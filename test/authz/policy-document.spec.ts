@@ -17,6 +17,11 @@ function loadError (text: string): PolicyLoadError {
 const rule = (match: string, extra = ''): string => `version: 1\nname: t\nrules:\n  - id: r1\n    effect: allow\n    match: ${match}\n${extra}`
 
 describe('policy/policy-document', () => {
+  it('a require_approval rule may require N approvals from a role', () => {
+    const d = parsePolicyDocument('version: 1\nname: t\nrules:\n  - { id: two, effect: require_approval, match: {}, approvals: { count: 2, role: payments-approver } }\n', 'a.yaml')
+    expect(d.rules[0].approvals).to.deep.equal({ count: 2, role: 'payments-approver' })
+  })
+
   it('parses YAML and the same document as JSON to the same value', () => {
     const y = parsePolicyDocument(`version: 1\nname: t\nrings: { "*/read": 3 }\nrules:\n  - id: a\n    effect: deny\n    match: { ability: x/read }\n`, 'a.yaml')
     const j = parsePolicyDocument(JSON.stringify({ version: 1, name: 't', rings: { '*/read': 3 }, rules: [{ id: 'a', effect: 'deny', match: { ability: ['x/read'] } }] }), 'a.json')
@@ -38,6 +43,12 @@ describe('policy/policy-document', () => {
     ['default allow refused', 'version: 1\nname: t\ndefault: allow\n', { field: 'default' }],
     ['unknown effect', 'version: 1\nname: t\nrules:\n  - { id: r1, effect: permit, match: {} }\n', { rule: 'r1', field: 'effect' }],
     ['missing match', 'version: 1\nname: t\nrules:\n  - { id: r1, effect: deny }\n', { rule: 'r1', field: 'match' }],
+    ['approvals on an allow rule', 'version: 1\nname: t\nrules:\n  - { id: r1, effect: allow, match: {}, approvals: { count: 2 } }\n', { rule: 'r1', field: 'approvals' }],
+    ['approvals count 0', 'version: 1\nname: t\nrules:\n  - { id: r1, effect: require_approval, match: {}, approvals: { count: 0 } }\n', { rule: 'r1', field: 'approvals.count' }],
+    ['approvals count too high', 'version: 1\nname: t\nrules:\n  - { id: r1, effect: require_approval, match: {}, approvals: { count: 11 } }\n', { rule: 'r1', field: 'approvals.count' }],
+    ['approvals without count', 'version: 1\nname: t\nrules:\n  - { id: r1, effect: require_approval, match: {}, approvals: { role: x } }\n', { rule: 'r1', field: 'approvals.count' }],
+    ['approvals unknown field', 'version: 1\nname: t\nrules:\n  - { id: r1, effect: require_approval, match: {}, approvals: { count: 2, quorum: 3 } }\n', { rule: 'r1', field: 'approvals.quorum' }],
+    ['approvals bad role', 'version: 1\nname: t\nrules:\n  - { id: r1, effect: require_approval, match: {}, approvals: { count: 2, role: "a b" } }\n', { rule: 'r1', field: 'approvals.role' }],
     ['duplicate rule id', 'version: 1\nname: t\nrules:\n  - { id: r1, effect: deny, match: {} }\n  - { id: r1, effect: deny, match: {} }\n', { rule: 'r1', field: 'id' }],
     ['bad ability glob', rule('{ ability: "rec*/read" }'), { rule: 'r1', field: 'match.ability[0]' }],
     ['star in the middle', rule('{ ability: "a/*/b" }'), { rule: 'r1', field: 'match.ability[0]' }],

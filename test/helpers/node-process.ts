@@ -8,6 +8,25 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '../../client/control-client.js'
+import { DEFAULT_DIAL_TIMEOUT_MS, RECONNECT_WITHIN_MS } from '../../node/mesh/mesh.js'
+import { HELLO_TIMEOUT_MS } from '../../protocols/hello/messages.js'
+
+/**
+ * Waits of the process tests come from what the product promises, not from a quiet machine's timing.
+ * A busy 2-core machine may lose one attempt (a dial or a hello that times out under load), so a wait
+ * allows the promise twice; TRUSTMESH_TEST_SLACK multiplies that further on a slower machine.
+ */
+const SLACK = Math.max(1, Number(process.env.TRUSTMESH_TEST_SLACK ?? '1') || 1)
+export const PROMISES = {
+  /** A partner that is reachable is connected and verified within this (node/mesh/mesh.ts). */
+  reconnectMs: 2 * RECONNECT_WITHIN_MS * SLACK,
+  /** One dial, refused or not, ends within this (the dial timeout). */
+  dialMs: DEFAULT_DIAL_TIMEOUT_MS,
+  /** A connection that cannot complete hello is closed within this. */
+  helloMs: 2 * (DEFAULT_DIAL_TIMEOUT_MS + HELLO_TIMEOUT_MS) * SLACK
+} as const
+import { createAgent, type Agent } from '../../client/agent.js'
+import { generateAgentKeyFile } from '../../identity/agent-key.js'
 
 /** The compiled CLI entry point beside this helper. */
 export const CLI_MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url))
@@ -189,8 +208,41 @@ export async function connectedOrgs (dir: string): Promise<string[]> {
   return (await nodeStatus(dir))?.connectedPeers.map(p => p.orgDid) ?? []
 }
 
+/** The key file an agent of `dir` keeps in these tests (as `agent create` writes it). */
+export function agentKeyPath (dir: string, name: string): string {
+  return `${dir}/agents/${name}.key`
+}
+
+/**
+ * Register an agent on the operator API the way an operator does with a key made elsewhere: the
+ * key is generated here (the agent's file), only its DID goes to the node.
+ */
+export async function registerAgent (dir: string, body: { name: string, ring: number, capabilities: string[], ttlSeconds?: number }): Promise<{ did: string, name: string, keyFile: string }> {
+  const keyFile = agentKeyPath(dir, body.name)
+  const signer = await generateAgentKeyFile(keyFile)
+  const r = await createClient({ dataDir: dir }).request<{ did: string, name: string }>('POST', '/v1/agents', { ...body, did: signer.did })
+  return { ...r, keyFile }
+}
+
+const sdkAgents = new Map<string, Promise<Agent>>()
+
+/** The SDK agent `name` of `dir`, with its key file (connected once per test, closed by stopAllNodes). */
+export async function agentOf (dir: string, name: string, keyFile = agentKeyPath(dir, name)): Promise<Agent> {
+  const k = `${dir}\0${name}\0${keyFile}`
+  let a = sdkAgents.get(k)
+  if (a == null) {
+    a = createAgent({ dataDir: dir, key: keyFile, acceptCheckMs: 0 })
+    sdkAgents.set(k, a)
+    a.catch(() => { sdkAgents.delete(k) })
+  }
+  return await a
+}
+
 /** Kill every process this helper started that is still running (afterEach; also on failure). */
 export async function stopAllNodes (): Promise<void> {
+  const agents = [...sdkAgents.values()]
+  sdkAgents.clear()
+  await Promise.all(agents.map(async a => { await (await a.catch(() => undefined))?.close() }))
   const procs = [...running]
   running.clear()
   await Promise.all(procs.map(async p => {

@@ -7,7 +7,8 @@ import { base58btc } from 'multiformats/bases/base58'
 import { issueAgentCredential, issueNodeCredential, verifyCredential, verifyCredentialDidJwt, type VerifyCredentialOptions } from '../../identity/credentials.js'
 import { peerIdStringFromPublicKey } from '../../identity/peer-id.js'
 import { didKeyFromPublicKey } from '../../identity/did-key.js'
-import { acme, alice, bob, globex, principal } from '../helpers/principals.js'
+import { acme, alice, bob, globex, principal, seedFor } from '../helpers/principals.js'
+import { signMixedOrderR, signNonCanonicalR, signPlain } from './ed25519-craft.js'
 import { fakeClock } from '../helpers/clock.js'
 import { agentPayload, EDDSA, everyBitFlip, everyCharFlip, forge, nodePayload, type Json } from './forge.js'
 
@@ -50,6 +51,13 @@ async function corpus (): Promise<Array<[string, string]>> {
   const weak = didKeyFromPublicKey(new Uint8Array([1, ...new Uint8Array(31)]))
   const weakToken = await forge(EDDSA, agentPayload(weak, alice.did, clock), { none: true })
   add('small-order issuer, forged signature', weakToken + Buffer.from([1, ...new Uint8Array(63)]).toString('base64url'))
+  // signatures ZIP-215 (did-jwt's noble) accepts and strict RFC 8032 (node:crypto) refuses
+  const unsigned = await forge(EDDSA, agentPayload(acme.did, alice.did, clock), { none: true })
+  const input = new Uint8Array(Buffer.from(unsigned.slice(0, -1), 'ascii'))
+  const withSig = (sig: Uint8Array): string => unsigned + Buffer.from(sig).toString('base64url')
+  add('crafted control signature', withSig(signPlain(seedFor('acme'), input)))
+  add('non-canonical R (y = p + 1)', withSig(signNonCanonicalR(seedFor('acme'), input)))
+  add('mixed-order R', withSig(signMixedOrderR(seedFor('acme'), input)))
   add('node bad peer id', await forge(EDDSA, nodePayload(acme.did, alice.did, clock), acme))
   for (const { index, token } of everyCharFlip(good)) add(`char flip ${index}`, token)
   for (const { index, token } of everyBitFlip(good)) add(`bit flip ${index}`, token)
@@ -89,6 +97,16 @@ describe('credential verification paths agree', () => {
   it('the good tokens are accepted and the rest rejected under the defaults', async () => {
     const options = { clock: fakeClock(T0), expectedIssuer: acme.did }
     const accepted = tokens.filter(([, t]) => verifyCredential(t, options).ok).map(([n]) => n)
-    expect(accepted.sort()).to.deep.equal(['aud present', 'exp inside skew', 'good agent', 'good node', 'nbf inside skew', 'ring 1'].sort())
+    expect(accepted.sort()).to.deep.equal(['aud present', 'crafted control signature', 'exp inside skew', 'good agent', 'good node', 'nbf inside skew', 'ring 1'].sort())
+  })
+
+  it('refuses, on both paths, R encoded non-canonically (y = p + 1) and R of mixed order (strict RFC 8032)', async () => {
+    const options = { clock: fakeClock(T0), expectedIssuer: acme.did }
+    for (const name of ['non-canonical R (y = p + 1)', 'mixed-order R']) {
+      const t = (tokens.find(([n]) => n === name) as [string, string])[1]
+      const native = verifyCredential(t, options)
+      const didJwt = await verifyCredentialDidJwt(t, options)
+      expect([native.ok ? 'ok' : native.error.code, didJwt.ok ? 'ok' : didJwt.error.code], name).to.deep.equal(['BAD_SIGNATURE', 'BAD_SIGNATURE'])
+    }
   })
 })

@@ -7,9 +7,8 @@
  */
 import { expect } from 'chai'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createClient } from '../../client/control-client.js'
 import type { TaskLoop } from '../../client/agent-client.js'
-import { cli, connectedOrgs, initOrg, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { agentOf, cli, connectedOrgs, initOrg, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 
 const LONG = process.env.TRUSTMESH_LONG === '1'
 const DURATION_MS = LONG ? 60_000 : 5_000
@@ -83,14 +82,14 @@ describe('load: concurrent tasks between two node processes', function () {
 
     // the acme agent: counts every task id it handles
     const handled = new Map<string, number>()
-    const acmeClient = createClient({ dataDir: acmeDir, timeoutMs: 30_000 })
-    loop = acmeClient.onTask('records/read', async (task) => {
+    const acmeAgent = await agentOf(acmeDir, 'alice')
+    loop = acmeAgent.serve('records/read', async (task) => {
       handled.set(task.id, (handled.get(task.id) ?? 0) + 1)
       return { n: (task.args as { n?: number } | undefined)?.n ?? -1 }
-    }, { agent: alice.did, concurrency: CONCURRENCY, waitMs: 2_000 })
+    }, { concurrency: CONCURRENCY, waitMs: 2_000 })
 
-    const sender = createClient({ dataDir: globexDir, timeoutMs: 45_000 })
-    const send = async (n: number): Promise<SendResult> => await sender.request<SendResult>('POST', '/v1/tasks', { as: 'bob', to: alice.did, ability: 'records/read', resource: `${resource}/${n}`, args: { n }, proof: cid, timeoutMs: 30_000 })
+    const sender = await agentOf(globexDir, 'bob')
+    const send = async (n: number): Promise<SendResult> => await sender.send({ to: alice.did, ability: 'records/read', resource: `${resource}/${n}`, args: { n }, proof: cid, timeoutMs: 30_000 }) as SendResult
 
     // one warm-up task so connection and caches are set up before the clock starts
     const warm = await send(0)

@@ -4,13 +4,18 @@
  * hello, every TCP target is a configured loopback peer, there is no DNS lookup and no UDP (mDNS off);
  * with mDNS on, UDP goes only to 224.0.0.251:5353. A last case runs two nodes in a fresh network
  * namespace with only loopback (`unshare -n`), skipped with the reason when that is unavailable.
+ * With the agent edges on (`mcp`, `a2a serve`, `a2a forward`, each recorded), a task crosses the
+ * edges end to end and the edges reached nothing but their node's agent.sock and, for `a2a forward`,
+ * the loopback A2A server it was given.
  */
 import { expect } from 'chai'
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { NetRecord } from '../../scripts/net-recorder.js'
-import { cli, connectedOrgs, startNode, stopAllNodes, tempDir, removeDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { PROMISES, agentOf, cli, connectedOrgs, registerAgent, startNode, stopAllNodes, tempDir, removeDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { startA2ATestServer } from '../helpers/a2a-server.js'
+import { startEdge, stopEdges, sendA2A, mcpCall, PARTNER_READ_POLICY } from './edge-helpers.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 
 const RECORDER = fileURLToPath(new URL('../../scripts/net-recorder.js', import.meta.url))
@@ -36,7 +41,7 @@ async function enrolBoth (a: NodeProcess, b: NodeProcess): Promise<void> {
     cli(b.dir, ['--json', 'peer', 'add', a.orgDid])
   ])
   for (const r of rs) expect(r.code, r.stderr).to.equal(0)
-  await waitUntil(async () => (await connectedOrgs(a.dir)).includes(b.orgDid) && (await connectedOrgs(b.dir)).includes(a.orgDid), 15_000, 'the two nodes to connect')
+  await waitUntil(async () => (await connectedOrgs(a.dir)).includes(b.orgDid) && (await connectedOrgs(b.dir)).includes(a.orgDid), PROMISES.reconnectMs, 'the two nodes to connect')
 }
 
 describe('air gap: a node reaches nothing but its LAN peers', function () {
@@ -48,7 +53,7 @@ describe('air gap: a node reaches nothing but its LAN peers', function () {
     orgs = await makeOrgTemplates(['acme', 'globex'])
     recDir = tempDir('tmr')
   })
-  afterEach(async () => { await stopAllNodes(); orgs.cleanupCopies() })
+  afterEach(async () => { await stopEdges(); await stopAllNodes(); orgs.cleanupCopies() })
   after(() => { orgs?.cleanup(); if (recDir != null) removeDir(recDir) })
 
   it('the recorder itself sees TCP connects, DNS lookups, UDP sends and fetch (so an empty record means something)', async () => {
@@ -116,5 +121,53 @@ describe('air gap: a node reaches nothing but its LAN peers', function () {
     await enrolBoth(a, b)
     const list = (await cli(a.dir, ['--json', 'peer', 'list'])).json<Array<{ orgDid: string, connected: boolean }>>()
     expect(list[0]).to.include({ orgDid: b.orgDid, connected: true })
+  })
+
+  it('with the agent edges on: MCP, the A2A bridge and forward reach only their node and the loopback A2A server', async () => {
+    const file = `${recDir}/edges.jsonl`
+    const dirs = [orgs.copy('acme'), orgs.copy('globex')]
+    for (const d of dirs) writeFileSync(`${d}/policy.yaml`, PARTNER_READ_POLICY)
+    const [a, b] = await Promise.all(dirs.map(async d => await startNode(d)))
+    await enrolBoth(a, b)
+    const [alice, bob] = await Promise.all([
+      registerAgent(a.dir, { name: 'alice', ring: 2, capabilities: ['records/read'] }),
+      registerAgent(b.dir, { name: 'bob', ring: 2, capabilities: ['records/read'] })
+    ])
+    const records = `tm:${b.orgDid}/records`
+    const g = await (await agentOf(b.dir, 'bob')).delegate({ to: alice.did, ability: 'records/read', resource: records, ttlSeconds: 3600 })
+    expect(g.delivered.ok, g.delivered.message).to.equal(true)
+    await waitUntil(async () => (await (await agentOf(a.dir, 'alice')).directory()).some(e => e.did === bob.did), 15_000, 'acme to list bob')
+    const server = await startA2ATestServer()
+    try {
+      const fwd = await startEdge(b.dir, ['a2a', 'forward', '--agent', 'bob', '--key', bob.keyFile, '--to', server.url], recorderEnv(file))
+      const bridge = await startEdge<{ url: string }>(a.dir, ['a2a', 'serve', '--agent', 'alice', '--key', alice.keyFile, '--listen', '127.0.0.1:0'], recorderEnv(file))
+      const task = await sendA2A(bridge.url, bob.did, { id: 1 }, { ability: 'records/read', resource: `${records}/1` })
+      expect((task.metadata?.trustmesh as { code: string }).code).to.equal('OK')
+      const mcp = await mcpCall(a.dir, 'alice', alice.keyFile, 'list_agents', {}, recorderEnv(file))
+      expect(mcp.isError).to.not.equal(true)
+      const serverPort = Number(new URL(server.url).port)
+      for (const [proc, dir, tcpOk] of [[bridge.proc, a.dir, []], [fwd.proc, b.dir, [serverPort]]] as const) {
+        const recs = readRecords(file).filter(r => r.pid === proc.pid)
+        expect(recs.some(r => r.kind === 'unix'), 'the edge talked to its node').to.equal(true)
+        for (const r of recs.filter(r => r.kind === 'unix')) expect(r.path, JSON.stringify(r)).to.equal(`${dir}/agent.sock`)
+        const sock = `unix:${dir}/agent.sock:`
+        for (const r of recs.filter(r => r.kind === 'http' && r.target?.startsWith('unix:') === true)) expect(r.target?.startsWith(sock), JSON.stringify(r)).to.equal(true)
+        for (const r of recs.filter(r => r.kind === 'tcp' || ((r.kind === 'http' || r.kind === 'fetch') && r.target?.startsWith('unix:') !== true))) {
+          const u = r.kind === 'tcp' ? { host: r.host, port: r.port } : { host: new URL(r.target ?? '').hostname, port: Number(new URL(r.target ?? '').port) }
+          expect(u.host, JSON.stringify(r)).to.equal('127.0.0.1')
+          expect(tcpOk as readonly number[], JSON.stringify(r)).to.include(u.port)
+        }
+        expect(nameLookups(recs), 'DNS lookups of names').to.deep.equal([])
+        expect(recs.filter(r => r.kind === 'udp'), 'UDP sends').to.deep.equal([])
+      }
+      const others = readRecords(file).filter(r => r.pid !== bridge.proc.pid && r.pid !== fwd.proc.pid)
+      expect(others.length, 'the MCP server was recorded').to.be.greaterThan(0)
+      for (const r of others) {
+        const ok = (r.kind === 'unix' && r.path === `${a.dir}/agent.sock`) || (r.kind === 'http' && r.target?.startsWith(`unix:${a.dir}/agent.sock:`) === true)
+        expect(ok, JSON.stringify(r)).to.equal(true)
+      }
+    } finally {
+      await server.close()
+    }
   })
 })

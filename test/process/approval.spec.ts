@@ -8,29 +8,14 @@ import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
-import { createClient } from '../../client/control-client.js'
+import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
+import { api, pair, sendPayment, type Pair, type Sent } from './payments-pair.js'
+import { Ed25519Signer } from '../../identity/signer.js'
+import { issueApproval } from '../../authz/index.js'
+import { systemClock } from '../../identity/clock.js'
 
 const EXAMPLE_AGENT = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))
-
-const GLOBEX_POLICY = `version: 1
-name: globex
-default: deny
-rings:
-  "*/read": 3
-  "payments/*": 1
-rules:
-  - id: read-partners
-    effect: allow
-    match: { ability: "*/read", callerOrg: partner }
-  - id: pay-needs-approval
-    effect: require_approval
-    reason: payments need a human
-    match: { ability: "payments/*", ring: { max: 1 } }
-`
-
-interface Sent { id: string, outcome: string, code: string, reason?: string, approvalId?: string, output?: unknown }
 
 async function ok (dir: string, args: string[]): Promise<string> {
   const r = await cli(dir, args)
@@ -38,31 +23,13 @@ async function ok (dir: string, args: string[]): Promise<string> {
   return r.stdout
 }
 
-/** Setup goes through the control API (each CLI process costs about a second); what is asserted uses the CLI. */
-async function api<T> (dir: string, method: string, path: string, body?: unknown): Promise<T> {
-  return await createClient({ dataDir: dir, timeoutMs: 20_000 }).request<T>(method, path, body)
-}
+const send = sendPayment
 
-interface Pair { acme: NodeProcess, globex: NodeProcess, alice: string, gina: string }
-
-/** acme's alice (ring 1) holds payments/send on globex's payments from globex's gina (ring 1). */
-async function pair (orgs: OrgTemplates, env: NodeJS.ProcessEnv = {}): Promise<Pair> {
-  const gdir = orgs.copy('globex')
-  writeFileSync(`${gdir}/policy.yaml`, GLOBEX_POLICY)
-  const [acme, globex] = await Promise.all([startNode(orgs.copy('acme')), startNode(gdir, { env })])
-  await api(acme.dir, 'POST', '/v1/peers', { orgDid: globex.orgDid, addrs: [globex.addr] })
-  await api(globex.dir, 'POST', '/v1/peers', { orgDid: acme.orgDid, addrs: [acme.addr], maxRing: 1 })
-  await waitUntil(async () => (await connectedOrgs(acme.dir)).includes(globex.orgDid), 15_000, 'acme to connect to globex')
-  const alice = (await api<{ did: string }>(acme.dir, 'POST', '/v1/agents', { name: 'alice', ring: 1, capabilities: ['records/read'] })).did
-  const gina = (await api<{ did: string }>(globex.dir, 'POST', '/v1/agents', { name: 'gina', ring: 1, capabilities: ['payments/send'] })).did
-  const grant = await api<{ delivered: { ok: boolean } }>(globex.dir, 'POST', '/v1/delegations', { from: 'gina', to: alice, ability: 'payments/send', resource: `tm:${globex.orgDid}/payments`, ttlSeconds: 3600 })
-  expect(grant.delivered.ok).to.equal(true)
-  return { acme, globex, alice, gina }
-}
-
-async function send (p: Pair, args: unknown): Promise<Sent> {
-  const r = await cli(p.acme.dir, ['--json', 'task', 'send', '--as', 'alice', '--to', p.gina, '--can', 'payments/send', '--with', `tm:${p.globex.orgDid}/payments/7`, '--args', JSON.stringify(args)])
-  return r.json<Sent>()
+/** A named approver whose key is held in the test (the node never sees it). */
+async function approver (dir: string, name: string, role = 'payments-approver'): Promise<Ed25519Signer> {
+  const key = Ed25519Signer.generate()
+  await api(dir, 'POST', '/v1/approvers', { name, did: key.did, role })
+  return key
 }
 
 async function statusAtAcme (p: Pair, id: string): Promise<Sent & { exit: number | null }> {
@@ -112,7 +79,20 @@ describe('approvals across node processes', function () {
     const shown = JSON.parse(await ok(p.globex.dir, ['--json', 'approval', 'show', approvalId])) as { invoker: string }
     expect(shown.invoker).to.equal(p.alice)
 
-    const approved = JSON.parse(await ok(p.globex.dir, ['--json', 'approval', 'approve', approvalId])) as { state: string, outcome: string, output: { args: unknown } }
+    // the org key approves nothing by default: an approver's own key and a justification are required
+    const noKey = await cli(p.globex.dir, ['approval', 'approve', approvalId])
+    expect(noKey.code).to.equal(2)
+    expect(await api(p.globex.dir, 'POST', `/v1/approvals/${approvalId}/approve`, {}).catch((e: { code?: string }) => e.code)).to.equal('APPROVAL_TOKEN_REQUIRED')
+    const keyFile = `${p.globex.dir}/../ann-${Date.now()}.jwk`
+    const gen = JSON.parse(await ok(p.globex.dir, ['--json', 'approval', 'keygen', '--out', keyFile])) as { did: string }
+    await ok(p.globex.dir, ['approval', 'approver', 'add', 'ann', '--did', gen.did, '--role', 'payments-approver'])
+    const listed = JSON.parse(await ok(p.globex.dir, ['--json', 'approval', 'approver', 'list'])) as Array<{ name: string, did: string, role: string }>
+    expect(listed.map(a => [a.name, a.did, a.role])).to.deep.equal([['ann', gen.did, 'payments-approver']])
+
+    const approved = JSON.parse(await ok(p.globex.dir, ['--json', 'approval', 'approve', approvalId, '--key', keyFile, '--reason', 'invoice 42 matches the order'])) as { state: string, outcome: string, output: { args: unknown }, approvals: Array<{ name: string, reason: string }> }
+    expect(approved.approvals.map(a => [a.name, a.reason])).to.deep.equal([['ann', 'invoice 42 matches the order']])
+    const audit = JSON.parse(await ok(p.globex.dir, ['--json', 'audit', 'show'])) as unknown
+    expect(JSON.stringify(audit)).to.contain('invoice 42 matches the order')
     expect(approved.state).to.equal('approved')
     expect(approved.outcome).to.equal('ok')
     expect(approved.output.args).to.deep.equal({ amount: 42 })
@@ -125,9 +105,30 @@ describe('approvals across node processes', function () {
     expect(tasks.find(t => t.id === sent.id)?.outcome).to.equal('ok')
 
     // an approval decides once
-    const again = await cli(p.globex.dir, ['approval', 'approve', approvalId])
+    const again = await cli(p.globex.dir, ['approval', 'approve', approvalId, '--key', keyFile, '--reason', 'again'])
     expect(again.code).to.equal(1)
     expect(again.stderr).to.contain('APPROVAL_ALREADY_DECIDED')
+  })
+
+  it('a two-person rule: two approvers of the role must approve before the task runs', async () => {
+    const p = await pair(orgs)
+    const agent = startAgent(p.globex.dir)
+    agents.push(agent)
+    await waitUntil(() => agent.output().includes('is serving'), 10_000, 'the example agent to serve')
+    const sent = await send(p, { amount: 5000 })
+    expect([sent.outcome, sent.reason]).to.satisfy(([o, r]: [string, string]) => o === 'pending' && r.includes('big-payments-two-person'))
+    const [ann, bea] = [await approver(p.globex.dir, 'ann'), await approver(p.globex.dir, 'bea')]
+    const clerk = await approver(p.globex.dir, 'clerk', 'clerk')
+    const decide = async (key: Ed25519Signer, reason: string): Promise<{ state: string, outcome?: string } | string> => {
+      const token = await issueApproval(key, { taskId: sent.id, decision: 'approve', ttlSeconds: 300, reason }, systemClock)
+      return await api<{ state: string, outcome?: string }>(p.globex.dir, 'POST', `/v1/approvals/${sent.approvalId as string}/approve`, { token }).catch((e: { code: string }) => e.code)
+    }
+    expect(await decide(clerk, 'looks fine')).to.equal('APPROVER_WRONG_ROLE')
+    expect(await decide(ann, 'first')).to.deep.include({ state: 'pending' })
+    expect((await statusAtAcme(p, sent.id)).outcome).to.equal('pending')
+    expect(await decide(ann, 'first again')).to.equal('APPROVER_ALREADY_DECIDED')
+    expect(await decide(bea, 'second')).to.deep.include({ state: 'approved', outcome: 'ok' })
+    expect((await statusAtAcme(p, sent.id)).outcome).to.equal('ok')
   })
 
   it('parked tasks survive a restart; a denial and a missed deadline reach the requester as DENY', async () => {
@@ -140,7 +141,10 @@ describe('approvals across node processes', function () {
     const q = { ...p, globex }
     const list = await api<Array<{ id: string, state: string }>>(globex.dir, 'GET', '/v1/approvals')
     expect(list.map(a => [a.id, a.state])).to.deep.equal([[sent.approvalId, 'pending']])
-    const denied = JSON.parse(await ok(globex.dir, ['--json', 'approval', 'deny', sent.approvalId as string])) as { state: string, code: string }
+    const ann = await approver(globex.dir, 'ann')
+    const token = await issueApproval(ann, { taskId: sent.id, decision: 'deny', ttlSeconds: 300, reason: 'not this week' }, systemClock)
+    writeFileSync(`${globex.dir}/deny.jwt`, token)
+    const denied = JSON.parse(await ok(globex.dir, ['--json', 'approval', 'deny', sent.approvalId as string, '--token', `${globex.dir}/deny.jwt`])) as { state: string, code: string }
     expect([denied.state, denied.code]).to.deep.equal(['denied', 'APPROVAL_DENIED'])
     await waitUntil(async () => (await connectedOrgs(p.acme.dir)).includes(globex.orgDid), 15_000, 'acme to reconnect to globex')
     const st = await statusAtAcme(q, sent.id)
@@ -150,7 +154,8 @@ describe('approvals across node processes', function () {
     const late = await send(q, { amount: 5 })
     expect(late.outcome).to.equal('pending')
     await waitUntil(async () => (await api<{ state: string }>(globex.dir, 'GET', `/v1/approvals/${late.approvalId as string}`)).state === 'expired', 10_000, 'the parked task to expire')
-    const tooLate = await api<unknown>(globex.dir, 'POST', `/v1/approvals/${late.approvalId as string}/approve`).catch((err: { code?: string }) => err.code)
+    const lateToken = await issueApproval(ann, { taskId: late.id, decision: 'approve', ttlSeconds: 300, reason: 'too late' }, systemClock)
+    const tooLate = await api<unknown>(globex.dir, 'POST', `/v1/approvals/${late.approvalId as string}/approve`, { token: lateToken }).catch((err: { code?: string }) => err.code)
     expect(tooLate).to.equal('APPROVAL_ALREADY_DECIDED')
     const st2 = await statusAtAcme(q, late.id)
     expect([st2.outcome, st2.code]).to.deep.equal(['denied', 'APPROVAL_TIMEOUT'])

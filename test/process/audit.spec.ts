@@ -9,7 +9,7 @@ import { expect } from 'chai'
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { cli, connectedOrgs, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { agentOf, cli, connectedOrgs, registerAgent, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 import { verifyBundle } from '../../audit/index.js'
 import { createClient } from '../../client/control-client.js'
@@ -80,13 +80,13 @@ describe('audit across node processes', function () {
     })))
     await waitUntil(async () => (await Promise.all(nodes.map(async n => (await connectedOrgs(n.dir)).length))).every(k => k === 2), 20_000, 'every node to have 2 connected partners')
     const agent = async (n: NodeProcess, name: string, can: string): Promise<string> =>
-      (await api<{ did: string }>(n.dir, 'POST', '/v1/agents', { name, ring: 2, capabilities: [can], ttlSeconds: 3600 })).did
+      (await registerAgent(n.dir, { name, ring: 2, capabilities: [can], ttlSeconds: 3600 })).did
     await agent(a, 'alice', 'records/read')
     const bob = await agent(b, 'bob', 'reports/write')
     const carol = await agent(c, 'carol', 'records/read')
-    const { cid } = await api<{ cid: string }>(a.dir, 'POST', '/v1/delegations', { from: 'alice', to: bob, ability: 'records/read', resource: `tm:${a.orgDid}/records`, ttlSeconds: 3600 })
-    const sent = await api<{ task?: string, id?: string, outcome: string, code: string }>(b.dir, 'POST', '/v1/tasks', { as: 'bob', to: carol, ability: 'records/read', resource: `tm:${a.orgDid}/records/42`, proof: cid, timeoutMs: 5000 })
-    const taskId = sent.task ?? sent.id ?? ''
+    const { cid } = await (await agentOf(a.dir, 'alice')).delegate({ to: bob, ability: 'records/read', resource: `tm:${a.orgDid}/records`, ttlSeconds: 3600 })
+    const sent = await (await agentOf(b.dir, 'bob')).send({ to: carol, ability: 'records/read', resource: `tm:${a.orgDid}/records/42`, proof: cid, timeoutMs: 5000 })
+    const taskId = sent.id
     await api(a.dir, 'POST', `/v1/delegations/${cid}/revoke`, {})
 
     // the decisions are in the logs: the grant and the revocation at acme, the task's decision at initech

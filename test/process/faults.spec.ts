@@ -12,11 +12,11 @@ import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Ed25519Signer } from '../../identity/signer.js'
 import { createClient } from '../../client/control-client.js'
-import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { PROMISES, cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 
 const EXAMPLE_AGENT = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))
-const CONNECT_TIMEOUT_MS = 15_000
+const CONNECT_TIMEOUT_MS = PROMISES.reconnectMs
 /** The requester's `--timeout` in the kill test. */
 const SEND_TIMEOUT_MS = 3_000
 /** How long revocation catch-up after a restart may take (sync runs on connect). */

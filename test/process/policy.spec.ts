@@ -6,10 +6,10 @@
  * and enforced two hops later by a node that never had it; an unknown carried policy is a DENY.
  */
 import { expect } from 'chai'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { agentOf, cli, connectedOrgs, registerAgent, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { createClient } from '../../client/control-client.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 
@@ -70,6 +70,21 @@ describe('rings and policies at node processes', function () {
     expect(err?.message).to.contain('policy.yaml').and.contain("default 'allow' is refused")
   })
 
+  it('policy load of a FIFO is refused promptly (NOT_REGULAR_FILE) and the node keeps serving', async () => {
+    const node = await startNode(orgs.copy('acme'))
+    const d = node.dir
+    execFileSync('mkfifo', [`${d}/fifo.yaml`])
+    const before = (await api<{ policyDigest: string }>(d, 'GET', '/v1/status')).policyDigest
+    const t0 = Date.now()
+    const r = await cli(d, ['policy', 'load', `${d}/fifo.yaml`])
+    expect(Date.now() - t0).to.be.below(15_000)
+    expect(r.code).to.equal(1)
+    expect(r.stderr).to.contain('NOT_REGULAR_FILE').and.contain('FIFO')
+    // still serving, on the policy it had
+    expect((await api<{ policyDigest: string }>(d, 'GET', '/v1/status')).policyDigest).to.equal(before)
+    expect((await cli(d, ['policy', 'load', '/dev/zero'])).stderr).to.contain('NOT_REGULAR_FILE')
+  })
+
   it('policy load refuses loosening, applies tightening; check names the rules; an elevation applies and expires', async () => {
     const node = await startNode(orgs.copy('acme'))
     const d = node.dir
@@ -84,7 +99,7 @@ describe('rings and policies at node processes', function () {
     expect(shown.levels.map(l => l.name)).to.deep.equal(['default', 'unit'])
     expect((await api<{ policyDigest: string }>(d, 'GET', '/v1/status')).policyDigest).to.equal(shown.digest)
 
-    const ann = (await api<{ did: string }>(d, 'POST', '/v1/agents', { name: 'ann', ring: 2, capabilities: ['orders/create', 'payments/send'] })).did
+    const ann = (await registerAgent(d, { name: 'ann', ring: 2, capabilities: ['orders/create', 'payments/send'] })).did
     const check = await cli(d, ['--json', 'policy', 'check', '--as', ann, '--can', 'orders/create', '--with', `tm:${node.orgDid}/orders`, '--args', '{"amount":5000}'])
     expect(check.code).to.equal(1)
     const c = check.json<{ effect: string, reason: string, trace: Array<{ level: number, rule?: string, effect: string }> }>()
@@ -92,7 +107,7 @@ describe('rings and policies at node processes', function () {
     expect(c.trace.map(t => [t.level, t.rule, t.effect])).to.deep.equal([[0, 'write-self', 'allow'], [1, 'no-big-orders', 'deny']])
 
     // ring 2 cannot pay; elevated to ring 1 the payment waits for approval; then the elevation lapses
-    const pay = async (): Promise<Sent> => await api<Sent>(d, 'POST', '/v1/tasks', { as: 'ann', to: ann, ability: 'payments/send', resource: `tm:${node.orgDid}/payments/1` })
+    const pay = async (): Promise<Sent> => await (await agentOf(d, 'ann')).send({ to: ann, ability: 'payments/send', resource: `tm:${node.orgDid}/payments/1` }) as Sent
     expect((await pay()).code).to.equal('RING_TOO_LOW')
     const el = await cli(d, ['--json', 'ring', 'elevate', 'ann', '--ring', '1', '--ttl', '3s', '--reason', 'quarter close'])
     expect(el.code, el.stderr).to.equal(0)
@@ -112,14 +127,15 @@ describe('rings and policies at node processes', function () {
     const enrol = async (n: NodeProcess, o: NodeProcess, maxRing?: number): Promise<void> => { await api(n.dir, 'POST', '/v1/peers', { orgDid: o.orgDid, addrs: [o.addr], ...(maxRing != null ? { maxRing } : {}) }) }
     await Promise.all([enrol(A, B), enrol(A, C), enrol(B, A), enrol(B, C), enrol(C, A), enrol(C, B, 1)])
     await waitUntil(async () => (await connectedOrgs(C.dir)).length === 2 && (await connectedOrgs(B.dir)).length === 2, 20_000, 'the three nodes to connect')
-    const agent = async (n: NodeProcess, name: string, ring: number, can: string): Promise<string> => (await api<{ did: string }>(n.dir, 'POST', '/v1/agents', { name, ring, capabilities: [can] })).did
+    const agent = async (n: NodeProcess, name: string, ring: number, can: string): Promise<string> => (await registerAgent(n.dir, { name, ring, capabilities: [can] })).did
     const [alice, bob, carol, cleo] = await Promise.all([agent(A, 'alice', 3, 'records/read'), agent(B, 'bob', 3, 'notes/read'), agent(C, 'carol', 3, 'records/read'), agent(C, 'cleo', 1, 'payments/send')])
     const ag = spawn(process.execPath, [EXAMPLE_AGENT, '--data-dir', C.dir, '--agent', 'carol', '--can', 'records/read'], { stdio: ['ignore', 'pipe', 'ignore'] })
     procs.push(ag)
     let agentOut = ''
     ag.stdout.setEncoding('utf8').on('data', (s: string) => { agentOut += s })
     const grant = async (n: NodeProcess, body: Record<string, unknown>): Promise<string> => {
-      const g = await api<{ cid: string, delivered: { ok: boolean, message?: string } }>(n.dir, 'POST', '/v1/delegations', { ttlSeconds: 3600, ...body })
+      const { from, ...rest } = body as { from: string, to: string, ability: string, resource: string, caveats?: Record<string, string> }
+      const g = await (await agentOf(n.dir, from)).delegate({ ttlSeconds: 3600, ...rest })
       expect(g.delivered.ok, g.delivered.message).to.equal(true)
       return g.cid
     }

@@ -90,7 +90,7 @@ function expectRefusal (res: { code: number | null, reply: SendReply }, code: st
 }
 
 describe('three organisations: a delegation chain across A -> B -> C with real node processes', function () {
-  this.timeout(60_000)
+  this.timeout(150_000) // a shared 2-core machine: three nodes, two agent processes and ~20 CLI runs
   let orgs: OrgTemplates
   before(async function () {
     this.timeout(60_000)
@@ -195,7 +195,7 @@ describe('three organisations: a delegation chain across A -> B -> C with real n
 
   it('a sub-task refused at the next hop fails the task, naming that hop\'s reason (bob revokes bob -> carol)', async () => {
     const { a, b, c, bob, carol, record42, g1, g2 } = await threeOrgs()
-    const rv = await ok<{ cid: string, issuer: string }>(b.dir, ['delegation', 'revoke', g2.cid])
+    const rv = await ok<{ cid: string, issuer: string }>(b.dir, ['delegation', 'revoke', g2.cid, '--as', 'bob'])
     expect(rv.issuer).to.equal(bob.did)
     await waitUntil(async () => (await ok<DelegationRow[]>(c.dir, ['delegation', 'list'])).some(d => d.cid === g2.cid && d.revoked), 15_000, 'initech to learn the revocation')
     // bob's own link (alice -> bob) still holds at C; carol's sub-task under bob -> carol is refused at A

@@ -1,7 +1,7 @@
 /** `trustmesh audit show`: the node's audit entries (decisions in the order they took effect). */
 import type { Command } from 'commander'
 import { contextOf, parseDuration } from '../../context.js'
-import { table, UsageError } from '../../output.js'
+import { UsageError } from '../../output.js'
 import { call } from '../../node-client.js'
 import type { AuditEntry } from '../../../audit/index.js'
 
@@ -32,6 +32,6 @@ export function register (audit: Command): void {
       const page = await call<Page>(dataDir, 'GET', `/v1/audit/entries?${q}`)
       out.result(page, () => page.entries.length === 0
         ? `no audit entries (log size ${page.size})`
-        : table(['seq', 'time', 'kind', 'subject', 'reason'], page.entries.map(e => [e.seq, new Date(e.time).toISOString(), e.kind, short(e.subject), e.reason])))
+        : out.table(['seq', 'time', 'kind', 'subject', 'reason'], page.entries.map(e => [e.seq, new Date(e.time).toISOString(), e.kind, short(e.subject), e.reason])))
     })
 }

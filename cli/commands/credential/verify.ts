@@ -1,6 +1,6 @@
 /** `trustmesh credential verify <jwt|file>`: verdict and reason code for an Agent or Node credential. */
 import type { Command } from 'commander'
-import { readFile } from 'node:fs/promises'
+import { readRegularFile } from '../../../identity/regular-file.js'
 import { contextOf } from '../../context.js'
 import { CliError, EXIT_FAILED, fields } from '../../output.js'
 import { verifyCredential } from '../../../identity/credentials.js'
@@ -9,7 +9,7 @@ import { systemClock } from '../../../identity/clock.js'
 async function readToken (arg: string): Promise<string> {
   if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(arg.trim())) return arg.trim()
   try {
-    return (await readFile(arg, 'utf8')).trim()
+    return (await readRegularFile(arg)).trim()
   } catch {
     throw new CliError(`${JSON.stringify(arg.slice(0, 80))} is neither a JWT nor a readable file`, 2, 'USAGE')
   }

@@ -1,7 +1,6 @@
 /** `trustmesh delegation list`: delegations this node holds. */
 import type { Command } from 'commander'
 import { contextOf } from '../../context.js'
-import { table } from '../../output.js'
 import { call } from '../../node-client.js'
 
 interface Row { cid: string, issuer: string, audience: string, expiresAt: string | null, capabilities: Array<{ resource: string, ability: string }>, revoked: boolean }
@@ -14,6 +13,6 @@ export function register (delegation: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const { dataDir, out } = contextOf(cmd)
       const rows = await call<Row[]>(dataDir, 'GET', '/v1/delegations')
-      out.result(rows, () => rows.length === 0 ? 'no delegations' : table(['cid', 'from', 'to', 'capabilities', 'expires', 'revoked'], rows.map(r => [r.cid, short(r.issuer), short(r.audience), r.capabilities.map(c => `${c.ability} on ${c.resource}`).join('; '), r.expiresAt ?? 'never', r.revoked])))
+      out.result(rows, () => rows.length === 0 ? 'no delegations' : out.table(['cid', 'from', 'to', 'capabilities', 'expires', 'revoked'], rows.map(r => [r.cid, short(r.issuer), short(r.audience), r.capabilities.map(c => `${c.ability} on ${c.resource}`).join('; '), r.expiresAt ?? 'never', r.revoked])))
     })
 }

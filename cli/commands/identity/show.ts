@@ -1,6 +1,6 @@
 /** `trustmesh identity show`: org DID, node PeerId and NodeCredential expiry, read from the data directory. */
 import type { Command } from 'commander'
-import { readFile } from 'node:fs/promises'
+import { readRegularFile } from '../../../identity/regular-file.js'
 import { contextOf } from '../../context.js'
 import { fields } from '../../output.js'
 import { dataDirLayout } from '../../../node/data-dir.js'
@@ -15,7 +15,7 @@ export function register (identity: Command): void {
       const { dataDir, out } = contextOf(cmd)
       const layout = dataDirLayout(dataDir)
       const id = await readIdentityFile(layout.identity, dataDir)
-      const jwt = (await readFile(layout.nodeCredential, 'utf8')).trim()
+      const jwt = (await readRegularFile(layout.nodeCredential)).trim()
       const v = verifyNodeCredential(jwt, { clock: systemClock, expectedIssuer: id.orgDid })
       const credential = v.ok
         ? { valid: true, expiresAt: new Date(v.value.expiresAt * 1000).toISOString(), jti: v.value.jti }

@@ -1,7 +1,7 @@
 /** `trustmesh node status`: identity, listen addresses, connected peers and uptime of the running node. */
 import type { Command } from 'commander'
 import { contextOf } from '../../context.js'
-import { fields, table } from '../../output.js'
+import { fields } from '../../output.js'
 import { call } from '../../node-client.js'
 
 interface Status {
@@ -27,7 +27,7 @@ export function register (node: Command): void {
           ...(s.spiffe != null ? [['SPIFFE ID', s.spiffe.spiffeId ?? `none (${s.spiffe.state ?? 'unavailable'})`], ['SVID expires', s.spiffe.svidExpiresAt]] as Array<[string, unknown]> : [])
         ]),
         '',
-        s.connectedPeers.length === 0 ? 'no connected peers' : table(['org', 'org DID', 'PeerId', 'since'], s.connectedPeers.map(p => [p.orgName, p.orgDid, p.peerId, p.since]))
+        s.connectedPeers.length === 0 ? 'no connected peers' : out.table(['org', 'org DID', 'PeerId', 'since'], s.connectedPeers.map(p => [p.orgName, p.orgDid, p.peerId, p.since]))
       ].join('\n'))
     })
 }

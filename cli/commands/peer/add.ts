@@ -1,6 +1,6 @@
 /** `trustmesh peer add <org-did>`: enrol a partner organisation (or `--from-file` an identity export). */
 import type { Command } from 'commander'
-import { readFile } from 'node:fs/promises'
+import { readRegularFile } from '../../../identity/regular-file.js'
 import { contextOf, collect, intOption } from '../../context.js'
 import { UsageError } from '../../output.js'
 import { call } from '../../node-client.js'
@@ -24,7 +24,7 @@ export function register (peer: Command): void {
       if (opts.fromFile != null) {
         let file: { orgDid?: unknown, orgName?: unknown, addrs?: unknown }
         try {
-          file = JSON.parse(await readFile(opts.fromFile, 'utf8'))
+          file = JSON.parse(await readRegularFile(opts.fromFile))
         } catch (err) {
           throw new UsageError(`cannot read identity file ${opts.fromFile}: ${(err as Error).message}`)
         }
@@ -33,7 +33,7 @@ export function register (peer: Command): void {
       }
       if (typeof body.orgDid !== 'string') throw new UsageError('peer add needs an <org-did> or --from-file')
       if ((opts.spiffeBundle == null) !== (opts.spiffeId == null)) throw new UsageError('--spiffe-bundle and --spiffe-id go together')
-      if (opts.spiffeBundle != null) body.spiffe = { bundlePem: await readFile(opts.spiffeBundle, 'utf8'), spiffeId: opts.spiffeId }
+      if (opts.spiffeBundle != null) body.spiffe = { bundlePem: await readRegularFile(opts.spiffeBundle), spiffeId: opts.spiffeId }
       const v = await call<PeerView>(dataDir, 'POST', '/v1/peers', body)
       out.result(v, () => `enrolled ${peerLine(v)}`)
     })

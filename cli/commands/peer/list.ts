@@ -1,7 +1,6 @@
 /** `trustmesh peer list`: enrolled partner orgs with their connection state. */
 import type { Command } from 'commander'
 import { contextOf } from '../../context.js'
-import { table } from '../../output.js'
 import { call } from '../../node-client.js'
 
 export interface PeerView {
@@ -22,7 +21,7 @@ export function register (peer: Command): void {
       const peers = await call<PeerView[]>(dataDir, 'GET', '/v1/peers')
       out.result(peers, () => peers.length === 0
         ? 'no partner organisations enrolled (trustmesh peer add <org-did> --addr <multiaddr>)'
-        : table(['name', 'org DID', 'state', 'PeerId', 'max ring', 'pre-trusted', 'SPIFFE'], peers.map(p => [
+        : out.table(['name', 'org DID', 'state', 'PeerId', 'max ring', 'pre-trusted', 'SPIFFE'], peers.map(p => [
           p.name ?? p.nodes[0]?.orgName, p.orgDid, p.connected ? 'connected' : 'not connected', p.nodes[0]?.peerId, p.maxRing, p.preTrusted,
           p.spiffe == null ? '-' : p.nodes.some(n => n.spiffeVerified) ? `verified ${p.spiffe.spiffeId}` : `required ${p.spiffe.spiffeId}`
         ])))

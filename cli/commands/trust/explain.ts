@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import { contextOf } from '../../context.js'
 import { call } from '../../node-client.js'
-import { fields, table } from '../../output.js'
+import { fields, type Output } from '../../output.js'
 import { short, type OpinionView } from './format.js'
 
 interface ExplainView {
@@ -20,7 +20,7 @@ interface ExplainView {
   opinions: OpinionView[]
 }
 
-function human (v: ExplainView): string {
+function human (v: ExplainView, out: Pick<Output, 'table'>): string {
   const nm = (did: string, n?: string): string => n ?? short(did)
   const parts = [fields([
     ['subject', v.did],
@@ -33,8 +33,8 @@ function human (v: ExplainView): string {
   if (v.standing?.preTrusted === true) parts.push('path: the org is in the pre-trusted set')
   else if (v.path != null && v.path.length > 0) parts.push(`path (strength ${(v.pathStrength ?? 0).toFixed(3)}): ` + [nm(v.path[0].from, v.path[0].fromName), ...v.path.map(p => `-(${p.localTrust.toFixed(2)})-> ${nm(p.to, p.toName)}`)].join(' '))
   else parts.push('path: none: no pre-trusted org vouches for it, directly or through others')
-  if (v.contributions != null && v.contributions.length > 0) parts.push('trust passed on\n' + table(['from', 'share'], v.contributions.map(c => [c.kind === 'pretrusted' ? '(pre-trusted)' : nm(c.source, c.name), `${(c.fraction * 100).toFixed(1)}%`])))
-  if (v.opinions.length > 0) parts.push('opinions\n' + table(['from', 'kind', 'score', 'weight', 'moved'], v.opinions.map(o => [o.witnessName ?? short(o.witness), o.kind, o.score, o.weight, o.moved])))
+  if (v.contributions != null && v.contributions.length > 0) parts.push('trust passed on\n' + out.table(['from', 'share'], v.contributions.map(c => [c.kind === 'pretrusted' ? '(pre-trusted)' : nm(c.source, c.name), `${(c.fraction * 100).toFixed(1)}%`])))
+  if (v.opinions.length > 0) parts.push('opinions\n' + out.table(['from', 'kind', 'score', 'weight', 'moved'], v.opinions.map(o => [o.witnessName ?? short(o.witness), o.kind, o.score, o.weight, o.moved])))
   return parts.join('\n\n')
 }
 
@@ -44,6 +44,6 @@ export function register (trust: Command): void {
     .action(async (did: string, _opts: unknown, cmd: Command) => {
       const { dataDir, out } = contextOf(cmd)
       const v = await call<ExplainView>(dataDir, 'GET', `/v1/trust/${encodeURIComponent(did)}/explain`)
-      out.result(v, human)
+      out.result(v, (x) => human(x, out))
     })
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import { contextOf } from '../../context.js'
 import { call } from '../../node-client.js'
-import { table, UsageError } from '../../output.js'
+import { UsageError } from '../../output.js'
 import { short } from './format.js'
 
 interface Row { did: string, kind: string, org: string, name?: string, score: number, tier: string, localScore?: number, evidence: number, attestations: number, standing?: number }
@@ -19,6 +19,6 @@ export function register (trust: Command): void {
       const rows = await call<Row[]>(dataDir, 'GET', `/v1/trust${opts.tier != null ? `?tier=${encodeURIComponent(opts.tier)}` : ''}`)
       out.result(rows, () => rows.length === 0
         ? 'no orgs or agents to rank (enrol partners with trustmesh peer add)'
-        : table(['score', 'tier', 'kind', 'name', 'did', 'local', 'evidence', 'attestations'], rows.map(r => [r.score, r.tier, r.kind, r.name, short(r.did), r.localScore, r.evidence, r.attestations])))
+        : out.table(['score', 'tier', 'kind', 'name', 'did', 'local', 'evidence', 'attestations'], rows.map(r => [r.score, r.tier, r.kind, r.name, short(r.did), r.localScore, r.evidence, r.attestations])))
     })
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import { contextOf } from '../../context.js'
 import { call } from '../../node-client.js'
-import { fields, table } from '../../output.js'
+import { fields, type Output } from '../../output.js'
 import { short, type OpinionView } from './format.js'
 
 interface EvidenceView { receiptCid: string, subjectAgent: string, outcome: string, policyViolation?: boolean, at: number }
@@ -24,7 +24,7 @@ export interface ShowView {
   note?: string
 }
 
-export function showHuman (v: ShowView): string {
+export function showHuman (v: ShowView, out: Pick<Output, 'table'>): string {
   const head = fields([
     ['subject', `${v.did}${v.name != null ? ` (${v.name})` : ''}`],
     ['kind', v.kind ?? (v.known ? undefined : 'unknown')],
@@ -36,13 +36,13 @@ export function showHuman (v: ShowView): string {
   ])
   const ops = v.opinions.length === 0
     ? 'no opinions: the score is the neutral prior'
-    : table(['from', 'kind', 'score', 'weight', 'moved', 'ok/err/den/to', 'expires'], v.opinions.map(o => [
+    : out.table(['from', 'kind', 'score', 'weight', 'moved', 'ok/err/den/to', 'expires'], v.opinions.map(o => [
       o.witnessName ?? short(o.witness), o.kind, o.score, o.weight, o.moved > 0 ? `+${o.moved}` : o.moved,
       `${o.evidence.ok}/${o.evidence.error}/${o.evidence.denied}/${o.evidence.timeout}`, o.exp != null ? new Date(o.exp * 1000).toISOString() : '-'
     ]))
   const ev = v.evidence.length === 0
     ? ''
-    : '\n\nlocal evidence (newest first)\n' + table(['time', 'outcome', 'agent', 'task'], v.evidence.map(e => [new Date(e.at).toISOString(), e.outcome + (e.policyViolation === true ? ' (violation)' : ''), short(e.subjectAgent), short(e.receiptCid)]))
+    : '\n\nlocal evidence (newest first)\n' + out.table(['time', 'outcome', 'agent', 'task'], v.evidence.map(e => [new Date(e.at).toISOString(), e.outcome + (e.policyViolation === true ? ' (violation)' : ''), short(e.subjectAgent), short(e.receiptCid)]))
   return `${head}\n\nopinions\n${ops}${ev}`
 }
 
@@ -52,6 +52,6 @@ export function register (trust: Command): void {
     .action(async (did: string, _opts: unknown, cmd: Command) => {
       const { dataDir, out } = contextOf(cmd)
       const v = await call<ShowView>(dataDir, 'GET', `/v1/trust/${encodeURIComponent(did)}`)
-      out.result(v, showHuman)
+      out.result(v, (x) => showHuman(x, out))
     })
 }

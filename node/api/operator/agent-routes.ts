@@ -1,10 +1,10 @@
-/** Control API routes for local agents: create (key + AgentCredential) and list. */
+/** Operator routes for local agents: register one by its DID (its key stays with the agent), list, show. */
 import { ControlRouteError } from '../errors.js'
 import type { Components } from '../../components.js'
 import { AgentError, type AgentRecord } from '../../services/agents/agent-registry.js'
 
 export function agentView (a: AgentRecord): Record<string, unknown> {
-  return { name: a.name, did: a.did, ring: a.ring, capabilities: a.capabilities, expiresAt: new Date(a.expiresAt).toISOString(), credential: a.credential }
+  return { name: a.name, did: a.did, ring: a.ring, capabilities: a.capabilities, expiresAt: new Date(a.expiresAt).toISOString(), accepted: a.acceptance != null, credential: a.credential }
 }
 
 export type AgentRouteComponents = Pick<Components, 'control' | 'agents' | 'logger' | 'roots' | 'trust'>
@@ -17,6 +17,7 @@ export function agentRoutes (ctx: AgentRouteComponents): void {
     try {
       const a = await ctx.agents.create({
         name: b.name as string,
+        did: b.did as string,
         ring: b.ring as number,
         capabilities: b.capabilities as string[],
         ttlSeconds: typeof b.ttlSeconds === 'number' ? b.ttlSeconds : undefined

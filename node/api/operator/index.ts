@@ -13,6 +13,7 @@ import { agentRoutes } from './agent-routes.js'
 import { delegationRoutes } from './delegation-routes.js'
 import { taskRoutes } from './task-routes.js'
 import { policyRoutes } from './policy-routes.js'
+import { approverRoutes } from './approver-routes.js'
 import { approvalRoutes } from './approval-routes.js'
 import { ringRoutes } from './ring-routes.js'
 import { auditRoutes } from './audit-routes.js'
@@ -36,12 +37,13 @@ export type OperatorComponents = Pick<Components, 'control' | 'clock' | 'logger'
 export function registerOperatorRoutes (c: OperatorComponents, s: OperatorServices): void {
   coreRoutes(c, c.policy, s.status)
   agentRoutes(c)
-  delegationRoutes(c, { ...s.delegation.parts, sender: s.tasks.sender }, s.delegation.revoke)
+  delegationRoutes(c, s.delegation.parts, s.delegation.revoke)
   taskRoutes(c, s.tasks)
   policyRoutes(c, { elevations: s.approvals.elevations, book: s.approvals.book, audit: c.audit })
   approvalRoutes(c, s.approvals.queue, s.approvals.taskStatus)
+  approverRoutes(c, s.approvals.approvers)
   ringRoutes(c, s.approvals.elevations, c.audit)
   auditRoutes(c, s.audit.services)
-  trustRoutes(c, s.trust.service)
+  trustRoutes(c, s.trust.service, c.audit)
   if (s.sagas != null) sagaRoutes(c, s.sagas)
 }

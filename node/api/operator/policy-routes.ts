@@ -3,7 +3,6 @@
  * request against it (the decision and the rule of each level that produced it), and load a new one
  * (which passes the same strict and never-loosen checks as at start, and is audited before it applies).
  */
-import { readFile } from 'node:fs/promises'
 import { ControlRouteError } from '../errors.js'
 import type { AuditRecorder, Components } from '../../components.js'
 import { audited } from './audited.js'
@@ -13,6 +12,7 @@ import { PrincipalBook } from '../../services/delegation/principal-book.js'
 import { SUBLEVELS } from '../../store/sublevels.js'
 import type { ElevationBook } from '../../services/approvals/elevation-book.js'
 import type { PolicyBook } from '../../services/approvals/policy-book.js'
+import { readRegularFile } from '../../../identity/regular-file.js'
 
 export interface PolicyRouteDeps {
   elevations: ElevationBook
@@ -34,7 +34,7 @@ export function policyRoutes (ctx: PolicyRouteComponents, deps: PolicyRouteDeps)
   ctx.control.route('GET', '/v1/policy', async (req) => {
     const p = ctx.policy.get()
     if (req.query.effective != null && req.query.effective !== '0') return view(p)
-    const text = await readFile(p.file, 'utf8').catch(() => undefined)
+    const text = await readRegularFile(p.file).catch(() => undefined)
     return { digest: p.digest, file: p.file, levels: p.policy.levels.map(l => l.file), ...(text != null ? { text } : {}) }
   })
 
@@ -80,7 +80,7 @@ export function policyRoutes (ctx: PolicyRouteComponents, deps: PolicyRouteDeps)
     if (typeof file !== 'string' || file === '') throw new ControlRouteError('BAD_REQUEST', 'file is required', 400)
     let next: LocalPolicy
     try {
-      next = loadLocalPolicy(file)
+      next = await loadLocalPolicy(file)
     } catch (err) {
       if (err instanceof PolicyStartError) throw new ControlRouteError(err.code, err.message.replace(/ cannot be loaded: /, ' refused: '), 422)
       throw err

@@ -1,11 +1,13 @@
 /**
  * Control API routes for trust: the ranked list (`trust list`), one subject's score with the local
  * evidence and the attestations that moved it (`trust show`), the EigenTrust path from the
- * pre-trusted set (`trust explain`), and connected peers' trust and gossipsub scores.
+ * pre-trusted set (`trust explain`), connected peers' trust and gossipsub scores, and `trust forgive`
+ * (audited before it takes effect).
  */
 import { isDidKey } from '../../../identity/did-key.js'
 import { ControlRouteError } from '../errors.js'
-import type { Components } from '../../components.js'
+import type { AuditRecorder, Components } from '../../components.js'
+import { audited } from './audited.js'
 import type { GossipsubScoring } from '../../gossip/peer-score.js'
 import { NEUTRAL_SCORE, PRETRUSTED_SOURCE, TIER_THRESHOLDS, tierOf, type Tier } from '../../../trust/index.js'
 import type { TrustService } from '../../services/trust/trust-service.js'
@@ -42,7 +44,12 @@ function row (s: SubjectTrust, name: (did: string) => string | undefined): Trust
   }
 }
 
-export function trustRoutes (ctx: Pick<Components, 'control' | 'identity' | 'enrolments' | 'libp2p' | 'registry'>, trust: TrustService): void {
+/** What the trust routes use of the trust service. */
+export type TrustOperations = Pick<TrustService, 'view' | 'trustOf' | 'evidenceAbout' | 'orgOf' | 'forgive'>
+
+const MAX_REASON_CHARS = 1_000
+
+export function trustRoutes (ctx: Pick<Components, 'control' | 'identity' | 'enrolments' | 'libp2p' | 'registry'>, trust: TrustOperations, audit: AuditRecorder): void {
   const name = (did: string): string | undefined => did === ctx.identity.orgDid ? ctx.identity.orgName : ctx.enrolments.get(did)?.name
   const didParam = (did: string | undefined): string => {
     if (!isDidKey(did)) throw new ControlRouteError('INVALID_DID', `${JSON.stringify(did)} is not a did:key`, 400)
@@ -113,5 +120,23 @@ export function trustRoutes (ctx: Pick<Components, 'control' | 'identity' | 'enr
         : {}),
       opinions: (s?.opinions ?? []).map(o => ({ ...o, witnessName: name(o.witness) }))
     }
+  })
+
+  ctx.control.route('POST', '/v1/trust/:did/forgive', async (req) => {
+    const did = didParam(req.params.did)
+    const b = (req.body ?? {}) as Record<string, unknown>
+    if (b.reason != null && (typeof b.reason !== 'string' || b.reason.length > MAX_REASON_CHARS)) throw new ControlRouteError('BAD_REQUEST', `reason must be a string of at most ${MAX_REASON_CHARS} characters`, 400)
+    if (did === ctx.identity.orgDid) throw new ControlRouteError('BAD_REQUEST', 'this node holds no evidence about its own organisation', 400)
+    const evidence = trust.evidenceAbout(did, Number.MAX_SAFE_INTEGER)
+    const before = trust.trustOf(did) ?? null
+    await audited(audit, {
+      kind: 'trust.update',
+      subject: did,
+      ...(typeof b.reason === 'string' ? { reason: b.reason } : {}),
+      details: { action: 'forgive', evidence: evidence.length, scoreBefore: before, receipts: evidence.slice(0, 100).map(e => e.receiptCid) }
+    })
+    const forgiven = await trust.forgive(did)
+    const score = trust.trustOf(did) ?? null
+    return { did, forgiven, scoreBefore: before, score, tier: score != null ? tierOf(score) : null }
   })
 }

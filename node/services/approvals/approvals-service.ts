@@ -12,6 +12,7 @@ import { PolicyExchange } from './policy-exchange.js'
 import { ElevationBook, type StoredElevation } from './elevation-book.js'
 import { ApprovalQueue, type ParkedRecord } from './approval-queue.js'
 import { TaskStatusService } from './task-status.js'
+import { ApproverBook, type Approver } from './approver-book.js'
 import { TaskLog, type TaskRecord } from '../tasks/task-log.js'
 import type { TaskRequest, TaskReply } from '../../../protocols/task/messages.js'
 
@@ -29,6 +30,8 @@ export type ApprovalsComponents = Pick<Components, typeof APPROVALS_DEPENDENCIES
 
 export interface ApprovalsService extends Service {
   readonly queue: ApprovalQueue
+  /** Named approvers: only their signed approvals decide parked tasks. */
+  readonly approvers: ApproverBook
   readonly book: PolicyBook
   readonly elevations: ElevationBook
   readonly taskStatus: TaskStatusService
@@ -42,6 +45,7 @@ export function createApprovalsService (ctx: ApprovalsComponents, options: Appro
   const exchange = new PolicyExchange(ctx, book)
   const elevations = new ElevationBook({ repo: ctx.store.repository<StoredElevation>(Sublevel.elevations), org: ctx.identity.orgDid, clock: ctx.clock })
   const tasks = new TaskLog(ctx.store.repository<TaskRecord>(Sublevel.tasks))
+  const approvers = new ApproverBook(ctx.store.repository<Approver>(Sublevel.approvers))
 
   const refuse = async (rec: ParkedRecord, code: string, reason: string): Promise<TaskReply> =>
     await ctx.parkedTasks.refuseParked(rec.task, rec.parkedAt, rec.id, code, reason)
@@ -61,7 +65,9 @@ export function createApprovalsService (ctx: ApprovalsComponents, options: Appro
     uses: ctx.store.repository<number>(Sublevel.approvalUses),
     clock: ctx.clock,
     logger: ctx.logger.child('approvals'),
-    approvers: () => [ctx.identity.orgDid],
+    // named approvers only: the org key approves nothing unless the operator adds it as an approver
+    approvers: () => approvers.dids(),
+    approver: (did) => approvers.byDid(did),
     audit: async (event) => {
       const r = await ctx.audit.record(event)
       if (!r.ok) throw new Error(r.error.message)
@@ -88,10 +94,11 @@ export function createApprovalsService (ctx: ApprovalsComponents, options: Appro
     name: 'approvals',
     dependencies: APPROVALS_DEPENDENCIES,
     queue,
+    approvers,
     book,
     elevations,
     taskStatus,
-    parking: { park: async (task) => await queue.park(task) },
+    parking: { park: async (task) => await queue.park(task), pending: () => queue.list('pending').length },
     carried,
     status: () => ({ pending: queue.list('pending').length }),
     async start () {
@@ -100,6 +107,7 @@ export function createApprovalsService (ctx: ApprovalsComponents, options: Appro
       await book.load()
       await book.addLocal(ctx.policy.get().policy, ctx.clock.now())
       await queue.load()
+      await approvers.load()
       await exchange.start()
       await taskStatus.start()
       await queue.expireDue()

@@ -6,6 +6,9 @@
  * audit topic so witnesses can compare what one node showed each of them (equivocation).
  */
 import { createHash } from 'node:crypto'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { publicKeyFromDidKey } from '../../../identity/did-key.js'
 import type { Connection } from '@libp2p/interface'
 import type { AuditRecorder, Components, Service } from '../../components.js'
 import { SUBLEVELS as Sublevel } from '../../store/sublevels.js'
@@ -15,7 +18,10 @@ import { fail, ok, type Result } from '../../../identity/result.js'
 import { AuditService, type TextLevel } from './audit-service.js'
 import { WitnessService } from './witness-service.js'
 import { AuditExchange, type CosignOutcome } from './audit-exchange.js'
-import { AUDIT_MAX_INBOUND_STREAMS, AUDIT_MAX_OUTBOUND_STREAMS, AUDIT_PROTOCOL } from '../../../protocols/audit/messages.js'
+import { AUDIT_MAX_INBOUND_STREAMS, AUDIT_MAX_OUTBOUND_STREAMS, AUDIT_PROTOCOL, AUDIT_TIMEOUT_MS } from '../../../protocols/audit/messages.js'
+import { AUDIT_PROOF_PROTOCOL, createProofHandler, requestConsistencyProof } from '../../../protocols/audit/proof.js'
+import { parseDidKey } from '../../../identity/did-key.js'
+import { peerIdStringFromPublicKey } from '../../../identity/peer-id.js'
 
 /** Default checkpoint interval (setting `auditIntervalMs`, env `TRUSTMESH_AUDIT_INTERVAL_MS`). */
 export const AUDIT_CHECKPOINT_INTERVAL_MS = 30_000
@@ -53,13 +59,23 @@ export async function createAuditNodeService (ctx: AuditComponents, options: { i
     logger
   })
   const equivocations: Equivocation[] = []
+  // a witness that sees two sizes of one log asks its owner (a verified peer node) for the proof
+  const proofOf = async (ownerDid: string, from: number, to: number, opts: { signal?: AbortSignal }): Promise<Uint8Array[] | undefined> => {
+    const pub = parseDidKey(ownerDid)
+    if (!pub.ok) return undefined
+    const conn = peerConnections(peerIdStringFromPublicKey(pub.value))[0]
+    if (conn == null) throw new Error(`the owner ${ownerDid} is not connected`)
+    const reply = await requestConsistencyProof(conn, { v: 1, from, to }, opts)
+    return reply.ok && reply.proof != null ? reply.proof.map(h => new Uint8Array(Buffer.from(h, 'base64'))) : undefined
+  }
   const witness = new WitnessService({
     level: ctx.store.sublevel(Sublevel.auditWitness) as unknown as WitnessLevel,
     signer: ctx.nodeSigner,
     did,
     clock: ctx.clock,
     logger,
-    onEquivocation: (r) => { equivocations.push(r) }
+    onEquivocation: (r) => { equivocations.push(r) },
+    proofOf
   })
   for (const e of await witness.equivocations()) equivocations.push(e)
 
@@ -79,7 +95,7 @@ export async function createAuditNodeService (ctx: AuditComponents, options: { i
   })
 
   /** One verified connection per peer node. */
-  const peerConnections = (peerId?: string): Connection[] => {
+  function peerConnections (peerId?: string): Connection[] {
     const seen = new Set<string>()
     const out: Connection[] = []
     for (const c of ctx.libp2p.getConnections()) {
@@ -113,6 +129,16 @@ export async function createAuditNodeService (ctx: AuditComponents, options: { i
       } catch (err) {
         return fail('AUDIT_UNAVAILABLE', `the audit log cannot be written: ${(err as Error).message}`)
       }
+    },
+    size: () => service.log.size()
+  }
+
+  /** A node key is an enrolled node's when its PeerId completed hello as an enrolled org. */
+  const isEnrolledNodeKey = (did: string): boolean => {
+    try {
+      return ctx.registry.orgOfPeer(peerIdFromPublicKey(publicKeyFromRaw(publicKeyFromDidKey(did))).toString()) != null
+    } catch {
+      return false
     }
   }
 
@@ -126,13 +152,18 @@ export async function createAuditNodeService (ctx: AuditComponents, options: { i
       if (!cp.ok) return cp
       const m = NODE_ORIGIN.exec(cp.value.origin)
       if (m == null) return fail('UNKNOWN_ORIGIN', `audit checkpoint origin ${cp.value.origin} names no node key`)
+      if (m[1] !== ctx.nodeSigner.did && !isEnrolledNodeKey(m[1])) return fail('UNKNOWN_NODE', `audit checkpoint of ${m[1]}, not the node key of an enrolled org`)
       const v = verifyCheckpoint(record, { origin: cp.value.origin, publicKeyOrDid: m[1] })
       if (!v.ok) return v
       return ok({ id: createHash('sha256').update(record).digest('hex'), value: record })
     },
+    ignorable: ['UNKNOWN_NODE'],
+    issuerOf: (record) => NODE_ORIGIN.exec(parseCheckpoint(record).ok ? (parseCheckpoint(record) as { value: { origin: string } }).value.origin : '')?.[1] ?? 'unknown',
     onAccept: async (record) => {
-      const r = await witness.observe(record)
-      if (!r.ok && r.error.code !== 'EQUIVOCATION') logger.debug('gossiped checkpoint not compared', { code: r.error.code })
+      // compared in the background: a different size means asking the owner for a proof over the network
+      void witness.observe(record, { signal: AbortSignal.timeout(AUDIT_TIMEOUT_MS * 2) }).then(r => {
+        if (!r.ok && r.error.code !== 'EQUIVOCATION' && r.error.code !== 'INCONSISTENT') logger.debug('gossiped checkpoint not compared', { code: r.error.code })
+      }, err => { logger.warn('gossiped checkpoint not compared', { error: (err as Error).message }) })
     }
   })
 
@@ -164,6 +195,10 @@ export async function createAuditNodeService (ctx: AuditComponents, options: { i
       if (started) return
       started = true
       await ctx.mesh.handle(AUDIT_PROTOCOL, async (stream, conn) => { await exchange.serve(stream, conn) }, { maxInboundStreams: AUDIT_MAX_INBOUND_STREAMS, maxOutboundStreams: AUDIT_MAX_OUTBOUND_STREAMS })
+      await ctx.mesh.handle(AUDIT_PROOF_PROTOCOL, createProofHandler({
+        prove: async (from, to) => to <= service.log.size() ? await service.log.consistencyProof(from, to) : undefined,
+        logger
+      }), { maxInboundStreams: AUDIT_MAX_INBOUND_STREAMS, maxOutboundStreams: AUDIT_MAX_OUTBOUND_STREAMS })
       try {
         await service.appendEntry('node.start', did, { org: ctx.identity.orgDid, peerId: ctx.identity.peerId })
         await service.checkpoint()
@@ -197,6 +232,7 @@ export async function createAuditNodeService (ctx: AuditComponents, options: { i
         await service.checkpoint().catch(() => undefined)
       }
       await ctx.libp2p.unhandle(AUDIT_PROTOCOL).catch(() => undefined)
+      await ctx.libp2p.unhandle(AUDIT_PROOF_PROTOCOL).catch(() => undefined)
     }
   }
 }

@@ -2,7 +2,8 @@
  * The node's use of the pure UCAN validator: it supplies the revocation view (a revocation counts
  * only when its issuer is at or above the revoked link, or the resource's org), the replay view, the
  * principal check (every delegator and the invoker hold a valid AgentCredential from an org this node
- * trusts) and the warm cache, which it invalidates when a revocation arrives.
+ * trusts), the maximum delegation lifetime (on by default) and the warm cache, which it invalidates
+ * when a revocation arrives.
  */
 import { createChainCache, decodeDelegation, orgOfResource, validateInvocation, listCapabilities, type ChainCache, type PrincipalRole, type ValidatedChain } from '../../../identity/ucan/index.js'
 import { fail, type Result } from '../../../identity/result.js'
@@ -20,7 +21,12 @@ export interface ChainCheckerDeps {
   replay: ReplayGuard
   revocations: RevocationBook
   maxDepth?: number
+  /** Longest lifetime of a delegation (setting `maxDelegationTtlSeconds`); longer is `TTL_TOO_LONG`. */
+  maxTtlSeconds?: number
 }
+
+/** Default maximum delegation lifetime: a year and a day (agent credentials and their roots fit). */
+export const DEFAULT_MAX_DELEGATION_TTL_SECONDS = 366 * 24 * 3600
 
 /** Only so many proofs are even decoded before the validator's own caps apply. */
 const MAX_PROOFS_DECODED = 64
@@ -70,6 +76,7 @@ export class ChainChecker {
       now: opts.now,
       audience: opts.audience,
       maxDepth: this.#d.maxDepth,
+      maxTtlSeconds: this.#d.maxTtlSeconds ?? DEFAULT_MAX_DELEGATION_TTL_SECONDS,
       revoked: (cid) => this.#d.revocations.isRevoked(cid, revokers.get(cid) ?? new Set()) != null,
       seen: (key) => this.#d.replay.seen(key),
       checkPrincipal: (did: string, _role: PrincipalRole) => principals.check(did),

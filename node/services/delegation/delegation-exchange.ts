@@ -1,13 +1,14 @@
 /**
  * Mesh protocols around delegations: delivering a granted delegation to the audience agent's node
  * (which checks every link's signature and alignment before storing it), and the agent directory
- * (a partner's AgentCredentials, each verified against that partner's org).
+ * (a partner's AgentCredentials, each verified against that partner's org, and the A2A Agent Cards
+ * the org signed for its agents, each verified offline against that org's did:key before it is kept).
  */
 import { decodeDelegation } from '../../../identity/ucan/index.js'
 import { verifyJwtSignature } from '../../../identity/jwt.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
 import { DELEGATION_MAX_INBOUND_STREAMS, DELEGATION_PROTOCOL, DELEGATION_TIMEOUT_MS, createDelegationHandler, deliverDelegation, type DelegationDelivery, type DeliveryReply } from '../../../protocols/delegation/index.js'
-import { AGENTS_MAX_INBOUND_STREAMS, AGENTS_PROTOCOL, AGENTS_TIMEOUT_MS, MAX_AGENTS_LISTED, createAgentsHandler, requestAgents } from '../../../protocols/agents/index.js'
+import { AGENTS_MAX_INBOUND_STREAMS, AGENTS_PROTOCOL, AGENTS_TIMEOUT_MS, MAX_AGENTS_LISTED, buildAgentCard, createAgentsHandler, requestAgentsReply, signAgentCard, verifyAgentCard, type AgentCardJson } from '../../../protocols/agents/index.js'
 import type { Components } from '../../components.js'
 import type { DelegationBook } from './delegation-book.js'
 import type { PrincipalBook } from './principal-book.js'
@@ -43,12 +44,18 @@ function verifiedDeliveredChain (delivery: DelegationDelivery): Result<{ cid: st
   return ok({ cid: top.value.cid, verified: seen })
 }
 
+export type ExchangeComponents = Pick<Components, 'agents' | 'clock' | 'logger' | 'mesh' | 'identity' | 'orgSigner'>
+
 export class DelegationExchange {
-  readonly #ctx: Pick<Components, 'agents' | 'clock' | 'logger' | 'mesh'>
+  readonly #ctx: ExchangeComponents
   readonly #book: DelegationBook
   readonly #principals: PrincipalBook
+  /** Our agents' signed cards, by credential (re-signed only when the credential changes). */
+  readonly #ownCards = new Map<string, string>()
+  /** Partners' agents' cards that verified against their org, by agent DID. */
+  readonly #cards = new Map<string, AgentCardJson>()
 
-  constructor (ctx: Pick<Components, 'agents' | 'clock' | 'logger' | 'mesh'>, book: DelegationBook, principals: PrincipalBook) {
+  constructor (ctx: ExchangeComponents, book: DelegationBook, principals: PrincipalBook) {
     this.#ctx = ctx
     this.#book = book
     this.#principals = principals
@@ -58,7 +65,7 @@ export class DelegationExchange {
     const { mesh } = this.#ctx
     const verifiedOrgOf = (conn: { id: string }): string | undefined => mesh.verifiedPeer(conn.id)?.orgDid
     await mesh.handle(DELEGATION_PROTOCOL, createDelegationHandler({ receive: async (d, fromOrg) => await this.receive(d, fromOrg), verifiedOrgOf }), { maxInboundStreams: DELEGATION_MAX_INBOUND_STREAMS })
-    await mesh.handle(AGENTS_PROTOCOL, createAgentsHandler({ listAgentCredentials: async () => await this.#agentCredentials() }), { maxInboundStreams: AGENTS_MAX_INBOUND_STREAMS })
+    await mesh.handle(AGENTS_PROTOCOL, createAgentsHandler({ listAgentCredentials: async () => await this.#agentCredentials(), listAgentCards: async () => await this.#agentCards() }), { maxInboundStreams: AGENTS_MAX_INBOUND_STREAMS })
     mesh.onPeerVerified((peer) => { void this.fetchAgents(peer.orgDid).catch(() => {}) })
   }
 
@@ -90,15 +97,47 @@ export class DelegationExchange {
     return (await this.#ctx.agents.list()).filter(a => a.expiresAt > now).slice(0, MAX_AGENTS_LISTED).map(a => a.credential)
   }
 
-  /** Learn a partner org's agents; only credentials issued by that org are kept (others are ignored). */
+  /** The Agent Cards of the local agents, signed by the org key (the A2A edge serves them). */
+  async #agentCards (): Promise<string[]> {
+    const now = this.#ctx.clock.now()
+    const { identity, orgSigner } = this.#ctx
+    const out: string[] = []
+    const live = new Set<string>()
+    for (const a of (await this.#ctx.agents.list()).filter(a => a.expiresAt > now).slice(0, MAX_AGENTS_LISTED)) {
+      live.add(a.credential)
+      let card = this.#ownCards.get(a.credential)
+      if (card == null) {
+        card = JSON.stringify(await signAgentCard(buildAgentCard({ agentDid: a.did, name: a.name, ring: a.ring, capabilities: a.capabilities, orgDid: identity.orgDid, orgName: identity.orgName }), orgSigner))
+        this.#ownCards.set(a.credential, card)
+      }
+      out.push(card)
+    }
+    for (const k of this.#ownCards.keys()) if (!live.has(k)) this.#ownCards.delete(k)
+    return out
+  }
+
+  /** A partner agent's Agent Card, as its org signed it (verified when it arrived). */
+  cardOf (agentDid: string): AgentCardJson | undefined {
+    return this.#cards.get(agentDid)
+  }
+
+  /** Learn a partner org's agents; only credentials issued by that org and cards it signed are kept (others are ignored). */
   async fetchAgents (orgDid: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     const signal = withTimeout(options.signal, AGENTS_TIMEOUT_MS)
     const stream = await this.#ctx.mesh.openStream(orgDid, AGENTS_PROTOCOL, { signal })
-    const credentials = await requestAgents(stream, { signal })
+    const reply = await requestAgentsReply(stream, { signal })
     let n = 0
-    for (const jwt of credentials) {
+    const known = new Set<string>()
+    for (const jwt of reply.credentials) {
       const r = await this.#principals.add(jwt, { org: orgDid })
-      if (r.ok) n++
+      if (r.ok) { n++; known.add(r.value.did) }
+    }
+    for (const text of reply.cards ?? []) {
+      let card: unknown
+      try { card = JSON.parse(text) } catch { continue }
+      const v = await verifyAgentCard(card, orgDid)
+      if (v.ok && known.has(v.value.agentDid)) this.#cards.set(v.value.agentDid, card as AgentCardJson)
+      else this.#ctx.logger.warn('agent card refused', { org: orgDid, code: v.ok ? 'UNKNOWN_AGENT' : v.error.code })
     }
     return n
   }

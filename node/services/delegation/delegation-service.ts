@@ -12,12 +12,16 @@ import { SUBLEVELS as Sublevel } from '../../store/sublevels.js'
 import { DelegationBook, type StoredDelegation } from './delegation-book.js'
 import { PrincipalBook } from './principal-book.js'
 import { ReplayGuard } from './replay-guard.js'
-import { RevocationBook, type StoredRevocation } from './revocation-book.js'
-import { ChainChecker } from './chain-checker.js'
+import { RevocationBook, revocationKey, type StoredRevocation } from './revocation-book.js'
+import { ChainChecker, DEFAULT_MAX_DELEGATION_TTL_SECONDS } from './chain-checker.js'
 import { DelegationExchange } from './delegation-exchange.js'
 import { RecordTopics } from '../../gossip/index.js'
 
 const REPLAY_PRUNE_INTERVAL_MS = 60_000
+/** How often revocations that no longer matter are deleted (default). */
+export const REVOCATION_PRUNE_INTERVAL_MS = 10 * 60_000
+/** A revocation of a known token is kept this long after the token expired (the clock skew allowed). */
+const REVOCATION_GRACE_MS = 60_000
 
 export const DELEGATION_DEPENDENCIES = ['clock', 'logger', 'identity', 'orgSigner', 'store', 'enrolments', 'gossip', 'agents', 'audit', 'mesh'] as const
 export type DelegationComponents = Pick<Components, typeof DELEGATION_DEPENDENCIES[number]>
@@ -36,17 +40,28 @@ export interface DelegationService extends Service {
   readonly parts: DelegationParts
   /** Issues the org's root delegation of a new agent's abilities. */
   readonly roots: AgentLifecycle
-  /** Revokes a token this node may revoke for (an issuer in its chain held here, or the org). */
+  /** Revokes a token with the org key (the org is entitled for chains rooted in or through it). */
   revoke: (cid: string, reason?: string) => Promise<Result<{ cid: string, issuer: string }>>
+  /** A revocation record a local agent signed: checked (by that agent, entitled), audited, gossiped. */
+  submitRevocation: (agentDid: string, jwt: string) => Promise<Result<{ cid: string, issuer: string }>>
+  /** Delete revocations that no longer matter (see `RevocationBook.prunable`); runs on a timer. Returns how many. */
+  pruneRevocations: () => Promise<number>
 }
 
-export function createDelegationService (ctx: DelegationComponents): DelegationService {
+export interface DelegationOptions {
+  /** Longest lifetime of a delegation in a chain (setting `maxDelegationTtlSeconds`). */
+  maxTtlSeconds?: number
+  /** Period of the revocation prune (default REVOCATION_PRUNE_INTERVAL_MS). */
+  revocationPruneIntervalMs?: number
+}
+
+export function createDelegationService (ctx: DelegationComponents, options: DelegationOptions = {}): DelegationService {
   const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...ctx.enrolments.list().map(e => e.orgDid)]
   const principals = new PrincipalBook({ repo: ctx.store.repository<string>(Sublevel.credentials), clock: ctx.clock, trustedOrgs })
   const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
-  const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations))
+  const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations), Sublevel.revocations)
   const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
-  const checker = new ChainChecker({ principals, replay, revocations })
+  const checker = new ChainChecker({ principals, replay, revocations, ...(options.maxTtlSeconds != null ? { maxTtlSeconds: options.maxTtlSeconds } : {}) })
   const exchange = new DelegationExchange(ctx, book, principals)
   const parts: DelegationParts = { book, principals, replay, revocations, checker, exchange }
 
@@ -56,7 +71,7 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
     return [...checker.revokersIn(cid, book.heldChainOf(cid).jwts)]
   }
 
-  ctx.gossip.register<StoredRevocation>({
+  ctx.gossip.register<StoredRevocation & { quota: string }>({
     name: RecordTopics.revocations,
     sublevel: Sublevel.revocationRecords,
     maxBytes: 4096,
@@ -69,10 +84,17 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
         chainIssuersOf: (cid) => revokersOf(cid) ?? [issuerOf(record)]
       })
       if (!r.ok) return r
-      return ok({ id: `${r.value.revoke}/${r.value.issuer}/${r.value.issuedAt}`, value: { cid: r.value.revoke, issuer: r.value.issuer, jwt: record, issuedAt: r.value.issuedAt } })
+      // accepted outright: a token we know (its issuer was checked against the chain above) or an
+      // enrolled org; anything else is parked, all of one sending peer under one quota key (bounded)
+      const known = revokersOf(r.value.revoke) != null || trustedOrgs().includes(r.value.issuer)
+      const quota = known ? r.value.issuer : `parked:${vctx.fromOrg ?? 'local'}`
+      return ok({ id: `${r.value.revoke}/${r.value.issuer}/${r.value.issuedAt}`, value: { cid: r.value.revoke, issuer: r.value.issuer, jwt: record, issuedAt: r.value.issuedAt, quota } })
     },
-    onAccept: async (value) => {
-      if (await revocations.add(value)) ctx.logger.info('revocation accepted', { cid: value.cid, issuer: value.issuer })
+    issuerOf: (value) => value.quota,
+    // the index goes to disk in the record's own synced batch; memory follows only after that write
+    stage: ({ quota: _quota, ...value }, _id, batch) => { revocations.stage(value, batch) },
+    onAccept: async ({ quota: _quota, ...value }) => {
+      if (revocations.accepted(value)) ctx.logger.info('revocation accepted', { cid: value.cid, issuer: value.issuer })
     }
   })
 
@@ -90,18 +112,51 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
     if (!parseCid(cid).ok) return fail('INVALID_CID', `${cid} is not a CID`)
     const allowed = revokersOf(cid)
     if (allowed == null) return fail('UNKNOWN_DELEGATION', `delegation ${cid} is not known to this node`)
-    let signer = allowed.includes(ctx.orgSigner.did) ? ctx.orgSigner : undefined
-    if (signer == null) {
-      for (const a of await ctx.agents.list()) if (allowed.includes(a.did)) { signer = await ctx.agents.signer(a.name); break }
-    }
-    if (signer == null) return fail('REVOCATION_UNAUTHORISED', `no key on this node may revoke ${cid}: only an issuer in its chain can`)
-    const jwt = await issueRevocation(signer, cid, ctx.clock, reason)
-    const audited = await ctx.audit.record({ kind: 'revocation', subject: cid, details: { issuer: signer.did, reason } })
+    // the node holds no agent's key: an agent's own delegation is revoked by the agent (agent API, or --key)
+    if (!allowed.includes(ctx.orgSigner.did)) return fail('REVOCATION_UNAUTHORISED', `the org key may not revoke ${cid}: only an issuer in its chain can (revoke it as that agent, with its key)`)
+    const jwt = await issueRevocation(ctx.orgSigner, cid, ctx.clock, reason)
+    return await publishRevocation(cid, ctx.orgSigner.did, jwt, reason)
+  }
+
+  const publishRevocation = async (cid: string, issuer: string, jwt: string, reason?: string): Promise<Result<{ cid: string, issuer: string }>> => {
+    const audited = await ctx.audit.record({ kind: 'revocation', subject: cid, details: { issuer, reason } })
     if (!audited.ok) return audited
     const pub = await ctx.gossip.publish(RecordTopics.revocations, jwt)
     if (!pub.ok) return pub
-    return ok({ cid, issuer: signer.did })
+    return ok({ cid, issuer })
   }
+
+  const submitRevocation = async (agentDid: string, jwt: string): Promise<Result<{ cid: string, issuer: string }>> => {
+    const claimed = issuerOf(jwt)
+    if (claimed !== agentDid) return fail('NOT_ISSUER', `the revocation is signed by ${claimed || 'nobody'}, not by ${agentDid}: an agent revokes only as itself`)
+    const payloadCid = revokedCidOf(jwt)
+    const allowed = payloadCid != null ? revokersOf(payloadCid) : undefined
+    if (payloadCid == null || allowed == null) return fail('UNKNOWN_DELEGATION', `delegation ${String(payloadCid)} is not known to this node`)
+    const r = verifyRevocation(jwt, { now: ctx.clock.now(), chainIssuersOf: () => allowed })
+    if (!r.ok) return r
+    return await publishRevocation(r.value.revoke, agentDid, jwt, r.value.reason)
+  }
+
+  // A revocation of a known token goes once the token has expired. One of a token we do not know is
+  // kept for the longest lifetime a delegation may have here (maxTtlSeconds): a token it could revoke
+  // would have expired by then (unless its nbf lay in the future when revoked: a token the revoker
+  // made and revoked in advance, which still expires after at most that long from its nbf).
+  const parkedMaxAgeMs = (options.maxTtlSeconds ?? DEFAULT_MAX_DELEGATION_TTL_SECONDS) * 1000
+  let pruning: Promise<number> | undefined
+  const pruneRevocations = async (): Promise<number> => {
+    if (pruning != null) return await pruning
+    pruning = (async () => {
+      const expiryOf = (cid: string): number | undefined => book.get(cid)?.expiration ?? undefined
+      const stale = revocations.prunable(ctx.clock.now(), expiryOf, { graceMs: REVOCATION_GRACE_MS, maxAgeMs: parkedMaxAgeMs })
+      if (stale.length === 0) return 0
+      await ctx.gossip.prune(RecordTopics.revocations, stale.map(revocationKey), (batch) => { for (const r of stale) revocations.stageRemoval(r, batch) })
+      for (const r of stale) revocations.removed(r)
+      ctx.logger.info('revocations pruned', { count: stale.length })
+      return stale.length
+    })()
+    try { return await pruning } finally { pruning = undefined }
+  }
+  let revocationTimer: NodeJS.Timeout | undefined
 
   /** Seen nonces are kept until their invocation expires (plus grace), then dropped from memory and disk. */
   let pruneTimer: NodeJS.Timeout | undefined
@@ -113,6 +168,8 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
     parts,
     roots: { agentCreated: issueRoot },
     revoke,
+    submitRevocation,
+    pruneRevocations,
     async start () {
       if (started) return
       started = true
@@ -128,13 +185,25 @@ export function createDelegationService (ctx: DelegationComponents): DelegationS
       await exchange.start()
       pruneTimer ??= setInterval(() => { replay.prune(ctx.clock.now()) }, REPLAY_PRUNE_INTERVAL_MS)
       pruneTimer.unref()
+      revocationTimer ??= setInterval(() => {
+        pruneRevocations().catch(err => { ctx.logger.warn('revocation prune failed', { error: (err as Error).message }) })
+      }, options.revocationPruneIntervalMs ?? REVOCATION_PRUNE_INTERVAL_MS)
+      revocationTimer.unref()
     },
     async stop () {
       started = false
       if (pruneTimer != null) clearInterval(pruneTimer)
       pruneTimer = undefined
+      if (revocationTimer != null) clearInterval(revocationTimer)
+      revocationTimer = undefined
     }
   }
+}
+
+/** The CID a revocation record names, before its signature is checked. */
+function revokedCidOf (jwt: string): string | undefined {
+  const d = decodeJwt(jwt)
+  return d.ok && typeof d.value.payload.revoke === 'string' ? d.value.payload.revoke : undefined
 }
 
 /** The claimed issuer of a record, before its signature is checked (that is verifyRevocation's job). */

@@ -37,7 +37,7 @@ export class PrincipalBook {
    * issuer accepted (a partner's directory lists its own agents only). An agent DID that already holds
    * a valid credential from one org is never taken over by a credential from another org.
    */
-  async add (jwt: string, options: { org?: string } = {}): Promise<Result<PrincipalInfo>> {
+  async add (jwt: string, options: { org?: string, acceptance?: string } = {}): Promise<Result<PrincipalInfo>> {
     const v = this.#verify(jwt)
     if (!v.ok) return v
     if (options.org != null && v.value.issuer !== options.org) return fail('WRONG_ISSUER', `AgentCredential issued by ${v.value.issuer}, expected ${options.org}`)
@@ -64,6 +64,16 @@ export class PrincipalBook {
     const v = this.#verify(jwt)
     if (!v.ok) return fail(v.error.code === 'WRONG_ISSUER' ? 'PRINCIPAL_ORG_NOT_ENROLLED' : v.error.code, `AgentCredential of ${did}: ${v.error.message}`)
     return ok(info(v.value))
+  }
+
+  /** Every principal whose credential verifies now. */
+  list (): PrincipalInfo[] {
+    const out: PrincipalInfo[] = []
+    for (const did of this.#cache.keys()) {
+      const p = this.check(did)
+      if (p.ok) out.push(p.value)
+    }
+    return out
   }
 
   credentialOf (did: string): string | undefined {

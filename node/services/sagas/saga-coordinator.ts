@@ -21,15 +21,26 @@ export interface CoordinatorSettings {
   retryMaxMs: number
 }
 
+/** One hop the coordinator invokes: a step, or a compensation under its undo grant. */
+export interface HopInput {
+  to: string
+  ability: string
+  resource: string
+  args?: unknown
+  /** CID of the delegation the coordinator holds for it. */
+  proof?: string
+  timeoutMs?: number
+}
+
 export interface CoordinatorDeps {
   c: Pick<Components, 'clock' | 'logger' | 'audit'>
   store: SagaStore
-  sender: Pick<TaskSender, 'prepare' | 'deliver'>
+  sender: Pick<TaskSender, 'deliver'>
+  /** An invocation signed with the node's own saga service key, through the outbound steps (not delivered). */
+  prepare: (input: HopInput) => Promise<Result<PreparedTask>>
   hops: HopOutcomes
   /** Ask the executing side for the step's undo grant; the CID of the delegation it granted. */
   requestUndo: (rec: SagaRecord, step: StepRecord, signal: AbortSignal) => Promise<Result<string>>
-  /** Name of this node's coordinator agent. */
-  coordinatorName: () => string
   sleep: (ms: number) => Promise<boolean>
   signal: AbortSignal
   settings: CoordinatorSettings
@@ -109,7 +120,7 @@ export class SagaCoordinator {
         step.undo = g.value
         await this.#record(rec, { hop: step.id, kind: 'undo-grant', outcome: 'ok', code: 'UNDO_GRANTED', reason: `${spec.compensate.ability} on ${spec.compensate.resource} (${g.value})` })
       }
-      const prepared = await this.#d.sender.prepare({ as: this.#d.coordinatorName(), to: spec.to, ability: spec.ability, resource: spec.resource, args: spec.args, proof: rec.delegations[step.id], timeoutMs: spec.timeoutSeconds * 1000 })
+      const prepared = await this.#d.prepare({ to: spec.to, ability: spec.ability, resource: spec.resource, args: spec.args, proof: rec.delegations[step.id], timeoutMs: spec.timeoutSeconds * 1000 })
       if (!prepared.ok) {
         if (!await this.#settle(rec, step, { outcome: 'denied', code: prepared.error.code, reason: prepared.error.message })) return
         continue
@@ -194,7 +205,7 @@ export class SagaCoordinator {
       const args = renderArgs(spec.args, step.result?.output)
       if (!args.ok) { await this.#stuck(rec, step, args.error.code, args.error.message); return false }
       comp.attempts++
-      const prepared = await this.#d.sender.prepare({ as: this.#d.coordinatorName(), to: rec.document.steps[step.index].to, ability: spec.ability, resource: spec.resource, args: args.value, ...(step.undo != null ? { proof: step.undo } : {}), timeoutMs: rec.document.steps[step.index].timeoutSeconds * 1000 })
+      const prepared = await this.#d.prepare({ to: rec.document.steps[step.index].to, ability: spec.ability, resource: spec.resource, args: args.value, ...(step.undo != null ? { proof: step.undo } : {}), timeoutMs: rec.document.steps[step.index].timeoutSeconds * 1000 })
       if (!prepared.ok) {
         comp.result = { outcome: 'denied', code: prepared.error.code, reason: prepared.error.message }
         await this.#record(rec, { hop: step.id, kind: 'compensation', outcome: 'denied', code: prepared.error.code, reason: prepared.error.message })

@@ -1,11 +1,15 @@
 /**
  * Sagas across organisations (DESIGN.md section 13) as a node service: submission, the coordinator of
  * each saga this node runs (resumed from the store at start), cancel, and the executing side's undo
- * grants over `/trustmesh/saga/1.0.0`. The coordinator acts as this node's saga agent, a principal
- * with an AgentCredential from this org whose key the node holds and whose only authority is what
- * agents delegate to it for a saga and what executing sides grant it for undo.
+ * grants over `/trustmesh/saga/1.0.0`. The coordinator acts as this node's saga service principal:
+ * the node's OWN coordinator identity (its key is `sagaSigner`, the node key store's `saga` key, like
+ * the org and node keys), never an agent's key: agents hold theirs. The org registers it with an
+ * AgentCredential (countersigned with that key) so chains through it check at every hop; its only
+ * authority is what agents delegate to it for a saga and what executing sides grant it for undo.
  */
-import { decodeDelegation, listCapabilities, capabilityWithin } from '../../../identity/ucan/index.js'
+import { randomBytes } from 'node:crypto'
+import { decodeDelegation, listCapabilities, capabilityWithin, issueInvocation } from '../../../identity/ucan/index.js'
+import { issueAcceptance } from '../../../identity/agent-acceptance.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
 import { SAGA_MAX_INBOUND_STREAMS, SAGA_PROTOCOL, createSagaHandler, requestUndoGrant, type UndoGrantReply, type UndoGrantRequest } from '../../../protocols/saga/index.js'
 import { isTerminal, type SagaRecord, type StepRecord } from '../../../sagas/index.js'
@@ -17,17 +21,20 @@ import { checkDeliveredChain } from '../delegation/delegation-exchange.js'
 import type { TaskSender } from '../tasks/task-sender.js'
 import type { TaskStatusService } from '../approvals/task-status.js'
 import { HopOutcomes } from './hop-outcome.js'
-import { SagaCoordinator, type CoordinatorSettings } from './saga-coordinator.js'
+import { SagaCoordinator, type CoordinatorSettings, type HopInput } from './saga-coordinator.js'
 import { SagaStore } from './saga-store.js'
-import { prepareSaga, type SagaSubmission } from './saga-submission.js'
+import { planSaga, prepareSaga, type SagaPlan, type SagaSubmission } from './saga-submission.js'
+import type { PreparedTask } from '../tasks/task-sender.js'
 import { UndoGranter } from './undo-granter.js'
 
-export const SAGAS_DEPENDENCIES = ['clock', 'logger', 'identity', 'orgSigner', 'store', 'agents', 'policy', 'enrolments', 'audit', 'trust', 'mesh', 'libp2p'] as const
+export const SAGAS_DEPENDENCIES = ['clock', 'logger', 'identity', 'orgSigner', 'sagaSigner', 'store', 'agents', 'policy', 'enrolments', 'audit', 'trust', 'mesh', 'libp2p'] as const
 export type SagasComponents = Pick<Components, typeof SAGAS_DEPENDENCIES[number]>
 
-/** The agent every node coordinates sagas (and grants undo) as. */
+/** The service principal every node coordinates sagas (and grants undo) as; its key is the node's `saga` key. */
 export const SAGA_AGENT_NAME = 'saga-coordinator'
 const SAGA_AGENT_RING = 2
+/** The service principal's credential is renewed (and re-accepted) when less than this is left. */
+const SAGA_RENEW_BEFORE_MS = 24 * 3600_000
 
 export const DEFAULT_SAGA_SETTINGS: CoordinatorSettings = { compensationGraceMs: 60_000, retryBaseMs: 200, retryMaxMs: 10_000 }
 
@@ -40,6 +47,8 @@ export class SagaError extends Error {
 
 /** What the operator API (and later the agent API) uses. */
 export interface SagasService extends Service {
+  /** What the invoking agent must sign: a delegation to the coordinator for each step (checked again at submit). */
+  plan: (input: Pick<SagaSubmission, 'as' | 'document'>) => Promise<Result<SagaPlan>>
   submit: (input: SagaSubmission) => Promise<Result<SagaRecord>>
   get: (id: string) => SagaRecord | undefined
   list: () => SagaRecord[]
@@ -50,7 +59,7 @@ export interface SagasService extends Service {
 
 export interface SagasParts {
   delegation: Pick<DelegationParts, 'book' | 'principals'>
-  sender: Pick<TaskSender, 'prepare' | 'deliver' | 'orgOfAgent'>
+  sender: Pick<TaskSender, 'plan' | 'prepare' | 'deliver' | 'orgOfAgent'>
   taskStatus: Pick<TaskStatusService, 'statusFor'>
 }
 
@@ -64,15 +73,22 @@ export function createSagasService (c: SagasComponents, parts: SagasParts, setti
   let agentP: Promise<AgentRecord> | undefined
   const sagaAgent = async (): Promise<AgentRecord> => {
     agentP ??= (async () => {
-      const a = await c.agents.get(SAGA_AGENT_NAME) ?? await c.agents.create({ name: SAGA_AGENT_NAME, ring: SAGA_AGENT_RING, capabilities: ['saga/coordinate'] })
-      const p = await principals.add(a.credential)
+      // the node's own service principal: its DID is the node's saga key, registered with an AgentCredential
+      const key = c.sagaSigner
+      let a = await c.agents.get(SAGA_AGENT_NAME) ?? await c.agents.create({ name: SAGA_AGENT_NAME, did: key.did, ring: SAGA_AGENT_RING, capabilities: ['saga/coordinate'] })
+      if (a.did !== key.did) throw new SagaError('SAGA_KEY_MISMATCH', `the local principal ${SAGA_AGENT_NAME} is ${a.did}, not this node's saga key ${key.did}`)
+      if (a.expiresAt - c.clock.now() < SAGA_RENEW_BEFORE_MS) a = await c.agents.renew(a.name)
+      // countersigned with the node's saga key (the acceptance an agent gives its own credential)
+      if (a.acceptance == null) a = await c.agents.accept(a.name, await issueAcceptance(key, a.credential, c.identity.orgDid, Math.floor(c.clock.now() / 1000)))
+      const p = await principals.add(a.credential, { ...(a.acceptance != null ? { acceptance: a.acceptance } : {}) })
       if (!p.ok) throw new SagaError(p.error.code, `the saga agent's credential: ${p.error.message}`)
       return a
     })()
     agentP.catch(() => { agentP = undefined })
-    return await agentP
+    const a = await agentP
+    if (a.expiresAt - c.clock.now() < SAGA_RENEW_BEFORE_MS || a.acceptance == null) { agentP = undefined; return await sagaAgent() }
+    return a
   }
-  let coordinatorName = SAGA_AGENT_NAME
 
   const sleep = async (ms: number): Promise<boolean> => {
     const signal = stopper.signal
@@ -125,8 +141,22 @@ export function createSagasService (c: SagasComponents, parts: SagasParts, setti
     c, sender: parts.sender, sleep,
     localStatus: async (taskId, askingOrg) => await parts.taskStatus.statusFor(taskId, askingOrg)
   })
+  /**
+   * One invocation by the coordinator: planned under the delegation it holds (the agent's, or an undo
+   * grant), signed with the node's own saga service key (never an agent's), then the outbound steps.
+   */
+  const prepareHop = async (input: HopInput): Promise<Result<PreparedTask>> => {
+    const agent = await sagaAgent()
+    const plan = await parts.sender.plan({ as: agent.name, to: input.to, ability: input.ability, resource: input.resource, ...(input.proof != null ? { proof: input.proof } : {}) })
+    if (!plan.ok) return plan
+    const inv = await issueInvocation(c.sagaSigner, {
+      audience: plan.value.audience, resource: plan.value.resource, ability: plan.value.ability, caveats: plan.value.caveats, proof: plan.value.proof.jwt,
+      nonce: randomBytes(16).toString('base64url'), notBefore: plan.value.notBefore, expiration: plan.value.expiration
+    })
+    return await parts.sender.prepare({ as: agent.name, invocation: inv.jwt, ...(input.args !== undefined ? { args: input.args } : {}), ...(input.timeoutMs != null ? { timeoutMs: input.timeoutMs } : {}) })
+  }
   const coordinator = (): SagaCoordinator => new SagaCoordinator({
-    c, store, sender: parts.sender, hops, requestUndo, coordinatorName: () => coordinatorName, sleep, signal: stopper.signal, settings
+    c, store, sender: parts.sender, prepare: prepareHop, hops, requestUndo, sleep, signal: stopper.signal, settings
   })
 
   const drive = (rec: SagaRecord): void => {
@@ -143,13 +173,16 @@ export function createSagasService (c: SagasComponents, parts: SagasParts, setti
     async submit (input) {
       if (!started) return fail('NOT_STARTED', 'the sagas service is not started')
       const agent = await sagaAgent()
-      coordinatorName = agent.name
       const rec = await prepareSaga(c, book, agent, input)
       if (!rec.ok) return rec
       await store.save(rec.value, c.clock.now())
       c.logger.info('saga submitted', { saga: rec.value.id, steps: rec.value.steps.length, invoker: rec.value.invokerName })
       drive(rec.value)
       return ok(rec.value)
+    },
+    async plan (input) {
+      if (!started) return fail('NOT_STARTED', 'the sagas service is not started')
+      return await planSaga(c, book, await sagaAgent(), input)
     },
     get: (id) => store.get(id),
     list: () => store.list(),
@@ -183,8 +216,7 @@ export function createSagasService (c: SagasComponents, parts: SagasParts, setti
       // a coordinator that was stopped or killed picks up every saga it had not finished
       const open = store.list().filter(r => !isTerminal(r.state))
       if (open.length > 0) {
-        const agent = await sagaAgent()
-        coordinatorName = agent.name
+        await sagaAgent()
         for (const r of open) {
           r.timeline.push({ at: c.clock.now(), hop: 'saga', kind: 'resume', outcome: r.state, code: 'RESUMED', reason: 'the coordinator restarted; outcomes of sent hops are asked for' })
           await store.save(r, c.clock.now())

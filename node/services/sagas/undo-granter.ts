@@ -2,8 +2,9 @@
  * The executing side of "undo authorised before doing": a coordinator (an agent of an enrolled org, or
  * of this one) asks for the compensation ability of a step on a resource of this org. This node decides
  * under its own policy, as if the compensation were invoked now by that coordinator (ring, rules,
- * caller org), and only then issues the grant: the org's root to this node's saga agent, and that
- * agent's delegation to the coordinator, valid until the saga's deadline. Audited before it is issued.
+ * caller org), and only then issues the grant: the org's root to this node's saga service principal,
+ * and that principal's delegation to the coordinator (signed with the node's own saga service key,
+ * never an agent's), valid until the saga's deadline. Audited before it is issued.
  */
 import { randomBytes } from 'node:crypto'
 import { issueDelegation } from '../../../identity/ucan/index.js'
@@ -17,12 +18,12 @@ import type { PrincipalBook } from '../delegation/principal-book.js'
 /** An undo grant lives at most this long, however far the saga's deadline. */
 export const MAX_UNDO_GRANT_S = 8 * 24 * 3600
 
-export type UndoGranterComponents = Pick<Components, 'clock' | 'logger' | 'identity' | 'orgSigner' | 'agents' | 'policy' | 'enrolments' | 'audit' | 'trust'>
+export type UndoGranterComponents = Pick<Components, 'clock' | 'logger' | 'identity' | 'orgSigner' | 'sagaSigner' | 'agents' | 'policy' | 'enrolments' | 'audit' | 'trust'>
 
 export interface UndoGranterParts {
   book: DelegationBook
   principals: PrincipalBook
-  /** This node's saga agent (created on first use). */
+  /** This node's saga service principal (registered on first use; its key is the node's `sagaSigner`). */
   sagaAgent: () => Promise<AgentRecord>
 }
 
@@ -82,8 +83,9 @@ export class UndoGranter {
       this.#c.logger.info('undo granted', { saga: req.saga, step: req.step, coordinator: req.coordinator, ability: req.ability, resource: req.resource, cid: root.cid })
       return { v: 1, ok: true, delegation: root.jwt, proofs: {}, credentials: { [agent.did]: agent.credential } }
     }
-    const signer = await this.#c.agents.signer(agent.name)
-    const grant = await issueDelegation(signer, { audience: req.coordinator, capabilities: caps, notBefore: nowS - 1, expiration: exp, nonce: randomBytes(8).toString('base64url'), proofs: [root.jwt] })
+    // the node's own saga service key signs the second link: the executing side's coordinator identity, not an agent's key
+    if (this.#c.sagaSigner.did !== agent.did) return refuse('SAGA_KEY_MISMATCH', 'this node\'s saga principal does not match its saga key')
+    const grant = await issueDelegation(this.#c.sagaSigner, { audience: req.coordinator, capabilities: caps, notBefore: nowS - 1, expiration: exp, nonce: randomBytes(8).toString('base64url'), proofs: [root.jwt] })
     await this.#p.book.add(grant.jwt, clock.now())
     this.#c.logger.info('undo granted', { saga: req.saga, step: req.step, coordinator: req.coordinator, ability: req.ability, resource: req.resource, cid: grant.cid })
     return { v: 1, ok: true, delegation: grant.jwt, proofs: { [root.cid]: root.jwt }, credentials: { [agent.did]: agent.credential } }

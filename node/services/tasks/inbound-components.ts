@@ -9,7 +9,7 @@ import type { ReplayGuard } from '../delegation/replay-guard.js'
 import type { ElevationBook } from '../approvals/elevation-book.js'
 import type { TaskLog } from './task-log.js'
 
-export const INBOUND_DEPENDENCIES = ['clock', 'logger', 'identity', 'nodeSigner', 'agents', 'enrolments', 'policy', 'dispatcher', 'audit', 'approvals', 'carriedPolicies', 'trust'] as const
+export const INBOUND_DEPENDENCIES = ['clock', 'logger', 'identity', 'nodeSigner', 'agents', 'enrolments', 'policy', 'dispatcher', 'audit', 'approvals', 'carriedPolicies', 'trust', 'metrics'] as const
 
 export type InboundComponents = Pick<Components, typeof INBOUND_DEPENDENCIES[number]>
 

@@ -59,6 +59,8 @@ interface InboundTask {
   invoker?: PrincipalInfo
   chainAgents: PrincipalInfo[]
   decision?: AuthzDecision
+  /** When the authorisation decision was made (ms), for the decision-latency metric. */
+  decidedAt?: number
   elevationsUsed: Array<{ agent: string, ring: number, jti: string }>
 }
 
@@ -149,6 +151,7 @@ const authorise: Step = async (t, c) => {
     })
   })
   t.decision = decision
+  t.decidedAt = c.clock.now()
   if (decision.effect === 'deny') return deny(decision.code, decision.reason)
   return next
 }
@@ -160,11 +163,27 @@ const parkForApproval: Step = async (t, c) => {
   const audited = await audit(t, c, 'task.pending', d.code, d.reason)
   if (!audited.ok) return { ok: false, error: audited.error }
   const invoker = t.invoker as PrincipalInfo
+  const ch = t.chain as ValidatedChain
   const approvalId = await c.approvals.park({
-    taskId: (t.chain as ValidatedChain).invocationCid, invoker: invoker.did, invokerOrg: invoker.org, executor: executorOf(t),
-    ability: abilityOf(t), resource: resourceOf(t), args: t.req.args, request: { req: t.req, from: t.from }, reason: d.reason
+    taskId: ch.invocationCid, invoker: invoker.did, invokerOrg: invoker.org, executor: executorOf(t),
+    ability: abilityOf(t), resource: resourceOf(t), args: t.req.args, request: { req: t.req, from: t.from }, reason: d.reason,
+    approvals: approvalsRequired(d), ring: d.ring,
+    chain: ch.links.map(l => ({ cid: l.cid, issuer: l.issuer, audience: l.audience, ability: l.capability.ability, resource: l.capability.resource, caveats: l.capability.caveats, expiresAt: l.expiration }))
   })
   return { ok: false, error: { outcome: 'pending', code: 'APPROVAL_REQUIRED', reason: d.reason, approvalId, audited: true } }
+}
+
+/** The most any `require_approval` level asks for (levels are a conjunction: none can lower it). */
+function approvalsRequired (d: AuthzDecision): { count: number, role?: string, rule?: string } {
+  let best: { count: number, role?: string, rule?: string } = { count: 1 }
+  for (const e of d.trace) {
+    if (e.effect !== 'require_approval') continue
+    const count = e.approvals?.count ?? 1
+    if (count > best.count || (best.rule == null && count === best.count)) {
+      best = { count, ...(e.approvals?.role != null ? { role: e.approvals.role } : {}), ...(e.rule != null ? { rule: e.rule } : {}) }
+    }
+  }
+  return best
 }
 
 /** 9. Freshness is recorded before the task runs, so a replay racing this one is refused. */
@@ -219,7 +238,9 @@ export async function runInboundTask (req: TaskRequest, from: Sender, opts: Exec
   // 12. dispatch to the local agent, then the receipt
   const ch = t.chain as ValidatedChain
   const out = await c.dispatcher.dispatch(executorOf(t), ch.capability.ability, {
-    id: ch.invocationCid, ability: ch.capability.ability, resource: ch.capability.resource, args: req.args, invoker: (t.invoker as PrincipalInfo).did
+    id: ch.invocationCid, ability: ch.capability.ability, resource: ch.capability.resource, args: req.args, invoker: (t.invoker as PrincipalInfo).did,
+    // the checked invocation and its delegation chain travel with the task (edges pass them on unchanged)
+    invocation: req.invocation, proofs: req.proofs
   }, { timeoutMs: p.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS, ...(opts.signal != null ? { signal: opts.signal } : {}) })
   if (out.ok) return await finish(t, c, p, 'ok', 'OK', 'done', { output: out.output, approvalId: opts.approvalId })
   return await finish(t, c, p, 'error', out.code, out.message, { approvalId: opts.approvalId })
@@ -265,6 +286,7 @@ async function finish (t: InboundTask, c: InboundComponents, p: InboundParts, ou
     ...(keepOutput(extra.output) ? { output: extra.output } : {})
   })
   await c.trust.onReceipt(receipt, 'issued').catch(err => { c.logger.warn('receipt not counted as evidence', { error: (err as Error).message }) })
+  c.metrics.taskDecided(outcome, code, (t.decidedAt ?? now) - t.arrivedAt)
   c.logger.info('task decided', { id: invocationCidOf(t), outcome, code, ability: abilityOf(t), resource: resourceOf(t), invoker: invokerDidOf(t), from: t.from.orgDid })
   return { outcome, code, reason, receipt, ...(extra.output !== undefined ? { output: extra.output } : {}), ...(extra.link != null ? { link: extra.link } : {}), ...(approvalId != null ? { approvalId } : {}) }
 }

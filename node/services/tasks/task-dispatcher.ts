@@ -36,7 +36,8 @@ export interface DispatchOptions {
 
 export interface TaskDispatcher {
   dispatch: (agentDid: string, ability: string, task: AgentTask, options?: DispatchOptions) => Promise<DispatchOutcome>
-  registerRoutes: (server: ControlServer) => void
+  /** Poll and result routes; `callerOf` names the authenticated agent of a request (the agent API's proof). */
+  registerRoutes: (server: ControlServer, callerOf: (req: ControlRequest) => string) => void
   /** Whether `agentDid` currently polls (or recently polled) for a pattern covering `ability`. */
   hasHandler: (agentDid: string, ability: string) => boolean
   start: () => Promise<void>
@@ -208,12 +209,14 @@ export function createTaskDispatcher (options: TaskDispatcherOptions): TaskDispa
     })
   }
 
-  const poll = async (req: ControlRequest): Promise<AgentTask | undefined> => {
+  const poll = async (req: ControlRequest, agent: string): Promise<AgentTask | undefined> => {
     if (stopped) throw new ControlRouteError('DISPATCHER_STOPPED', 'the node is stopping', 503)
     const body = req.body as { agent?: unknown, abilities?: unknown, waitMs?: unknown } | undefined
     if (body == null || typeof body !== 'object') throw new ControlRouteError('BAD_REQUEST', 'poll body must be { agent, abilities, waitMs? }')
-    const { agent, abilities, waitMs } = body
+    const { abilities, waitMs } = body
     if (typeof agent !== 'string' || !agent.startsWith('did:') || agent.length > 512) throw new ControlRouteError('BAD_REQUEST', 'agent must be a DID')
+    // an agent polls only for tasks addressed to itself
+    if (body.agent !== undefined && body.agent !== agent) throw new ControlRouteError('WRONG_AGENT', `${agent} cannot poll for ${String(body.agent).slice(0, 80)}`, 403)
     if (!Array.isArray(abilities) || abilities.length === 0 || abilities.length > MAX_ABILITIES_PER_POLL || !abilities.every(isAbilityPattern)) {
       throw new ControlRouteError('BAD_REQUEST', `abilities must be 1 to ${MAX_ABILITIES_PER_POLL} patterns like "records/read" or "records/*"`)
     }
@@ -255,9 +258,11 @@ export function createTaskDispatcher (options: TaskDispatcherOptions): TaskDispa
     })
   }
 
-  const result = async (req: ControlRequest): Promise<{ accepted: true }> => {
+  const result = async (req: ControlRequest, agent: string): Promise<{ accepted: true }> => {
     const id = req.params.id ?? ''
     const entry = tasks.get(id)
+    // a task addressed to another agent does not exist for this one
+    if (entry != null && entry.agent !== agent) throw new ControlRouteError('TASK_NOT_FOUND', `no pending task ${id}`, 404)
     if (entry == null) {
       if (finished.has(id)) throw new ControlRouteError('TASK_ALREADY_FINISHED', `task ${id} already has a result or timed out`, 409)
       throw new ControlRouteError('TASK_NOT_FOUND', `no pending task ${id}`, 404)
@@ -285,9 +290,9 @@ export function createTaskDispatcher (options: TaskDispatcherOptions): TaskDispa
   return {
     dispatch,
     hasHandler,
-    registerRoutes: (server) => {
-      server.route('POST', AGENT_POLL_PATH, poll)
-      server.route('POST', AGENT_RESULT_PATH, result)
+    registerRoutes: (server, callerOf) => {
+      server.route('POST', AGENT_POLL_PATH, async (req) => await poll(req, callerOf(req)))
+      server.route('POST', AGENT_RESULT_PATH, async (req) => await result(req, callerOf(req)))
     },
     start: async () => { stopped = false },
     stop: async () => {

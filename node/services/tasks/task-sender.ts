@@ -1,10 +1,12 @@
 /**
- * The invoking end: builds a fresh invocation (nonce, short expiry) by the local agent under the
- * delegation that grants it, ships the proofs and AgentCredentials, sends it to the node of the
- * target agent's org and checks the receipt it gets back. A timeout is reported as such.
+ * The invoking end. The agent signs its own invocation (the node never holds its key): `plan` tells
+ * it which delegation to invoke under and the time window that fits the chain; `send` takes the
+ * invocation it signed, checks it is by that agent and within a delegation the agent holds, adds the
+ * proofs and AgentCredentials, sends it to the node of the target agent's org and checks the receipt
+ * it gets back. A timeout is reported as such.
  */
-import { randomBytes } from 'node:crypto'
-import { decodeDelegation, issueInvocation, listCapabilities, capabilityWithin, type Capability } from '../../../identity/ucan/index.js'
+import { decodeDelegation, listCapabilities, capabilityWithin, type Capability, type Caveats, type Delegation } from '../../../identity/ucan/index.js'
+import { verifyJwtSignature } from '../../../identity/jwt.js'
 import { didKeyFromPublicKey } from '../../../identity/did-key.js'
 import { publicKeyFromPeerIdString } from '../../../identity/peer-id.js'
 import { ProtocolError } from '../../../protocols/codec.js'
@@ -17,19 +19,26 @@ import type { TaskExecutor } from './task-executor.js'
 import type { TaskLog } from './task-log.js'
 import type { AgentRecord } from '../agents/agent-registry.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
-import { verifyReceipt } from './receipt.js'
+import { checkRemoteReply } from './reply-check.js'
 
 export interface SendTaskInput {
-  /** Local agent name or DID that invokes. */
+  /** The local agent that signed the invocation (the authenticated caller of the agent API). */
+  as: string
+  /** The invocation JWT the agent signed (identity/ucan issueInvocation). */
+  invocation: string
+  args?: unknown
+  timeoutMs?: number
+}
+
+export interface PlanTaskInput {
+  /** Local agent name or DID that will invoke. */
   as: string
   /** Target agent DID. */
   to: string
   ability: string
   resource: string
-  args?: unknown
   /** CID of the delegation to use; default: the newest one that grants it. */
   proof?: string
-  timeoutMs?: number
 }
 
 /** A signed invocation with everything the executing node needs, not yet delivered. */
@@ -45,8 +54,22 @@ export interface PreparedTask {
   timeoutMs?: number
 }
 
+/** What the agent needs to sign its invocation. */
+export interface TaskPlan {
+  audience: string
+  resource: string
+  ability: string
+  caveats: Caveats
+  /** CID and JWT of the delegation to name in `prf`. */
+  proof: { cid: string, jwt: string }
+  notBefore: number
+  expiration: number
+}
+
 /** Invocations live this long: long enough to cross the mesh, short enough to be useless later. */
-const INVOCATION_TTL_S = 60
+export const INVOCATION_TTL_S = 60
+/** Clock tolerance for an invocation's expiry. */
+const SKEW_S = 60
 
 export const SENDER_DEPENDENCIES = ['clock', 'logger', 'identity', 'agents', 'registry', 'mesh', 'trust'] as const
 
@@ -64,11 +87,12 @@ interface OutboundTask {
   readonly input: SendTaskInput
   readonly signal?: AbortSignal
   agent?: AgentRecord
+  decoded?: Delegation
+  to?: string
+  ability?: string
+  resource?: string
   proofCid?: string
-  granted?: Capability
   chain?: Record<string, string>
-  window?: { nbf: number, exp: number }
-  invocation?: { jwt: string, cid: string }
   credentials?: Record<string, string>
   targetOrg?: string
 }
@@ -76,64 +100,54 @@ interface OutboundTask {
 type Step = (t: OutboundTask, d: SenderDeps) => Promise<Result<void>>
 const next: Result<void> = ok(undefined)
 
-/** 1. The invoking agent is one of this node's. */
+/** 1. The invoking agent is one of this node's, with a credential valid now. */
 const invoker: Step = async (t, d) => {
   t.agent = await d.ctx.agents.get(t.input.as)
-  return t.agent == null ? fail('UNKNOWN_AGENT', `no local agent ${t.input.as}`) : next
+  if (t.agent == null) return fail('UNKNOWN_AGENT', `no local agent ${t.input.as}`)
+  if (t.agent.expiresAt <= d.ctx.clock.now()) return fail('CREDENTIAL_EXPIRED', `the AgentCredential of ${t.agent.name} expired at ${new Date(t.agent.expiresAt).toISOString()}`)
+  return next
 }
 
-/** 2. The delegation it invokes under: the one named, or the newest that grants the ability on the resource. */
+/** 2. The invocation: signed by that agent, one capability, a nonce, a short life that has not ended. */
+const invocation: Step = async (t, d) => {
+  const agent = t.agent as AgentRecord
+  const inv = decodeDelegation(t.input.invocation)
+  if (!inv.ok) return inv
+  if (inv.value.issuer !== agent.did) return fail('NOT_INVOKER', `the invocation is issued by ${inv.value.issuer}, not by ${agent.did}: an agent sends only what it signed itself`)
+  const sig = verifyJwtSignature(inv.value.decoded, agent.did)
+  if (!sig.ok) return sig
+  const caps = listCapabilities(inv.value.capabilities)
+  if (caps.length !== 1) return fail('BAD_INVOCATION', `an invocation names exactly one capability, this one ${caps.length}`)
+  if (inv.value.nonce == null) return fail('BAD_INVOCATION', 'an invocation needs a nonce (nnc)')
+  if (inv.value.proofs.length !== 1) return fail('BAD_INVOCATION', 'an invocation names exactly one proof')
+  const nowS = Math.floor(d.ctx.clock.now() / 1000)
+  const exp = inv.value.expiration
+  if (exp == null || exp <= nowS - SKEW_S) return fail('EXPIRED', 'the invocation has expired')
+  if (exp > nowS + INVOCATION_TTL_S + SKEW_S) return fail('BAD_INVOCATION', `an invocation lives at most ${INVOCATION_TTL_S} s`)
+  t.decoded = inv.value
+  t.to = inv.value.audience
+  t.ability = caps[0].ability
+  t.resource = caps[0].resource
+  t.proofCid = inv.value.proofs[0]
+  return next
+}
+
+/** 3. The delegation it names: held here, addressed to the agent, and granting what is invoked. */
 const proof: Step = async (t, d) => {
   const agent = t.agent as AgentRecord
-  const nowS = Math.floor(d.ctx.clock.now() / 1000)
-  let proofCid = t.input.proof
-  if (proofCid == null) {
-    const found = d.book.grantsFor(agent.did, t.input.resource, t.input.ability, nowS)[0]
-    if (found == null) return fail('NO_DELEGATION', `${agent.name} holds no delegation for ${t.input.ability} on ${t.input.resource} (trustmesh delegation list)`)
-    proofCid = found.rec.cid
-    t.granted = found.capability
-  }
-  const chain = d.book.chainOf(proofCid)
-  if (!chain.ok) return chain
-  const top = decodeDelegation(chain.value[proofCid])
+  const cid = t.proofCid as string
+  const chain = d.book.chainOf(cid)
+  if (!chain.ok) return fail(chain.error.code === 'MISSING_PROOF' || d.book.get(cid) == null ? 'NO_DELEGATION' : chain.error.code, `${agent.name} holds no delegation ${cid} here: ${chain.error.message}`)
+  const top = decodeDelegation(chain.value[cid])
   if (!top.ok) return top
-  if (top.value.audience !== agent.did) return fail('NOT_HOLDER', `delegation ${proofCid} is addressed to ${top.value.audience}, not ${agent.did}`)
-  t.granted ??= listCapabilities(top.value.capabilities).find(c => capabilityWithin({ resource: t.input.resource, ability: t.input.ability, caveats: c.caveats }, c))
-  if (t.granted == null) return fail('ESCALATION', `delegation ${proofCid} does not grant ${t.input.ability} on ${t.input.resource}`)
-  t.proofCid = proofCid
+  if (top.value.audience !== agent.did) return fail('NOT_HOLDER', `delegation ${cid} is addressed to ${top.value.audience}, not ${agent.did}`)
+  const invoked = listCapabilities((t.decoded as Delegation).capabilities)[0]
+  if (!listCapabilities(top.value.capabilities).some(c => capabilityWithin(invoked, c))) return fail('ESCALATION', `delegation ${cid} does not grant ${invoked.ability} on ${invoked.resource} with those caveats`)
   t.chain = chain.value
   return next
 }
 
-/** 3. The invocation's time window sits inside every link's, and lives only long enough to cross the mesh. */
-const timeWindow: Step = async (t, d) => {
-  const nowS = Math.floor(d.ctx.clock.now() / 1000)
-  let nbf = nowS - 1
-  let exp = nowS + INVOCATION_TTL_S
-  for (const jwt of Object.values(t.chain ?? {})) {
-    const l = decodeDelegation(jwt)
-    if (!l.ok) continue
-    if (l.value.notBefore != null) nbf = Math.max(nbf, l.value.notBefore)
-    if (l.value.expiration != null) exp = Math.min(exp, l.value.expiration)
-  }
-  t.window = { nbf, exp }
-  return next
-}
-
-/** 4. The invocation, fresh (a random nonce), signed by the invoking agent's key. */
-const invocation: Step = async (t, d) => {
-  const agent = t.agent as AgentRecord
-  const signer = await d.ctx.agents.signer(agent.name)
-  const w = t.window as { nbf: number, exp: number }
-  const chain = t.chain as Record<string, string>
-  t.invocation = await issueInvocation(signer, {
-    audience: t.input.to, resource: t.input.resource, ability: t.input.ability, caveats: (t.granted as Capability).caveats,
-    proof: chain[t.proofCid as string], nonce: randomBytes(16).toString('base64url'), notBefore: w.nbf, expiration: w.exp
-  })
-  return next
-}
-
-/** 5. The AgentCredentials of every principal on the chain, so the executing node can check each one. */
+/** 4. The AgentCredentials of every principal on the chain, so the executing node can check each one. */
 const credentials: Step = async (t, d) => {
   const agent = t.agent as AgentRecord
   const creds: Record<string, string> = { [agent.did]: agent.credential }
@@ -149,9 +163,9 @@ const credentials: Step = async (t, d) => {
   return next
 }
 
-/** 6. The org whose node hosts the target agent. */
+/** 5. The org whose node hosts the target agent. */
 const route: Step = async (t, d) => {
-  const org = await orgOfAgent(d, t.input.to, t.signal)
+  const org = await orgOfAgent(d, t.to as string, t.signal)
   if (!org.ok) return org
   t.targetOrg = org.value
   return next
@@ -160,12 +174,42 @@ const route: Step = async (t, d) => {
 /** The steps before delivery, in order. */
 export const OUTBOUND_STEPS: ReadonlyArray<readonly [string, Step]> = [
   ['invoker', invoker],
-  ['proof', proof],
-  ['time-window', timeWindow],
   ['invocation', invocation],
+  ['proof', proof],
   ['credentials', credentials],
   ['route', route]
 ]
+
+/** What the agent signs: the delegation to invoke under, its caveats, and a window inside every link's. */
+async function plan (d: SenderDeps, input: PlanTaskInput): Promise<Result<TaskPlan>> {
+  const agent = await d.ctx.agents.get(input.as)
+  if (agent == null) return fail('UNKNOWN_AGENT', `no local agent ${input.as}`)
+  const nowS = Math.floor(d.ctx.clock.now() / 1000)
+  let proofCid = input.proof
+  let granted: Capability | undefined
+  if (proofCid == null) {
+    const found = d.book.grantsFor(agent.did, input.resource, input.ability, nowS)[0]
+    if (found == null) return fail('NO_DELEGATION', `${agent.name} holds no delegation for ${input.ability} on ${input.resource} (trustmesh delegation list)`)
+    proofCid = found.rec.cid
+    granted = found.capability
+  }
+  const chain = d.book.chainOf(proofCid)
+  if (!chain.ok) return chain
+  const top = decodeDelegation(chain.value[proofCid])
+  if (!top.ok) return top
+  if (top.value.audience !== agent.did) return fail('NOT_HOLDER', `delegation ${proofCid} is addressed to ${top.value.audience}, not ${agent.did}`)
+  granted ??= listCapabilities(top.value.capabilities).find(c => capabilityWithin({ resource: input.resource, ability: input.ability, caveats: c.caveats }, c))
+  if (granted == null) return fail('ESCALATION', `delegation ${proofCid} does not grant ${input.ability} on ${input.resource}`)
+  let nbf = nowS - 1
+  let exp = nowS + INVOCATION_TTL_S
+  for (const jwt of Object.values(chain.value)) {
+    const l = decodeDelegation(jwt)
+    if (!l.ok) continue
+    if (l.value.notBefore != null) nbf = Math.max(nbf, l.value.notBefore)
+    if (l.value.expiration != null) exp = Math.min(exp, l.value.expiration)
+  }
+  return ok({ audience: input.to, resource: input.resource, ability: input.ability, caveats: granted.caveats, proof: { cid: proofCid, jwt: chain.value[proofCid] }, notBefore: nbf, expiration: exp })
+}
 
 /** The org hosting `agentDid`, asking connected partners' agent directories when it is not known yet. */
 async function orgOfAgent (d: SenderDeps, agentDid: string, signal?: AbortSignal): Promise<Result<string>> {
@@ -195,6 +239,11 @@ export class TaskSender {
     return await orgOfAgent(this.#d, agentDid, options.signal)
   }
 
+  async plan (input: PlanTaskInput): Promise<Result<TaskPlan>> {
+    return await plan(this.#d, input)
+  }
+
+  /** The outbound steps, then delivery: `prepare` + `deliver`. */
   async send (input: SendTaskInput, options: { signal?: AbortSignal } = {}): Promise<Result<TaskReply & { id: string, targetOrg: string }>> {
     const prepared = await this.prepare(input, options)
     if (!prepared.ok) return prepared
@@ -202,7 +251,7 @@ export class TaskSender {
   }
 
   /**
-   * The outbound steps only: a signed invocation with its proofs and credentials, ready to deliver.
+   * The outbound steps only: the signed invocation with its proofs and credentials, ready to deliver.
    * A caller that must never run a task twice (the saga coordinator) persists it before delivering,
    * and after a crash delivers the same request again (the executing node's replay guard refuses a
    * second run) or asks for its outcome.
@@ -213,8 +262,11 @@ export class TaskSender {
       const r = await step(t, this.#d)
       if (!r.ok) return r
     }
-    const req: TaskRequest = { v: 1, invocation: (t.invocation as { jwt: string }).jwt, proofs: t.chain as Record<string, string>, credentials: t.credentials as Record<string, string>, ...(input.args !== undefined ? { args: input.args } : {}) }
-    return ok({ id: (t.invocation as { cid: string }).cid, targetOrg: t.targetOrg as string, invoker: (t.agent as AgentRecord).did, to: input.to, ability: input.ability, resource: input.resource, request: req, ...(input.timeoutMs != null ? { timeoutMs: input.timeoutMs } : {}) })
+    const req: TaskRequest = { v: 1, invocation: input.invocation, proofs: t.chain as Record<string, string>, credentials: t.credentials as Record<string, string>, ...(input.args !== undefined ? { args: input.args } : {}) }
+    return ok({
+      id: (t.decoded as Delegation).cid, targetOrg: t.targetOrg as string, invoker: (t.agent as AgentRecord).did, to: t.to as string,
+      ability: t.ability as string, resource: t.resource as string, request: req, ...(input.timeoutMs != null ? { timeoutMs: input.timeoutMs } : {})
+    })
   }
 
   /** Delivers a prepared task (to this node's own pipeline or the target org's node), checks the receipt, logs it. */
@@ -256,18 +308,11 @@ export class TaskSender {
         : lost ? `lost ${targetOrg} before it answered: ${message}` : message.includes(targetOrg) ? message : `${targetOrg}: ${message}`
       return { outcome: 'error', code, reason }
     }
-    if (reply.receipt == null) return { ...reply, outcome: 'error', code: 'NO_RECEIPT', reason: 'the target node answered without a receipt' }
     const pub = publicKeyFromPeerIdString(peerId)
     const expectedNode = pub.ok ? didKeyFromPublicKey(pub.value) : undefined
-    const r = verifyReceipt(reply.receipt, { expectedInvocation: invocationCidOf(req.invocation), ...(expectedNode != null ? { expectedNode } : {}) })
-    if (!r.ok) return { outcome: 'error', code: 'BAD_RECEIPT', reason: r.error.message }
-    if (r.value.org !== targetOrg || r.value.outcome !== reply.outcome || r.value.code !== reply.code) return { outcome: 'error', code: 'BAD_RECEIPT', reason: 'the receipt does not match the reply' }
-    await ctx.trust.onReceipt(reply.receipt, 'received').catch(err => { ctx.logger.warn('receipt not counted as evidence', { error: (err as Error).message }) })
+    const checked = checkRemoteReply(reply, { targetOrg, invocation: req.invocation, ...(expectedNode != null ? { node: expectedNode } : {}) })
+    if (!checked.ok) return checked.error.code === 'NO_RECEIPT' ? { ...reply, outcome: 'error', code: 'NO_RECEIPT', reason: checked.error.message } : { outcome: 'error', code: checked.error.code, reason: checked.error.message }
+    await ctx.trust.onReceipt(reply.receipt as string, 'received').catch(err => { ctx.logger.warn('receipt not counted as evidence', { error: (err as Error).message }) })
     return reply
   }
-}
-
-function invocationCidOf (jwt: string): string {
-  const d = decodeDelegation(jwt)
-  return d.ok ? d.value.cid : ''
 }

@@ -6,7 +6,7 @@
  * misbehaviour of the peer that sent it, besides gossipsub's own penalty for a rejected message.
  */
 import { createHash } from 'node:crypto'
-import { ok, type Result } from '../../../identity/result.js'
+import { fail, ok, type Result } from '../../../identity/result.js'
 import { RecordTopics, type RecordTopic, type RecordValidationContext } from '../../gossip/index.js'
 import { SUBLEVELS } from '../../store/sublevels.js'
 import { AttestationErrorCode, verifyAttestation } from '../../../trust/index.js'
@@ -16,6 +16,9 @@ import type { HeldAttestation } from './trust-engine.js'
 export const ATTESTATION_MAX_BYTES = 2048
 /** Most attestations pulled from one peer in one sync session. */
 export const ATTESTATION_MAX_SYNC_RECORDS = 20_000
+
+/** An attestation about a stranger: of no use here, ignored (not stored, no penalty). */
+export const NOT_OUR_PRINCIPAL = 'NOT_OUR_PRINCIPAL'
 
 /** Error codes that only a forger (or a broken implementation) produces. */
 const FORGERY_CODES = new Set(['BAD_SIGNATURE', AttestationErrorCode.WRONG_TYPE, AttestationErrorCode.INVALID_CLAIMS, AttestationErrorCode.TTL_TOO_LONG, 'MALFORMED_TOKEN', 'UNSUPPORTED_ALG', 'INVALID_DID'])
@@ -49,7 +52,7 @@ export function attestationTopic (deps: AttestationTopicDeps): RecordTopic<HeldA
     maxRecords: ATTESTATION_MAX_SYNC_RECORDS,
     // an attestation by an org this node has not enrolled is of no use here, but its sender did
     // nothing wrong: partners need not all enrol each other
-    ignorable: [AttestationErrorCode.ISSUER_NOT_ENROLLED],
+    ignorable: [AttestationErrorCode.ISSUER_NOT_ENROLLED, NOT_OUR_PRINCIPAL],
     validate: (record: string, vctx: RecordValidationContext): Result<{ id: string, value: HeldAttestation }> => {
       const id = attestationId(record)
       const v = verifyAttestation(record, { isEnrolledOrg: deps.isEnrolledOrg, orgOf: deps.orgOf, clock: { now: () => vctx.now } })
@@ -61,8 +64,12 @@ export function attestationTopic (deps: AttestationTopicDeps): RecordTopic<HeldA
         }
         return v
       }
+      // only about principals we deal with: this org, an enrolled org, or an agent of one we know of
+      const sub = v.value.sub
+      if (!deps.isEnrolledOrg(sub) && deps.orgOf(sub) == null) return fail(NOT_OUR_PRINCIPAL, `attestation about ${sub}, a principal this node does not deal with`)
       return ok({ id, value: { id, attestation: v.value, ...(vctx.fromOrg != null ? { fromOrg: vctx.fromOrg } : {}) } })
     },
+    issuerOf: (value) => value.attestation.iss,
     onAccept: async (value) => { await deps.onAccept(value) }
   }
 }

@@ -8,16 +8,32 @@
  *  - a task this node sent that timed out (no receipt): timeout evidence about the target.
  * In the stored record `executorOrg` is the witness: the org whose node observed the outcome (this
  * node). `admitEvidence` therefore drops anything about this node's own org (self-evidence).
+ *
+ * Whose fault (DESIGN.md section 7): only what the party did counts. A refusal this org caused is
+ * never evidence: our own policy (`POLICY_DENY`), a link we revoked or a revocation still in flight
+ * (`REVOKED`: the receipt cannot tell whether the revocation had reached the partner before it sent
+ * the request, so it does not count), our own short timeout, our node being down.
  */
 import { verifyReceipt } from '../tasks/receipt.js'
+import { TASK_TIMEOUT_MS } from '../../../protocols/task/index.js'
 import type { EvidenceRecord } from '../../../trust/index.js'
 
-/** Denial codes that mean the invoker broke a rule (not a node-side failure or a trust shortfall). */
+/**
+ * Denial codes that mean the invoker sent a forged, widened or malformed request: things it did.
+ * Not here on purpose: `POLICY_DENY` (this org's own policy), `REVOKED` (see the header),
+ * `TRUST_TOO_LOW` and node-side failures.
+ */
 export const VIOLATION_CODES: ReadonlySet<string> = new Set([
-  'POLICY_DENY', 'CARRIED_POLICY_DENY', 'CAVEAT_NOT_MET', 'RING_TOO_LOW', 'RING_ESCALATION', 'ESCALATION',
-  'REPLAYED', 'REVOKED', 'INVOKER_NOT_FROM_PEER', 'PRINCIPAL_MISALIGNED', 'TIME_WIDENED', 'ROOT_NOT_OWNER',
+  'CARRIED_POLICY_DENY', 'CAVEAT_NOT_MET', 'RING_TOO_LOW', 'RING_ESCALATION', 'ESCALATION',
+  'REPLAYED', 'INVOKER_NOT_FROM_PEER', 'PRINCIPAL_MISALIGNED', 'TIME_WIDENED', 'ROOT_NOT_OWNER',
   'BAD_SIGNATURE', 'CID_MISMATCH', 'CYCLE', 'CHAIN_TOO_DEEP', 'CHAIN_TOO_LARGE', 'TOO_MANY_PROOFS'
 ])
+
+/**
+ * Shortest wait that makes a timeout the partner's fault: the task timeout the product promises. A
+ * sender that gave up sooner (`--timeout 1`) chose its own deadline.
+ */
+export const MIN_BLAMED_TIMEOUT_MS = TASK_TIMEOUT_MS
 
 export interface ReceiptEvidenceInput {
   receipt: string
@@ -50,6 +66,7 @@ export function evidenceFromReceipt (input: ReceiptEvidenceInput): { record?: Ev
 /** Timeout evidence for a task this node sent that got no answer. */
 export function timeoutEvidence (task: { id: string, executor: string, peerOrg: string, at: number, durationMs: number }, selfOrg: string): EvidenceRecord | undefined {
   if (task.peerOrg === selfOrg) return undefined
+  if (!(task.durationMs >= MIN_BLAMED_TIMEOUT_MS)) return undefined
   return { receiptCid: task.id, executorOrg: selfOrg, subjectAgent: task.executor, subjectOrg: task.peerOrg, outcome: 'timeout', at: task.at + task.durationMs }
 }
 

@@ -44,6 +44,16 @@ export class EvidenceStore {
     return true
   }
 
+  /** Delete every record `match` selects (the operator's `trust forgive`); returns how many. */
+  async remove (match: (record: EvidenceRecord) => boolean): Promise<number> {
+    const drop = [...this.#records.entries()].filter(([, r]) => match(r)).map(([k]) => k)
+    for (const k of drop) {
+      await this.#repo.del(k)
+      this.#records.delete(k)
+    }
+    return drop.length
+  }
+
   has (cid: string): boolean {
     return this.#records.has(cid)
   }

@@ -184,6 +184,20 @@ export class TrustService {
     return this.#evidence.all().filter(r => r.subjectAgent === did || r.subjectOrg === did).sort((a, b) => b.at - a.at).slice(0, limit)
   }
 
+  /**
+   * Forget this node's first-hand evidence about `did` (an agent, or an org and all its agents): the
+   * operator's `trust forgive`, audited by the caller before it is called. Attestations of other orgs
+   * are theirs and stay. Returns how many records went.
+   */
+  async forgive (did: string): Promise<number> {
+    const n = await this.#evidence.remove(r => r.subjectAgent === did || r.subjectOrg === did)
+    if (n > 0) {
+      this.#dirty = true
+      this.#kick()
+    }
+    return n
+  }
+
   orgOf (did: string): string | undefined {
     if (did === this.#d.selfOrg || this.#d.enrolments.get(did) != null) return did
     return this.#agentOrg.get(did)

@@ -62,6 +62,16 @@ describe('ucan/validateInvocation', () => {
       expect(r.ok ? '' : r.error.message).to.match(/link 1/)
     })
 
+    it('rejects a root link re-signed by a key other than its iss (BAD_SIGNATURE at link 0)', async () => {
+      const root = await signJwt(delegationPayload(acme.did, { audience: alice.did, capabilities: cap(res(acme), 'records/*'), expiration: T0S + HOUR, notBefore: T0S - 60, proofs: [] }), mallory)
+      const link = await issueDelegation(alice, { audience: bob.did, capabilities: cap(res(acme), 'records/read'), expiration: T0S + HOUR, notBefore: T0S - 60, proofs: [root] })
+      const inv = await issueInvocation(bob, { audience: acme.did, resource: res(acme, 'records/1'), ability: 'records/read', proof: link.jwt, nonce: 'x', notBefore: T0S - 30, expiration: T0S + 60 })
+      const r = validateInvocation(toInput(inv, [{ jwt: root, cid: cidOfJwt(root) }, link]), opts())
+      expect(code(r)).to.equal('BAD_SIGNATURE')
+      expect(r.ok ? -1 : r.error.link).to.equal(0)
+      expect(r.ok ? '' : r.error.message).to.match(/link 0/)
+    })
+
     it('rejects alg none, HS256 and the Ed25519 alias (unless allowed)', async () => {
       const c = await standard()
       const payload = delegationPayload(bob.did, { audience: acme.did, capabilities: cap(res(acme, 'records/42'), 'records/read', [{ maxAmount: 1 }]), nonce: 'a', notBefore: T0S - 30, expiration: T0S + 60, proofs: [c.links[1].jwt] })

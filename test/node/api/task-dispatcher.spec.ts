@@ -32,7 +32,8 @@ describe('task dispatcher', () => {
     await dispatcher?.stop()
     server = createControlServer({ socketPath: tmp.socketPath, logger: silentLogger() })
     dispatcher = createTaskDispatcher({ logger: silentLogger(), graceMs: 150, ...opts })
-    dispatcher.registerRoutes(server)
+    // no proofs in this unit test: the body names the agent (the agent API names it from the proof)
+    dispatcher.registerRoutes(server, (req) => String((req.body as { agent?: unknown } | undefined)?.agent ?? ''))
     await server.start()
   }
   const onTask = (abilities: string | string[], handler: (t: AgentTask) => Promise<unknown>, agent = ALICE): TaskLoop => {
@@ -124,7 +125,7 @@ describe('task dispatcher', () => {
     expect(await dispatcher.dispatch(ALICE, 'records/write', task('records/write'))).to.deep.equal({ ok: false, code: 'HANDLER_ERROR', message: 'kaput' })
   })
 
-  it('accepts a result once: duplicates get 409, unknown ids 404, other agents 403', async () => {
+  it('accepts a result once: duplicates get 409, unknown ids and other agents\' tasks 404', async () => {
     await register(['records/read'])
     const t = task()
     const pending = dispatcher.dispatch(ALICE, 'records/read', t)
@@ -132,9 +133,10 @@ describe('task dispatcher', () => {
     expect(got.id).to.equal(t.id)
     const path = `/v1/agent/tasks/${t.id}/result`
     const wrong = await raw(tmp.socketPath, 'POST', path, JSON.stringify({ ok: true, output: 'evil', agent: MALLORY }))
-    expect(wrong.status).to.equal(403)
-    expect((await raw(tmp.socketPath, 'POST', path, JSON.stringify({ ok: true, output: 'first' }))).status).to.equal(200)
-    const dup = await raw(tmp.socketPath, 'POST', path, JSON.stringify({ ok: true, output: 'second' }))
+    // a task addressed to another agent does not exist for this one
+    expect(wrong.status).to.equal(404)
+    expect((await raw(tmp.socketPath, 'POST', path, JSON.stringify({ ok: true, output: 'first', agent: ALICE }))).status).to.equal(200)
+    const dup = await raw(tmp.socketPath, 'POST', path, JSON.stringify({ ok: true, output: 'second', agent: ALICE }))
     expect(dup.status).to.equal(409)
     expect(await pending).to.deep.equal({ ok: true, output: 'first' })
     const unknown = await raw(tmp.socketPath, 'POST', '/v1/agent/tasks/nope/result', JSON.stringify({ ok: true }))
@@ -146,7 +148,7 @@ describe('task dispatcher', () => {
     await register(['records/read'])
     const t = task()
     const pending = dispatcher.dispatch(ALICE, 'records/read', t, { timeoutMs: 300 })
-    const early = await raw(tmp.socketPath, 'POST', `/v1/agent/tasks/${t.id}/result`, JSON.stringify({ ok: true }))
+    const early = await raw(tmp.socketPath, 'POST', `/v1/agent/tasks/${t.id}/result`, JSON.stringify({ ok: true, agent: ALICE }))
     expect(early.status).to.equal(409)
     expect(early.json).to.have.nested.property('error.code', 'TASK_NOT_DELIVERED')
     expect(await dispatcher.dispatch(ALICE, 'records/read', t)).to.include({ code: 'DUPLICATE_TASK' })

@@ -11,17 +11,24 @@ import { acme, mallory, alice, bob } from '../../../helpers/principals.js'
 
 const task: ParkedTask = { taskId: 'bafkreitask1', invoker: alice.did, invokerOrg: 'did:key:org', executor: bob.did, ability: 'payments/send', resource: 'tm:x/payments', args: { amount: 1 }, request: { req: {}, from: { orgDid: 'did:key:org' } }, reason: 'needs a human' }
 
+/** Named approvers: two payments approvers and one without a role. */
+const APPROVERS = new Map<string, { name: string, role?: string }>([
+  [acme.did, { name: 'ann', role: 'payments-approver' }],
+  [bob.did, { name: 'bea', role: 'payments-approver' }],
+  [alice.did, { name: 'al' }]
+])
+
 interface Harness { queue: ApprovalQueue, clock: FakeClock, runs: string[], audit: DecisionEvent[], repo: MemoryRepository<ParkedRecord>, uses: MemoryRepository<number>, make: () => ApprovalQueue }
 
-function harness (opts: { auditFails?: boolean } = {}): Harness {
+function harness (opts: { auditFails?: boolean, onAudit?: (e: DecisionEvent) => void } = {}): Harness {
   const clock = fakeClock()
   const repo = new MemoryRepository<ParkedRecord>('approvals')
   const uses = new MemoryRepository<number>('approval-uses')
   const runs: string[] = []
   const audit: DecisionEvent[] = []
   const make = (): ApprovalQueue => new ApprovalQueue({
-    repo, uses, clock, logger: silentLogger(), approvers: () => [acme.did], deadlineMs: 60_000,
-    audit: async (e) => { if (opts.auditFails === true) throw new Error('disk full'); audit.push(e) },
+    repo, uses, clock, logger: silentLogger(), approvers: () => [...APPROVERS.keys()], approver: (did) => APPROVERS.get(did), deadlineMs: 60_000,
+    audit: async (e) => { if (opts.auditFails === true) throw new Error('disk full'); opts.onAudit?.(e); audit.push(e) },
     run: async (rec): Promise<TaskReply> => { runs.push(rec.task.taskId); return { outcome: 'ok', code: 'OK', reason: 'done', receipt: 'r' } },
     refuse: async (_rec, code, reason): Promise<TaskReply> => ({ outcome: 'denied', code, reason, receipt: 'r' })
   })
@@ -119,6 +126,115 @@ describe('approvals: the durable queue', () => {
     const id = await h.queue.park(task)
     const err = await h.queue.decide(id, await issueApproval(acme, { taskId: task.taskId, decision: 'approve', ttlSeconds: 300 }, h.clock)).catch(e => e as Error)
     expect(err).to.be.instanceOf(Error)
+    expect(h.runs).to.deep.equal([])
+  })
+
+  describe('the deadline, in milliseconds, at every path that runs a parked task', () => {
+    it('an approval 20 ms after the deadline (same second) is refused APPROVAL_TIMEOUT and nothing runs', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      h.clock.advance(60_020)
+      const done = await h.queue.decide(id, await issueApproval(acme, { taskId: task.taskId, decision: 'approve', ttlSeconds: 300 }, h.clock))
+      expect([done.state, done.result?.code]).to.deep.equal(['expired', 'APPROVAL_TIMEOUT'])
+      expect(h.runs).to.deep.equal([])
+    })
+
+    it('an approval exactly at the deadline is refused', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      h.clock.advance(60_000)
+      const done = await h.queue.decide(id, await issueApproval(acme, { taskId: task.taskId, decision: 'approve', ttlSeconds: 300 }, h.clock))
+      expect([done.state, done.result?.code]).to.deep.equal(['expired', 'APPROVAL_TIMEOUT'])
+      expect(h.runs).to.deep.equal([])
+    })
+
+    it('an approval 1 ms before the deadline runs the task', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      h.clock.advance(59_999)
+      const done = await h.queue.decide(id, await issueApproval(acme, { taskId: task.taskId, decision: 'approve', ttlSeconds: 300 }, h.clock))
+      expect([done.state, done.result?.outcome]).to.deep.equal(['approved', 'ok'])
+      expect(h.runs).to.deep.equal([task.taskId])
+    })
+
+    it('the run after an approval is refused when the deadline passed while the decision was recorded', async () => {
+      let clock: FakeClock | undefined
+      const h = harness({ onAudit: () => clock?.advance(50) })
+      clock = h.clock
+      const id = await h.queue.park(task)
+      h.clock.advance(59_980)
+      const done = await h.queue.decide(id, await issueApproval(acme, { taskId: task.taskId, decision: 'approve', ttlSeconds: 300 }, h.clock))
+      expect([done.state, done.result?.code]).to.deep.equal(['expired', 'APPROVAL_TIMEOUT'])
+      expect(h.runs).to.deep.equal([])
+    })
+
+    it('after a restart, a task approved but not run is refused once its deadline has passed', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      h.clock.advance(10_000)
+      const rec = h.queue.get(id) as ParkedRecord
+      // a crash between recording the approval and running the task
+      await h.repo.put(id, { ...rec, state: 'approved', decidedAt: h.clock.now(), decidedBy: acme.did })
+      h.clock.advance(60_000)
+      const q2 = h.make()
+      await q2.load()
+      expect(await q2.resumeInterrupted()).to.equal(1)
+      expect([q2.get(id)?.state, q2.get(id)?.result?.code]).to.deep.equal(['expired', 'APPROVAL_TIMEOUT'])
+      expect(h.runs).to.deep.equal([])
+    })
+
+    it('after a restart, a task approved before its deadline and not run is run once, before the deadline', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      h.clock.advance(10_000)
+      const rec = h.queue.get(id) as ParkedRecord
+      await h.repo.put(id, { ...rec, state: 'approved', decidedAt: h.clock.now(), decidedBy: acme.did })
+      const q2 = h.make()
+      await q2.load()
+      expect(await q2.resumeInterrupted()).to.equal(1)
+      expect(q2.get(id)?.result?.outcome).to.equal('ok')
+      expect(await q2.resumeInterrupted()).to.equal(0)
+      expect(h.runs).to.deep.equal([task.taskId])
+    })
+
+    it('after a restart, a record marked approved at or after its deadline is refused even before the deadline check', async () => {
+      const h = harness()
+      const id = await h.queue.park(task)
+      const rec = h.queue.get(id) as ParkedRecord
+      await h.repo.put(id, { ...rec, state: 'approved', decidedAt: rec.deadline + 20, decidedBy: acme.did })
+      const q2 = h.make()
+      await q2.load()
+      await q2.resumeInterrupted()
+      expect([q2.get(id)?.state, q2.get(id)?.result?.code]).to.deep.equal(['expired', 'APPROVAL_TIMEOUT'])
+      expect(h.runs).to.deep.equal([])
+    })
+  })
+
+  it('a two-person rule needs two distinct approvers of the role; each justification is audited', async () => {
+    const h = harness()
+    const id = await h.queue.park({ ...task, approvals: { count: 2, role: 'payments-approver', rule: 'big-payments' } })
+    const sign = async (who: typeof acme, reason: string): Promise<string> => await issueApproval(who, { taskId: task.taskId, decision: 'approve', ttlSeconds: 300, reason }, h.clock)
+    const first = await h.queue.decide(id, await sign(acme, 'invoice 7 checked'))
+    expect(first.state).to.equal('pending')
+    expect(first.approvals?.map(a => [a.name, a.reason])).to.deep.equal([['ann', 'invoice 7 checked']])
+    expect(h.runs).to.deep.equal([])
+    expect(((await h.queue.decide(id, await sign(acme, 'again')).catch(e => e)) as ApprovalError).code).to.equal('APPROVER_ALREADY_DECIDED')
+    expect(((await h.queue.decide(id, await sign(alice, 'me too')).catch(e => e)) as ApprovalError).code).to.equal('APPROVER_WRONG_ROLE')
+    const second = await h.queue.decide(id, await sign(bob, 'second pair of eyes'))
+    expect([second.state, second.result?.outcome]).to.deep.equal(['approved', 'ok'])
+    expect(h.runs).to.deep.equal([task.taskId])
+    expect(h.audit.map(e => [e.reason, e.details.name, e.details.justification])).to.deep.equal([
+      ['APPROVAL_PARTIAL', 'ann', 'invoice 7 checked'],
+      ['APPROVAL_GRANTED', 'bea', 'second pair of eyes']
+    ])
+  })
+
+  it('one deny of a two-person task denies it, with the justification in the refusal', async () => {
+    const h = harness()
+    const id = await h.queue.park({ ...task, approvals: { count: 2, role: 'payments-approver' } })
+    const done = await h.queue.decide(id, await issueApproval(bob, { taskId: task.taskId, decision: 'deny', ttlSeconds: 300, reason: 'unknown payee' }, h.clock))
+    expect([done.state, done.result?.code]).to.deep.equal(['denied', 'APPROVAL_DENIED'])
+    expect(done.result?.reason).to.contain('unknown payee')
     expect(h.runs).to.deep.equal([])
   })
 })

@@ -20,7 +20,8 @@ import { DelegationExchange } from '../../../../node/services/delegation/delegat
 import { ChainChecker } from '../../../../node/services/delegation/chain-checker.js'
 import { fakeClock } from '../../../helpers/clock.js'
 import { acme, alice, bob, carol, globex, initech, mallory } from '../../../helpers/principals.js'
-import { grant } from '../tasks/executor-fixture.js'
+import { grant, invoke, makeAgent } from '../tasks/executor-fixture.js'
+import { DEFAULT_MAX_DELEGATION_TTL_SECONDS } from '../../../../node/services/delegation/chain-checker.js'
 
 describe('delegation state over a real store', () => {
   let dir: string
@@ -105,5 +106,27 @@ describe('delegation state over a real store', () => {
     const bad = await ex.receive({ v: 1, delegation: unsigned, proofs: {}, credentials: {} }, acme.did)
     expect(bad.ok).to.equal(false)
     expect(bad.code).to.be.a('string')
+  })
+
+  it('ChainChecker: a delegation valid for longer than the maximum TTL is TTL_TOO_LONG by default, configurable', async () => {
+    const a = await makeAgent('alice', acme, 2, clock)
+    const principals = new PrincipalBook({ repo: store.repository<string>(Sublevel.credentials), clock, trustedOrgs: () => [acme.did] })
+    expect((await principals.add(a.credential)).ok).to.equal(true)
+    const revocations = new RevocationBook(store.repository<StoredRevocation>(Sublevel.revocations))
+    const make = (maxTtlSeconds?: number): ChainChecker => new ChainChecker({ principals, replay: new ReplayGuard(store.repository<number>(Sublevel.nonces)), revocations, ...(maxTtlSeconds != null ? { maxTtlSeconds } : {}) })
+    const nowS = Math.floor(clock.now() / 1000)
+    // a root valid until 2262
+    const forever = await grant(acme, alice.did, `tm:${acme.did}/records`, 'records/read', clock, { exp: Date.UTC(2262, 0, 1) / 1000 })
+    const req = await invoke(alice, bob.did, `tm:${acme.did}/records`, 'records/read', [forever], [a.credential], clock)
+    const r = make().check(req, { now: clock.now() })
+    expect(r.ok ? 'ok' : [r.error.code, (r.error as { link?: number }).link]).to.deep.equal(['TTL_TOO_LONG', 0])
+    // the default and a configured limit: within it is accepted, one second over is not
+    const atLimit = await grant(acme, alice.did, `tm:${acme.did}/records`, 'records/read', clock, { nbf: nowS - 10, exp: nowS - 10 + DEFAULT_MAX_DELEGATION_TTL_SECONDS })
+    const ok = make().check(await invoke(alice, bob.did, `tm:${acme.did}/records`, 'records/read', [atLimit], [a.credential], clock), { now: clock.now() })
+    expect(ok.ok ? 'ok' : ok.error.code).to.equal('ok')
+    const tight = make(3600).check(await invoke(alice, bob.did, `tm:${acme.did}/records`, 'records/read', [atLimit], [a.credential], clock), { now: clock.now() })
+    expect(tight.ok ? 'ok' : tight.error.code).to.equal('TTL_TOO_LONG')
+    const loose = make(400 * 365 * 24 * 3600).check(req, { now: clock.now() })
+    expect(loose.ok ? 'ok' : loose.error.code).to.equal('ok')
   })
 })

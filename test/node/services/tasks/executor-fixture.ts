@@ -148,7 +148,7 @@ export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
   const dir = await mkdtemp('/tmp/tmx-')
   const clock = o.clock ?? fakeClock(Date.now())
   await writeFile(`${dir}/policy.yaml`, o.policy ?? TEST_POLICY)
-  const policy = loadLocalPolicy(`${dir}/policy.yaml`)
+  const policy = await loadLocalPolicy(`${dir}/policy.yaml`)
   const records: AgentRecord[] = o.localAgents.map(a => ({ name: a.name, did: a.signer.did, ring: a.ring, capabilities: ['records/read'], credential: a.credential, createdAt: clock.now(), expiresAt: clock.now() + 30 * 24 * 3600 * 1000 }))
   const hooks: ExecHooks = { beforeDecision: [] }
   const dispatched: AgentTask[] = []
@@ -183,7 +183,8 @@ export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
           }
         }
       } as unknown as Components['audit'],
-      approvals: { park: async () => { throw new Error('no approval queue in this fixture') } } as unknown as Components['approvals'],
+      approvals: { park: async () => { throw new Error('no approval queue in this fixture') }, pending: () => 0 } as unknown as Components['approvals'],
+      metrics: { taskDecided: () => {} },
       carriedPolicies: { resolve: async () => {}, decide: () => undefined } as unknown as Components['carriedPolicies'],
       trust: { trustOf: () => undefined, onReceipt: async () => {}, agentCreated: async () => {} } as unknown as Components['trust'],
       // no network: the delegation service registers its revocation topic at construction, nothing else

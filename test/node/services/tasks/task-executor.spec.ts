@@ -155,6 +155,17 @@ describe('TaskExecutor (in process, real store)', function () {
       expect(node.dispatched).to.have.length(0)
     })
 
+    it('refuses a root link re-signed by a key other than its iss (BAD_SIGNATURE at link 0)', async () => {
+      // the same claims as acme's root, signed by mallory: no CID mismatch, only the signature is wrong
+      const forgedRoot = await signRaw({ alg: 'EdDSA', typ: 'JWT' }, JSON.parse(Buffer.from(root.split('.')[1], 'base64url').toString()) as Record<string, unknown>, mallory)
+      const link = await grant(alice.signer, carol.signer.did, RECORD42, 'records/read', clock, { proof: forgedRoot })
+      const req = await invoke(carol.signer, bob.signer.did, RECORD42, 'records/read', [forgedRoot, link], [alice.credential, carol.credential], clock)
+      const reply = await node.executor.execute(req, { orgDid: initech.did })
+      expectRefused(reply, 'BAD_SIGNATURE', node, req)
+      expect(reply.link).to.equal(0)
+      expect(node.dispatched).to.have.length(0)
+    })
+
     it('refuses alg none and algorithm confusion (UNSUPPORTED_ALG)', async () => {
       const req = await baseRequest()
       const payload = JSON.parse(Buffer.from(req.invocation.split('.')[1], 'base64url').toString()) as Record<string, unknown>
@@ -314,6 +325,34 @@ describe('TaskExecutor (in process, real store)', function () {
     it('confused deputy: a ring-3 agent delegating to a ring-1 agent gives ring 3 (RING_TOO_LOW)', async () => {
       const req = await pay(xena)
       const reply = await node.executor.execute(req, { orgDid: globex.did })
+      expectRefused(reply, 'RING_TOO_LOW', node, req)
+      expect(reply.reason).to.include('ring 3')
+      expect(node.dispatched).to.have.length(0)
+    })
+
+    it('the partner\'s enrolment max-ring caps the effective ring (acme enrolled with max-ring 1, then 2)', async () => {
+      const direct = async (): Promise<TaskRequest> => {
+        const r = await grant(acme, amy.signer.did, PAYMENTS, 'payments/send', clock)
+        return await invoke(amy.signer, bob.signer.did, `${PAYMENTS}/7`, 'payments/send', [r], [amy.credential], clock)
+      }
+      // control: a ring-1 acme agent under max-ring 1 may pay
+      const allowed = await node.executor.execute(await direct(), { orgDid: acme.did })
+      expect(allowed.outcome, `${allowed.code} ${allowed.reason ?? ''}`).to.equal('ok')
+      await node.close()
+      node = await openExecNode({ org: globex, orgName: 'globex', localAgents: [bob, dave], enrolled: [{ orgDid: acme.did, maxRing: 2 }, { orgDid: initech.did }], clock })
+      const req = await direct()
+      const reply = await node.executor.execute(req, { orgDid: acme.did })
+      expectRefused(reply, 'RING_TOO_LOW', node, req)
+      expect(reply.reason).to.include('ring 2')
+      expect(node.dispatched).to.have.length(0)
+    })
+
+    it('a partner enrolled without max-ring is capped at the default ring 3', async () => {
+      const ivan = await makeAgent('ivan', initech, 1, clock)
+      const initechPay = `tm:${initech.did}/payments`
+      const r = await grant(initech, ivan.signer.did, initechPay, 'payments/send', clock)
+      const req = await invoke(ivan.signer, bob.signer.did, `${initechPay}/7`, 'payments/send', [r], [ivan.credential], clock)
+      const reply = await node.executor.execute(req, { orgDid: initech.did })
       expectRefused(reply, 'RING_TOO_LOW', node, req)
       expect(reply.reason).to.include('ring 3')
       expect(node.dispatched).to.have.length(0)

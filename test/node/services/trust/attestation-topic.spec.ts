@@ -23,10 +23,19 @@ function setup (): { topic: ReturnType<typeof attestationTopic>, strikes: Array<
 describe('trust attestation topic', () => {
   it('accepts a valid attestation with a stable id', async () => {
     const { topic, strikes } = setup()
-    const jwt = await issueAttestation(globex, { sub: initech.did, score: 700, evidence: EV }, fakeClock(T0))
+    const jwt = await issueAttestation(globex, { sub: mallory.did, score: 700, evidence: EV }, fakeClock(T0))
     const a = topic.validate(jwt, { now: T0, fromOrg: globex.did })
     const b = topic.validate(jwt, { now: T0 })
     expect(a.ok && b.ok && a.value.id === b.value.id).to.equal(true)
+    expect(strikes).to.deep.equal([])
+  })
+
+  it('an attestation about a stranger (not enrolled, no agent of ours or a partner\'s) is ignored, with no strike', async () => {
+    const { topic, strikes } = setup()
+    const jwt = await issueAttestation(globex, { sub: initech.did, score: 700, evidence: EV }, fakeClock(T0))
+    const r = topic.validate(jwt, { now: T0, fromOrg: globex.did })
+    expect(r.ok ? '' : r.error.code).to.equal('NOT_OUR_PRINCIPAL')
+    expect(topic.ignorable).to.include('NOT_OUR_PRINCIPAL')
     expect(strikes).to.deep.equal([])
   })
 

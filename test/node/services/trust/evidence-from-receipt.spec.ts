@@ -27,12 +27,13 @@ describe('trust evidence from receipts', () => {
 
   it('an issued denial for a policy violation is evidence against the invoker; other issued receipts are not', async () => {
     const mk = async (outcome: ReceiptClaims['outcome'], code: string): Promise<string> => await receipt(acmeNode, { org: acme.did, executor: alice.did, invoker: bob.did, outcome, code })
-    const v = evidenceFromReceipt({ receipt: await mk('denied', 'POLICY_DENY'), direction: 'issued', selfOrg: acme.did, invokerOrg: globex.did, now: T0 })
+    const v = evidenceFromReceipt({ receipt: await mk('denied', 'ESCALATION'), direction: 'issued', selfOrg: acme.did, invokerOrg: globex.did, now: T0 })
     expect(v.record).to.include({ subjectAgent: bob.did, subjectOrg: globex.did, outcome: 'denied', policyViolation: true })
     expect(evidenceFromReceipt({ receipt: await mk('denied', 'TRUST_TOO_LOW'), direction: 'issued', selfOrg: acme.did, invokerOrg: globex.did, now: T0 }).record).to.equal(undefined)
     expect(evidenceFromReceipt({ receipt: await mk('denied', 'AUDIT_UNAVAILABLE'), direction: 'issued', selfOrg: acme.did, invokerOrg: globex.did, now: T0 }).record).to.equal(undefined)
     expect(evidenceFromReceipt({ receipt: await mk('error', 'X'), direction: 'issued', selfOrg: acme.did, invokerOrg: globex.did, now: T0 }).record).to.equal(undefined)
-    expect(evidenceFromReceipt({ receipt: await mk('denied', 'POLICY_DENY'), direction: 'issued', selfOrg: acme.did, now: T0 }).record, 'invoker org unknown').to.equal(undefined)
+    expect(evidenceFromReceipt({ receipt: await mk('denied', 'POLICY_DENY'), direction: 'issued', selfOrg: acme.did, invokerOrg: globex.did, now: T0 }).record, 'our own policy').to.equal(undefined)
+    expect(evidenceFromReceipt({ receipt: await mk('denied', 'ESCALATION'), direction: 'issued', selfOrg: acme.did, now: T0 }).record, 'invoker org unknown').to.equal(undefined)
   })
 
   it('a bit-flipped receipt is no evidence', async () => {

@@ -1,0 +1,32 @@
+/**
+ * The invoking node's check of a partner's answer to a task (DESIGN.md section 4, "receipt"): the
+ * receipt must be signed by the node that answered, name this invocation, its executor (the agent the
+ * task was sent to) and its invoker, come from the org the task was sent to, and agree with the reply. Anything else is `BAD_RECEIPT` and is not trust evidence.
+ */
+import { decodeDelegation } from '../../../identity/ucan/index.js'
+import { fail, ok, type Result } from '../../../identity/result.js'
+import type { TaskReply } from '../../../protocols/task/messages.js'
+import { verifyReceipt, type ReceiptClaims } from './receipt.js'
+
+export interface ExpectedReply {
+  /** Org DID of the node the task was sent to. */
+  readonly targetOrg: string
+  /** The invocation JWT that was sent. */
+  readonly invocation: string
+  /** did:key of the node that answered (from its PeerId), when known. */
+  readonly node?: string
+}
+
+/** Check a remote reply's receipt; the error code is `NO_RECEIPT` or `BAD_RECEIPT`. */
+export function checkRemoteReply (reply: TaskReply, expected: ExpectedReply): Result<ReceiptClaims> {
+  if (reply.receipt == null) return fail('NO_RECEIPT', 'the target node answered without a receipt')
+  const inv = decodeDelegation(expected.invocation)
+  const r = verifyReceipt(reply.receipt, { expectedInvocation: inv.ok ? inv.value.cid : '', ...(expected.node != null ? { expectedNode: expected.node } : {}) })
+  if (!r.ok) return fail('BAD_RECEIPT', r.error.message)
+  if (r.value.org !== expected.targetOrg || r.value.outcome !== reply.outcome || r.value.code !== reply.code) return fail('BAD_RECEIPT', 'the receipt does not match the reply')
+  // the executing org must not pin the evidence on anyone but the agents of this task
+  if (!inv.ok) return fail('BAD_RECEIPT', `the invocation sent does not decode: ${inv.error.message}`)
+  if (r.value.executor !== inv.value.audience) return fail('BAD_RECEIPT', `the receipt names executor ${r.value.executor}, but the task was sent to ${inv.value.audience}`)
+  if (r.value.invoker !== inv.value.issuer) return fail('BAD_RECEIPT', `the receipt names invoker ${r.value.invoker}, but the task was sent by ${inv.value.issuer}`)
+  return ok(r.value)
+}
