@@ -11,7 +11,7 @@ import { fail, ok, type Result } from '../identity/result.js'
 
 export const AUDIT_KINDS = [
   'task.allow', 'task.deny', 'task.pending', 'approval', 'revocation', 'enrolment', 'elevation',
-  'policy.load', 'trust.update', 'node.start', 'node.stop', 'delegation', 'principal.conflict'
+  'policy.load', 'trust.update', 'node.start', 'node.stop', 'delegation', 'principal.conflict', 'saga'
 ] as const
 export type AuditKind = typeof AUDIT_KINDS[number]
 

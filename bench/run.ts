@@ -21,7 +21,8 @@ const BENCHES: BenchEntry[] = [
   { ids: 'B4/B6/B11', what: 'mesh connect, refusals, memory', module: './b4-b6-b11-mesh.js', run: 'runB4B6B11' },
   { ids: 'B5', what: 'trust gossip to 200 nodes', module: './b5-gossip.js', run: 'runB5' },
   { ids: 'B7-B10', what: 'trust engine', module: './b7-b10-trust.js', run: 'runB7toB10' },
-  { ids: 'B12', what: 'tasks between two node processes', module: './b12-tasks.js', run: 'runB12' }
+  { ids: 'B12', what: 'tasks between two node processes', module: './b12-tasks.js', run: 'runB12' },
+  { ids: 'B13', what: 'sagas across 3 orgs', module: './b13-sagas.js', run: 'runB13' }
 ]
 
 function firstLine (err: unknown): string {

@@ -46,6 +46,10 @@ import { register as ringElevate } from './commands/ring/elevate.js'
 import { register as ringList } from './commands/ring/list.js'
 import { register as taskStatus } from './commands/task/status.js'
 import { register as doctor } from './commands/doctor.js'
+import { register as sagaRun } from './commands/saga/run.js'
+import { register as sagaShow } from './commands/saga/show.js'
+import { register as sagaList } from './commands/saga/list.js'
+import { register as sagaCancel } from './commands/saga/cancel.js'
 import { register as mcpServe } from './commands/mcp/serve.js'
 import { register as a2aServe } from './commands/a2a/serve.js'
 import { register as a2aForward } from './commands/a2a/forward.js'
@@ -98,6 +102,8 @@ export function buildProgram (): Command {
   const ring = group('ring', 'privilege rings: time-limited elevations')
   for (const r of [ringElevate, ringList]) r(ring)
   taskStatus(task)
+  const saga = group('saga', 'sagas across organisations: steps undone in reverse when one fails')
+  for (const r of [sagaRun, sagaShow, sagaList, sagaCancel]) r(saga)
   const a2a = group('a2a', 'A2A edges of one agent: send to mesh agents over A2A, or receive mesh tasks as an A2A server')
   for (const r of [a2aServe, a2aForward]) r(a2a)
   return program

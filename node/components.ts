@@ -34,7 +34,7 @@ export interface Startable {
 
 /** A decision about to take effect; it is appended to the audit log first, and refused if it cannot be. */
 export interface DecisionEvent {
-  kind: 'task.allow' | 'task.deny' | 'task.pending' | 'approval' | 'revocation' | 'enrolment' | 'elevation' | 'policy.load' | 'delegation' | 'trust.update' | 'principal.conflict'
+  kind: 'task.allow' | 'task.deny' | 'task.pending' | 'approval' | 'revocation' | 'enrolment' | 'elevation' | 'policy.load' | 'delegation' | 'trust.update' | 'principal.conflict' | 'saga'
   subject: string
   reason?: string
   details: Record<string, unknown>
@@ -146,6 +146,12 @@ export interface Components {
   orgSigner: Signer
   /** The node key (its PeerId): signs receipts and audit checkpoints. */
   nodeSigner: Ed25519Signer
+  /**
+   * The node's own saga coordinator service key (`keys/saga.key`): signs the coordinator's invocations,
+   * its acceptance of its AgentCredential, and the undo grants this node issues. It is the node's own
+   * coordinator identity, never an agent's key (agents hold theirs).
+   */
+  sagaSigner: Ed25519Signer
   store: Store
   enrolments: Enrolments
   registry: PeerRegistry

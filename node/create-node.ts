@@ -8,7 +8,7 @@ import { LevelDatastore } from 'datastore-level'
 import { PeerCachedDatastore } from './libp2p/peer-cached-datastore.js'
 import { systemClock, nowSeconds, type Clock } from '../identity/clock.js'
 import { createLogger, type Logger } from '../identity/logger.js'
-import { dataDirLayout, NODE_KEY, ORG_KEY } from './data-dir.js'
+import { dataDirLayout, NODE_KEY, ORG_KEY, SAGA_KEY } from './data-dir.js'
 import { readIdentityFile } from './identity-file.js'
 import { loadSigner } from './keys/key-location.js'
 import { CurrentSigner } from './keys/current-signer.js'
@@ -43,6 +43,7 @@ import { createApprovalsService, APPROVALS_DEPENDENCIES, type ApprovalsService }
 import { createTasksService, TASKS_DEPENDENCIES, type TasksService } from './services/tasks/tasks-service.js'
 import { createTrustService, TRUST_DEPENDENCIES, type TrustNodeService } from './services/trust/index.js'
 import { registerOperatorRoutes } from './api/operator/index.js'
+import { createSagasService, SAGAS_DEPENDENCIES, type SagasService } from './services/sagas/sagas-service.js'
 import { registerAgentRoutes, createAgentAuthenticator } from './api/agent/index.js'
 import { migrateNodeHeldAgentKeys } from './services/agents/agent-key-migration.js'
 import { createMetricsService, METRICS_DEPENDENCIES, type MetricsService } from './services/metrics/metrics-service.js'
@@ -81,6 +82,7 @@ export interface NodeServices {
   tasks: TasksService
   approvals: ApprovalsService
   trust: TrustNodeService
+  sagas: SagasService
   metrics: MetricsService
 }
 
@@ -127,6 +129,9 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   const orgKey = new CurrentSigner(await loadSigner(layout, keys, identity.orgKey ?? ORG_KEY))
   const orgSigner = orgKey
   const nodeSigner = await keys.load(NODE_KEY)
+  // the node's own saga coordinator service key (a service principal of the org, never an agent's key);
+  // data dirs from before sagas get it at their first start
+  const sagaSigner = await keys.has(SAGA_KEY) ? await keys.load(SAGA_KEY) : await keys.create(SAGA_KEY)
   if (orgSigner.did !== identity.orgDid) {
     await orgKey.close()
     throw new ConfigError('KEY_MISMATCH', `org key ${orgKey.location.where === 'pkcs11' ? `on token ${orgKey.location.token}` : `in ${layout.keys}`} does not match ${layout.identity}`)
@@ -182,7 +187,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       set: (p: LocalPolicy) => { policy = p }
     }
     const startedAt = clock.now()
-    for (const [name, value] of Object.entries({ clock, logger, layout, identity, orgSigner, nodeSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt })) {
+    for (const [name, value] of Object.entries({ clock, logger, layout, identity, orgSigner, nodeSigner, sagaSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt })) {
       components.set(name as keyof Components, value as never)
     }
     components.set('nodeCredential', () => nodeCredential)
@@ -205,14 +210,15 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const trust = createTrustService(view({ name: 'trust', deps: TRUST_DEPENDENCIES }), settings.trust)
     components.set('trust', trust)
     const credentials = createCredentialRenewalService(view({ name: 'credentials', deps: CREDENTIALS_DEPENDENCIES }), { get: () => nodeCredential, set: (jwt) => { nodeCredential = jwt } }, settings.credentials)
-    const services: Service[] = [audit, spiffe, delegation, approvals, metrics, tasks, trust, credentials]
+    const sagas = createSagasService(view({ name: 'sagas', deps: SAGAS_DEPENDENCIES }), { delegation: delegation.parts, sender: tasks.sender, taskStatus: approvals.taskStatus }, settings.sagas)
+    const services: Service[] = [audit, spiffe, delegation, approvals, metrics, tasks, trust, credentials, sagas]
     // every declared dependency must be there before anything starts
     components.check('mesh', ['hello'])
     components.check('successors', ['audit'])
     components.check('gossipsub peer score', ['trust'])
     for (const s of services) components.check(s.name, s.dependencies)
 
-    const all = components.view('node', Object.keys({ clock, logger, layout, identity, orgSigner, nodeSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt, nodeCredential: 0, audit: 0, approvals: 0, parkedTasks: 0, carriedPolicies: 0, trust: 0, roots: 0, hello: 0, metrics: 0 }) as Array<keyof Components>)
+    const all = components.view('node', Object.keys({ clock, logger, layout, identity, orgSigner, nodeSigner, sagaSigner, store, enrolments, registry, libp2p, mesh, gossip, control, dispatcher, agents, policy: holder, startedAt, nodeCredential: 0, audit: 0, approvals: 0, parkedTasks: 0, carriedPolicies: 0, trust: 0, roots: 0, hello: 0, metrics: 0 }) as Array<keyof Components>)
     // local HTTP servers, each off unless its listen address is set (loopback by default)
     const metricsServer = settings.metricsListen == null
       ? undefined
@@ -240,7 +246,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       if (cs != null) out.consoleListen = `${cs.host}:${cs.port}`
       return out
     }
-    registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, status })
+    registerOperatorRoutes(all, { audit, delegation, tasks, approvals, trust, sagas, status })
     // the agent API: a server and router of its own, every request signed by the calling agent's key
     const agentApi = createControlServer({
       socketPath: layout.agentSocket,
@@ -257,7 +263,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
 
     return {
       components: all,
-      services: { audit, delegation, tasks, approvals, trust, metrics },
+      services: { audit, delegation, tasks, approvals, trust, metrics, sagas },
       policy: () => policy,
       async start () {
         if (started) return

@@ -47,6 +47,12 @@ export function dataDirLayout (dataDir: string = DEFAULT_DATA_DIR): DataDirLayou
 /** Key names in the org's key store. */
 export const ORG_KEY = 'org'
 export const NODE_KEY = 'node'
+/**
+ * The node's own saga coordinator service key: the identity this node coordinates sagas and grants
+ * undo as (a service principal of the org, with an AgentCredential). It is the node's key, like the
+ * org and node keys, never an agent's: agents hold their own keys (DESIGN.md section 2).
+ */
+export const SAGA_KEY = 'saga'
 /** Name an agent key had in the node's key store before agents held their own keys (migrated at start). */
 export function legacyAgentKeyName (agentName: string): string {
   return `agent-${agentName}`

@@ -10,7 +10,7 @@ import { FileKeyStore, type KeyStore } from '../identity/keystore.js'
 import { issueNodeCredential } from '../identity/credentials.js'
 import { libp2pPrivateKeyFromSeed, peerIdStringFromPublicKey } from '../identity/peer-id.js'
 import type { Clock } from '../identity/clock.js'
-import { dataDirLayout, NODE_KEY, ORG_KEY, type DataDirLayout } from './data-dir.js'
+import { dataDirLayout, NODE_KEY, ORG_KEY, SAGA_KEY, type DataDirLayout } from './data-dir.js'
 import { readIdentityFile, type IdentityFile } from './identity-file.js'
 import { formatSwarmKey } from './libp2p/swarm-key.js'
 import { DEFAULT_POLICY_YAML } from '../authz/default-policy.js'
@@ -115,6 +115,8 @@ export async function initOrganisation (opts: InitOptions): Promise<InitResult> 
   const keys = openKeyStore(layout, passphrase, opts.scryptN)
   const org = await orgKey(layout, keys, opts.pkcs11)
   const node = await keys.has(NODE_KEY) ? await keys.load(NODE_KEY) : await keys.create(NODE_KEY)
+  // the node's own saga coordinator service key (not an agent's key; a node started on an older data dir creates it then)
+  if (!await keys.has(SAGA_KEY)) await keys.create(SAGA_KEY)
   const privateKey = await libp2pPrivateKeyFromSeed(node.exportSeed())
   const peerId = peerIdStringFromPublicKey(privateKey.publicKey.raw)
   let credential: string

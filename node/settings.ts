@@ -9,6 +9,7 @@
  * | approvalDeadlineMs  | TRUSTMESH_APPROVAL_DEADLINE (s)  | 3600 s         |
  * | maxDelegationTtlSeconds | TRUSTMESH_MAX_DELEGATION_TTL (s) | 31622400 s (366 days) |
  * | trust               | TRUSTMESH_TRUST_INTERVAL_MS, TRUSTMESH_TRUST_THRESHOLD, TRUSTMESH_TRUST_TTL_S |
+ * | sagas               | TRUSTMESH_SAGA_COMPENSATION_GRACE_MS, TRUSTMESH_SAGA_RETRY_MAX_MS | 60000, 10000 |
  * | gossipMaxPerPeer    | TRUSTMESH_GOSSIP_MAX_PER_PEER    | 2000 records a topic from one org   |
  * | gossipMaxPerIssuer  | TRUSTMESH_GOSSIP_MAX_PER_ISSUER  | 500 records a topic by one issuer   |
  * | agentSocketMode     | TRUSTMESH_AGENT_SOCKET_MODE (octal) | 660 (owner and group) |
@@ -27,6 +28,8 @@ import { DEFAULT_MAX_DELEGATION_TTL_SECONDS } from './services/delegation/chain-
 import { trustSettingsFromEnv, type TrustSettings } from './services/trust/trust-settings.js'
 import { CREDENTIAL_CHECK_INTERVAL_MS, CREDENTIAL_RENEW_BEFORE_SECONDS, type CredentialRenewalOptions } from './services/credentials/node-credential-renewal.js'
 import { NODE_CREDENTIAL_TTL_SECONDS } from './init-org.js'
+import { DEFAULT_SAGA_SETTINGS } from './services/sagas/sagas-service.js'
+import type { CoordinatorSettings } from './services/sagas/saga-coordinator.js'
 
 export interface NodeSettings {
   spiffeSocket?: string
@@ -37,6 +40,7 @@ export interface NodeSettings {
   maxDelegationTtlSeconds: number
   trust: TrustSettings
   taskTimeoutMs?: number
+  sagas: CoordinatorSettings
   /** Period of the revocation prune (config only; default in the delegation service). */
   revocationPruneIntervalMs?: number
   /** Gossip storage bounds, per topic: records kept from one sending org, and signed by one issuer. */
@@ -129,6 +133,11 @@ export function resolveSettings (given: GivenSettings = {}, env: NodeJS.ProcessE
     maxDelegationTtlSeconds: given.maxDelegationTtlSeconds ?? numberFrom(env, 'TRUSTMESH_MAX_DELEGATION_TTL', 1) ?? DEFAULT_MAX_DELEGATION_TTL_SECONDS,
     trust: given.trust ?? trustSettingsFromEnv(env),
     ...(given.taskTimeoutMs != null ? { taskTimeoutMs: given.taskTimeoutMs } : {}),
+    sagas: given.sagas ?? {
+      ...DEFAULT_SAGA_SETTINGS,
+      compensationGraceMs: numberFrom(env, 'TRUSTMESH_SAGA_COMPENSATION_GRACE_MS', 0) ?? DEFAULT_SAGA_SETTINGS.compensationGraceMs,
+      retryMaxMs: numberFrom(env, 'TRUSTMESH_SAGA_RETRY_MAX_MS', 10) ?? DEFAULT_SAGA_SETTINGS.retryMaxMs
+    },
     ...(given.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: given.revocationPruneIntervalMs } : {}),
     gossipLimits: given.gossipLimits ?? {
       perPeer: numberFrom(env, 'TRUSTMESH_GOSSIP_MAX_PER_PEER', 1) ?? DEFAULT_GOSSIP_MAX_PER_PEER,

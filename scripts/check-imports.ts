@@ -4,7 +4,7 @@
  * every relative import and re-export (type-only and dynamic imports count too) and reports
  *   - `cycle`: a strongly connected set of files, with one concrete cycle through it as the example;
  *   - `upward`: an import from a folder to one it may not depend on.
- * Layers, lowest first: identity < {authz, trust, audit} (the pure cores; they may import each other)
+ * Layers, lowest first: identity < {authz, trust, audit, sagas} (the pure cores; they may import each other)
  * < protocols < node < cli. client/ may import identity, the cores and protocols, never node/ or cli/;
  * node/ may not import client/. cli/ may import anything.
  *
@@ -16,10 +16,10 @@ import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 
 /** The layered top-level folders, in the order they are scanned. */
-export const LAYERED_FOLDERS = ['identity', 'authz', 'trust', 'audit', 'protocols', 'client', 'node', 'cli'] as const
+export const LAYERED_FOLDERS = ['identity', 'authz', 'trust', 'audit', 'sagas', 'protocols', 'client', 'node', 'cli'] as const
 export type LayeredFolder = typeof LAYERED_FOLDERS[number]
 
-const CORES: readonly LayeredFolder[] = ['identity', 'authz', 'trust', 'audit']
+const CORES: readonly LayeredFolder[] = ['identity', 'authz', 'trust', 'audit', 'sagas']
 
 /** What each folder may import (besides files outside the layered folders, which are not checked). */
 export const ALLOWED_IMPORTS: Readonly<Record<LayeredFolder, readonly LayeredFolder[]>> = {
@@ -27,6 +27,7 @@ export const ALLOWED_IMPORTS: Readonly<Record<LayeredFolder, readonly LayeredFol
   authz: CORES,
   trust: CORES,
   audit: CORES,
+  sagas: CORES,
   protocols: [...CORES, 'protocols'],
   client: [...CORES, 'protocols', 'client'],
   node: [...CORES, 'protocols', 'node'],

@@ -37,6 +37,11 @@ step "1. three organisations, one private network (shared swarm key)"
 $TM -d "$WORK/acme" init --org-name acme >/dev/null
 $TM -d "$WORK/globex" init --org-name globex --swarm-key "$WORK/acme/swarm.key" >/dev/null
 $TM -d "$WORK/initech" init --org-name initech --swarm-key "$WORK/acme/swarm.key" >/dev/null
+# globex and initech let partners create orders and cancel them (the undo of a saga step)
+for o in globex initech; do
+  sed -i 's#^  orders/create: 2#  orders/create: 2\n  orders/cancel: 2#' "$WORK/$o/policy.yaml"
+  printf '\n  - id: orders-partners\n    effect: allow\n    match:\n      ability: [orders/create, orders/cancel]\n      callerOrg: partner\n' >> "$WORK/$o/policy.yaml"
+done
 i=0
 for o in acme globex initech; do
   port=$((BASE + i)); i=$((i + 1))
@@ -52,9 +57,9 @@ echo "acme    $A"; echo "globex  $B"; echo "initech $C"
 step "2. enrolment: each operator names its partners' org DIDs (max ring 1 for globex at acme)"
 run $TM -d "$WORK/acme" peer add "$B" --addr "/ip4/127.0.0.1/tcp/$((BASE + 1))" --name globex --max-ring 1 --pre-trusted
 run $TM -d "$WORK/acme" peer add "$C" --addr "/ip4/127.0.0.1/tcp/$((BASE + 2))" --name initech --pre-trusted
-run $TM -d "$WORK/globex" peer add "$A" --addr "/ip4/127.0.0.1/tcp/$BASE" --name acme --pre-trusted
+run $TM -d "$WORK/globex" peer add "$A" --addr "/ip4/127.0.0.1/tcp/$BASE" --name acme --max-ring 2 --pre-trusted
 run $TM -d "$WORK/globex" peer add "$C" --addr "/ip4/127.0.0.1/tcp/$((BASE + 2))" --name initech --pre-trusted
-run $TM -d "$WORK/initech" peer add "$A" --addr "/ip4/127.0.0.1/tcp/$BASE" --name acme --pre-trusted
+run $TM -d "$WORK/initech" peer add "$A" --addr "/ip4/127.0.0.1/tcp/$BASE" --name acme --max-ring 2 --pre-trusted
 run $TM -d "$WORK/initech" peer add "$B" --addr "/ip4/127.0.0.1/tcp/$((BASE + 1))" --name globex --pre-trusted
 connected () { [ "$($TM -d "$WORK/$1" --json peer list | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).filter(p=>p.connected).length))')" = "2" ]; }
 for o in acme globex initech; do wait_for 30 "$o to connect to both partners" connected $o; done
@@ -109,6 +114,44 @@ step "8. trust: receipts are evidence; attestations are gossiped; EigenTrust fro
 sleep 3
 for o in acme globex initech; do run $TM -d "$WORK/$o" trust list; done
 run $TM -d "$WORK/acme" trust show "$B"
+
+step "8b. a saga: alice orders at globex, then initech, then globex; the last step fails and the first two are undone"
+ALICE2=$($TM -d "$WORK/acme" --json agent create buyer --ring 2 --can orders/create | json did)
+SHIP=$($TM -d "$WORK/globex" --json agent create shipper --ring 2 --can orders/create --can orders/cancel | json did)
+BILL=$($TM -d "$WORK/initech" --json agent create billing --ring 2 --can orders/create --can orders/cancel | json did)
+$TM -d "$WORK/globex" delegation grant --from shipper --to "$ALICE2" --can orders/create --with "tm:$B/orders" --ttl 1h >/dev/null
+$TM -d "$WORK/initech" delegation grant --from billing --to "$ALICE2" --can orders/create --with "tm:$C/orders" --ttl 1h >/dev/null
+$AGENT --data-dir "$WORK/globex" --agent shipper --can orders/create --can orders/cancel --fail-on fail > "$WORK/shipper.log" 2>&1 & PIDS+=($!)
+$AGENT --data-dir "$WORK/initech" --agent billing --can orders/create --can orders/cancel --fail-on fail > "$WORK/billing.log" 2>&1 & PIDS+=($!)
+sleep 1
+cat > "$WORK/saga.yaml" <<YAML
+name: order-with-shipping
+deadlineSeconds: 120
+steps:
+  - id: reserve
+    to: $SHIP
+    ability: orders/create
+    resource: tm:$B/orders
+    args: { item: crate-7 }
+    compensate: { ability: orders/cancel, args: { order: "\${output.args.item}" } }
+  - id: invoice
+    to: $BILL
+    ability: orders/create
+    resource: tm:$C/orders
+    args: { amount: 120 }
+    compensate: { ability: orders/cancel, args: { amount: "\${output.args.amount}" } }
+  - id: ship
+    to: $SHIP
+    ability: orders/create
+    resource: tm:$B/orders
+    args: { item: crate-7, fail: true }
+    compensate: { ability: orders/cancel }
+YAML
+set +e
+run $TM -d "$WORK/acme" saga run "$WORK/saga.yaml" --as buyer
+echo "(exit code $?: the saga was compensated; invoice then reserve were undone at initech and globex)"
+set -e
+run $TM -d "$WORK/acme" saga list
 
 step "9. revocation: acme revokes alice -> bob; the same chain is now refused at every hop"
 run $TM -d "$WORK/acme" delegation revoke "$CID1" --reason "demo: access withdrawn"

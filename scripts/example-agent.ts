@@ -9,7 +9,8 @@
  * (as itself, under a delegation it holds) and includes that answer in its own; a sub-task that is
  * refused or fails makes this task fail (FORWARD_DENIED, FORWARD_ERROR, FORWARD_PENDING, naming the
  * hop's reason). With --delay-ms, the handler waits that long before answering (tests use it to hold
- * a task in flight).
+ * a task in flight). With --fail-on <field>, a task whose args have that field set to true fails
+ * (a saga's failing step). Every task is logged with its args, so tests can count runs.
  */
 import '../node/polyfill.js'
 import { parseArgs } from 'node:util'
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     'forward-can': { type: 'string' },
     'forward-with': { type: 'string' },
     fail: { type: 'boolean', default: false },
+    'fail-on': { type: 'string' },
     'delay-ms': { type: 'string', default: '0' }
   }
 })
@@ -43,8 +45,10 @@ async function main (): Promise<void> {
   const me = await createAgent({ dataDir: values['data-dir'], key })
   const agent = await me.me()
   const loop = me.serve(values.can, async (task) => {
-    process.stdout.write(`task ${task.id}: ${task.ability} on ${task.resource} from ${task.invoker}\n`)
+    process.stdout.write(`task ${task.id}: ${task.ability} on ${task.resource} from ${task.invoker} args=${JSON.stringify(task.args ?? null)}\n`)
     if (delayMs > 0) await new Promise(resolve => setTimeout(resolve, delayMs))
+    const failOn = values['fail-on']
+    if (failOn != null && (task.args as Record<string, unknown> | undefined)?.[failOn] === true) throw Object.assign(new Error(`this example agent fails tasks with args.${failOn}`), { code: 'EXAMPLE_FAILURE' })
     if (values.fail) throw Object.assign(new Error('this example agent is set to fail'), { code: 'EXAMPLE_FAILURE' })
     let forwarded: { outcome: string, code: string, reason?: string } | undefined
     if (values['forward-to'] != null) {

@@ -198,6 +198,18 @@ export function checkAudit (a: AuditFacts | { unavailable: string }): Finding {
   return pass('audit.verify', `the audit log verifies against its latest checkpoint (size ${a.checkpointSize}), cosigned by ${a.cosigners.length}`)
 }
 
+export interface SagaFacts { id: string, state: string, failure?: { step: string, code: string } }
+
+/** Sagas left `stuck` wait for an operator: a compensation kept failing until its deadline. */
+export function checkSagas (sagas: SagaFacts[] | { unavailable: string }): Finding {
+  if (!Array.isArray(sagas)) return skipped('sagas.stuck', sagas.unavailable)
+  const stuck = sagas.filter(s => s.state === 'stuck')
+  if (stuck.length > 0) {
+    return warning('sagas.stuck', `${stuck.length} saga(s) stuck, half undone: ${stuck.slice(0, 5).map(s => s.id).join(', ')}${stuck.length > 5 ? ', ...' : ''}`, 'run `trustmesh saga show <id>` to see which compensation failed and why, and finish it by hand')
+  }
+  return pass('sagas.stuck', `${sagas.length} saga(s), none stuck`)
+}
+
 /** `<data-dir>/config.yaml`: absent is fine (defaults and flags); present, it must validate. */
 export function checkConfigFile (facts: { file: string, present: boolean, error?: string, keys?: string[] }): Finding {
   if (!facts.present) return pass('config.file', `no ${facts.file}: flags and defaults apply`)

@@ -15,8 +15,8 @@ import { loadLocalPolicy } from '../local-policy.js'
 import { readRegularFile } from '../../identity/regular-file.js'
 import {
   checkAudit, checkConfigFile, checkFileModes, checkKeyLocations, checkIdentity, checkListenAddresses, checkNodeCredential, checkPassphrase, checkPeerAddresses,
-  checkPolicyDefaultDeny, checkPolicyLoaded, checkPolicyNotAllowAll, checkRunningPolicy, checkSwarmKey, skipped,
-  type AuditFacts, type FileFacts, type Finding, type PeerFacts, type PolicyFacts, type StatusFacts
+  checkPolicyDefaultDeny, checkPolicyLoaded, checkSagas, checkPolicyNotAllowAll, checkRunningPolicy, checkSwarmKey, skipped,
+  type AuditFacts, type SagaFacts, type FileFacts, type Finding, type PeerFacts, type PolicyFacts, type StatusFacts
 } from './checks.js'
 
 /** What doctor needs from the running node: a request function (the control client's). */
@@ -103,7 +103,7 @@ export async function runDoctor (options: DoctorOptions): Promise<DoctorReport> 
 }
 
 async function runningChecks (request: NodeRequest | undefined, policy: PolicyFacts): Promise<{ running: boolean, findings: Finding[] }> {
-  const ids = ['network.listen', 'policy.running', 'network.peers', 'audit.verify', 'clock.peers']
+  const ids = ['network.listen', 'policy.running', 'network.peers', 'audit.verify', 'sagas.stuck', 'clock.peers']
   const allSkipped = (reason: string): Finding[] => ids.map(id => skipped(id, reason))
   if (request == null) return { running: false, findings: allSkipped('no control API client') }
   let status: StatusFacts
@@ -129,6 +129,11 @@ async function runningChecks (request: NodeRequest | undefined, policy: PolicyFa
     if (code === 'AUDIT_CORRUPT' || code === 'AUDIT_UNAVAILABLE') audit = { ok: false, code, message: (err as Error).message, entries: 0, cosigners: [] }
   }
   findings.push(checkAudit(audit))
+  try {
+    findings.push(checkSagas(await request<SagaFacts[]>('GET', '/v1/sagas')))
+  } catch (err) {
+    findings.push(checkSagas({ unavailable: `GET /v1/sagas failed: ${(err as Error).message}` }))
+  }
   // hello carries no timestamp and the control API exposes no peer clocks: say so rather than guess
   findings.push(skipped('clock.peers', 'the node does not expose its peers\' clocks (hello carries no time); compare clocks with NTP on the LAN'))
   return { running: true, findings }

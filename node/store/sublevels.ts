@@ -59,6 +59,8 @@ export const SUBLEVELS = {
   auditWitness: 'audit-witness',
   /** Signed audit checkpoints of any node received over gossip (witnesses compare them). */
   auditGossip: 'audit-gossip',
+  /** Sagas this node coordinates: document, step states, sent invocations, timeline (synced before each step). */
+  sagas: 'sagas',
   /** Named approvers (their DIDs and roles); they hold their own keys. */
   approvers: 'approvers'
 } as const

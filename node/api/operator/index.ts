@@ -19,6 +19,8 @@ import { ringRoutes } from './ring-routes.js'
 import { auditRoutes } from './audit-routes.js'
 import { trustRoutes } from './trust-routes.js'
 import { echoRoutes } from './echo-routes.js'
+import { sagaRoutes } from './saga-routes.js'
+import type { SagasService } from '../../services/sagas/sagas-service.js'
 
 export interface OperatorServices {
   audit: AuditNodeService
@@ -26,6 +28,7 @@ export interface OperatorServices {
   tasks: TasksService
   approvals: ApprovalsService
   trust: TrustNodeService
+  sagas?: SagasService
   /** Each service's contribution to `node status`. */
   status: () => Record<string, unknown>
 }
@@ -44,4 +47,5 @@ export function registerOperatorRoutes (c: OperatorComponents, s: OperatorServic
   auditRoutes(c, s.audit.services)
   trustRoutes(c, s.trust.service, c.audit)
   echoRoutes(c)
+  if (s.sagas != null) sagaRoutes(c, s.sagas)
 }

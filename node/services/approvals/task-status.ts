@@ -41,10 +41,24 @@ export class TaskStatusService {
 
   async start (): Promise<void> {
     const handler = createTaskStatusHandler({
-      statusOf: (taskId, askingOrg) => statusOf(this.#queue.byTask(taskId), askingOrg),
+      statusOf: async (taskId, askingOrg) => await this.statusFor(taskId, askingOrg),
       verifiedOrgOf: (conn) => this.#ctx.mesh.verifiedPeer(conn.id)?.orgDid
     })
     await this.#ctx.mesh.handle(TASK_STATUS_PROTOCOL, handler, { maxInboundStreams: TASK_STATUS_MAX_INBOUND_STREAMS })
+  }
+
+  /**
+   * What this node tells `askingOrg` about task `taskId`: a parked task's state, else how a task it
+   * ran for that org ended (with the receipt and small outputs), so a requester that lost the reply
+   * (a saga coordinator that was killed) learns the outcome instead of sending the task again.
+   */
+  async statusFor (taskId: string, askingOrg: string): Promise<TaskStatusReply> {
+    const parked = statusOf(this.#queue.byTask(taskId), askingOrg)
+    if (parked.found) return parked
+    // a second arrival of the same invocation, refused as REPLAYED, is not how the task ended
+    const rec = await this.#tasks.find(taskId, 'received', r => r.code !== 'REPLAYED')
+    if (rec == null || rec.peerOrg !== askingOrg || rec.approvalId != null) return { v: 1, found: false }
+    return { v: 1, found: true, outcome: rec.outcome, code: rec.code, ...(rec.reason != null ? { reason: rec.reason } : {}), ...(rec.output !== undefined ? { output: rec.output } : {}), ...(rec.receipt != null ? { receipt: rec.receipt } : {}) }
   }
 
   async #sent (id: string): Promise<TaskRecord | undefined> {

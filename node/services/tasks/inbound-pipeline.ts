@@ -14,6 +14,7 @@ import { authorizeTask, type AuthzDecision } from '../../../authz/authorize-task
 import { acceptanceOfCredential, type PrincipalInfo } from '../delegation/principal-book.js'
 import { issueReceipt, type TaskOutcome } from './receipt.js'
 import type { InboundComponents, InboundParts } from './inbound-components.js'
+import { MAX_LOGGED_OUTPUT_BYTES } from './task-log.js'
 
 /** How long to wait for carried policies to be fetched before deciding without them (a DENY). */
 const CARRIED_POLICY_WAIT_MS = 5_000
@@ -304,7 +305,8 @@ async function finish (t: InboundTask, c: InboundComponents, p: InboundParts, ou
   })
   await p.tasks.put({
     id: invocationCidOf(t), direction: 'received', ability: abilityOf(t), resource: resourceOf(t), invoker: invokerDidOf(t), executor: executorOf(t), peerOrg: t.from.orgDid,
-    outcome, code, reason, at: t.arrivedAt, durationMs, receipt, ...(extra.link != null ? { link: extra.link } : {}), ...(approvalId != null ? { approvalId } : {})
+    outcome, code, reason, at: t.arrivedAt, durationMs, receipt, ...(extra.link != null ? { link: extra.link } : {}), ...(approvalId != null ? { approvalId } : {}),
+    ...(keepOutput(extra.output) ? { output: extra.output } : {})
   })
   await c.trust.onReceipt(receipt, 'issued').catch(err => { c.logger.warn('receipt not counted as evidence', { error: (err as Error).message }) })
   c.metrics.taskDecided(outcome, code, (t.decidedAt ?? now) - t.arrivedAt)
@@ -330,6 +332,12 @@ function firstCapability (t: InboundTask): [string, string] {
 }
 function resourceOf (t: InboundTask): string { return firstCapability(t)[0] }
 function abilityOf (t: InboundTask): string { return firstCapability(t)[1] }
+
+/** Small outputs are logged so a requester that lost the reply can still learn it (task status). */
+function keepOutput (output: unknown): boolean {
+  if (output === undefined) return false
+  try { return Buffer.byteLength(JSON.stringify(output)) <= MAX_LOGGED_OUTPUT_BYTES } catch { return false }
+}
 
 function anySignal (a: AbortSignal, b: AbortSignal | undefined): AbortSignal {
   return b == null ? a : AbortSignal.any([a, b])

@@ -197,7 +197,9 @@ export function createTaskDispatcher (options: TaskDispatcherOptions): TaskDispa
           resolve(outcome)
         }
       }
-      const onAbort = (): void => { entry.settle(fail('ABORTED', 'dispatch aborted')) }
+      // a task the agent already took is running: its real outcome is awaited and logged, so a requester
+      // that went away (a killed saga coordinator) can ask for it; only a task still queued is withdrawn
+      const onAbort = (): void => { if (entry.state === 'queued') entry.settle(fail('ABORTED', 'dispatch aborted')) }
       const timer = setTimeout(() => {
         entry.settle(fail('TASK_TIMEOUT', `agent ${agentDid} did not answer task ${task.id} within ${timeoutMs} ms`))
       }, remaining)

@@ -42,6 +42,19 @@ export interface PlanTaskInput {
   proof?: string
 }
 
+/** A signed invocation with everything the executing node needs, not yet delivered. */
+export interface PreparedTask {
+  /** The invocation CID: the task's id at both ends. */
+  id: string
+  targetOrg: string
+  invoker: string
+  to: string
+  ability: string
+  resource: string
+  request: TaskRequest
+  timeoutMs?: number
+}
+
 /** What the agent needs to sign its invocation. */
 export interface TaskPlan {
   audience: string
@@ -236,28 +249,47 @@ export class TaskSender {
     return await plan(this.#d, input)
   }
 
+  /** The outbound steps, then delivery: `prepare` + `deliver`. */
   async send (input: SendTaskInput, options: { signal?: AbortSignal } = {}): Promise<Result<TaskReply & { id: string, targetOrg: string }>> {
-    const { ctx } = this.#d
+    const prepared = await this.prepare(input, options)
+    if (!prepared.ok) return prepared
+    return ok(await this.deliver(prepared.value, options))
+  }
+
+  /**
+   * The outbound steps only: the signed invocation with its proofs and credentials, ready to deliver.
+   * A caller that must never run a task twice (the saga coordinator) persists it before delivering,
+   * and after a crash delivers the same request again (the executing node's replay guard refuses a
+   * second run) or asks for its outcome.
+   */
+  async prepare (input: SendTaskInput, options: { signal?: AbortSignal } = {}): Promise<Result<PreparedTask>> {
     const t: OutboundTask = { input, ...(options.signal != null ? { signal: options.signal } : {}) }
     for (const [, step] of OUTBOUND_STEPS) {
       const r = await step(t, this.#d)
       if (!r.ok) return r
     }
     const req: TaskRequest = { v: 1, invocation: input.invocation, proofs: t.chain as Record<string, string>, credentials: t.credentials as Record<string, string>, ...(t.acceptances != null && Object.keys(t.acceptances).length > 0 ? { acceptances: t.acceptances } : {}), ...(input.args !== undefined ? { args: input.args } : {}) }
-    const targetOrg = t.targetOrg as string
+    return ok({
+      id: (t.decoded as Delegation).cid, targetOrg: t.targetOrg as string, invoker: (t.agent as AgentRecord).did, to: t.to as string,
+      ability: t.ability as string, resource: t.resource as string, request: req, ...(input.timeoutMs != null ? { timeoutMs: input.timeoutMs } : {})
+    })
+  }
+
+  /** Delivers a prepared task (to this node's own pipeline or the target org's node), checks the receipt, logs it. */
+  async deliver (p: PreparedTask, options: { signal?: AbortSignal } = {}): Promise<TaskReply & { id: string, targetOrg: string }> {
+    const { ctx } = this.#d
     const t0 = ctx.clock.now()
     // 7. delivery: this node's own inbound pipeline, or the target org's node over the task protocol
-    const reply = targetOrg === ctx.identity.orgDid
-      ? await this.#d.executor.execute(req, { orgDid: targetOrg }, { ...(options.signal != null ? { signal: options.signal } : {}) })
-      : await this.#remote(targetOrg, req, input.timeoutMs ?? TASK_TIMEOUT_MS, options.signal)
+    const reply = p.targetOrg === ctx.identity.orgDid
+      ? await this.#d.executor.execute(p.request, { orgDid: p.targetOrg }, { ...(options.signal != null ? { signal: options.signal } : {}) })
+      : await this.#remote(p.targetOrg, p.request, p.timeoutMs ?? TASK_TIMEOUT_MS, options.signal)
     // 8. the task log
-    const id = (t.decoded as Delegation).cid
     await this.#d.tasks.put({
-      id, direction: 'sent', ability: t.ability as string, resource: t.resource as string, invoker: (t.agent as AgentRecord).did, executor: t.to as string, peerOrg: targetOrg,
+      id: p.id, direction: 'sent', ability: p.ability, resource: p.resource, invoker: p.invoker, executor: p.to, peerOrg: p.targetOrg,
       outcome: reply.outcome, code: reply.code, ...(reply.reason != null ? { reason: reply.reason } : {}), at: t0, durationMs: ctx.clock.now() - t0,
       ...(reply.receipt != null ? { receipt: reply.receipt } : {}), ...(reply.approvalId != null ? { approvalId: reply.approvalId } : {}), ...(reply.link != null ? { link: reply.link } : {})
     })
-    return ok({ ...reply, id, targetOrg })
+    return { ...reply, id: p.id, targetOrg: p.targetOrg }
   }
 
   /** Sends to the target org's node; the receipt must be signed by the node that answered and match the reply. */

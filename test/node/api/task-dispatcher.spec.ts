@@ -190,6 +190,19 @@ describe('task dispatcher', () => {
     expect(await pending).to.include({ ok: false, code: 'ABORTED' })
   })
 
+  it('an abort after the agent took the task waits for its real outcome (nothing it did goes unrecorded)', async () => {
+    await register(['records/read'])
+    const ac = new AbortController()
+    const t = task()
+    const pending = dispatcher.dispatch(ALICE, 'records/read', t, { signal: ac.signal, timeoutMs: 5000 })
+    const taken = await pollOnce(['records/read'])
+    expect(taken.id).to.equal(t.id)
+    ac.abort()
+    const r = await raw(tmp.socketPath, 'POST', `/v1/agent/tasks/${encodeURIComponent(t.id)}/result`, JSON.stringify({ agent: ALICE, ok: true, output: { done: 1 } }))
+    expect(r.status, JSON.stringify(r.json)).to.be.lessThan(300)
+    expect(await pending).to.deep.equal({ ok: true, output: { done: 1 } })
+  })
+
   it('stop() ends long polls promptly and fails pending dispatches closed', async () => {
     await register(['records/read'])
     const pending: Promise<DispatchOutcome> = dispatcher.dispatch(ALICE, 'records/read', task('records/read'), { timeoutMs: 10_000 })
