@@ -27,6 +27,7 @@ export const PROMISES = {
 } as const
 import { createAgent, type Agent } from '../../client/agent.js'
 import { generateAgentKeyFile } from '../../identity/agent-key.js'
+import { issueAcceptance } from '../../identity/agent-acceptance.js'
 
 /** The compiled CLI entry point beside this helper. */
 export const CLI_MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url))
@@ -220,8 +221,13 @@ export function agentKeyPath (dir: string, name: string): string {
 export async function registerAgent (dir: string, body: { name: string, ring: number, capabilities: string[], ttlSeconds?: number }): Promise<{ did: string, name: string, keyFile: string }> {
   const keyFile = agentKeyPath(dir, body.name)
   const signer = await generateAgentKeyFile(keyFile)
-  const r = await createClient({ dataDir: dir }).request<{ did: string, name: string }>('POST', '/v1/agents', { ...body, did: signer.did })
-  return { ...r, keyFile }
+  const client = createClient({ dataDir: dir })
+  const r = await client.request<{ did: string, name: string, credential: string }>('POST', '/v1/agents', { ...body, did: signer.did })
+  // the key is here: the agent countersigns its credential at once, as `agent create` does, so partners can bind it
+  const org = (await client.request<{ orgDid: string }>('GET', '/v1/status')).orgDid
+  const acceptance = await issueAcceptance(signer, r.credential, org, Math.floor(Date.now() / 1000))
+  await client.request('POST', `/v1/agents/${encodeURIComponent(body.name)}/acceptance`, { acceptance })
+  return { did: r.did, name: r.name, keyFile }
 }
 
 const sdkAgents = new Map<string, Promise<Agent>>()

@@ -53,7 +53,7 @@ export async function pair (orgs: OrgTemplates, globexOptions: StartOptions = {}
   const gina = (await registerAgent(globex.dir, { name: 'gina', ring: 1, capabilities: ['payments/send'] })).did
   // gina holds her own key: the delegation is signed by her through the agent API
   const grant = await (await agentOf(globex.dir, 'gina')).delegate({ to: alice, ability: 'payments/send', resource: `tm:${globex.orgDid}/payments`, ttlSeconds: 3600 })
-  expect(grant.delivered.ok).to.equal(true)
+  expect(grant.delivered.ok, JSON.stringify(grant.delivered)).to.equal(true)
   return { acme, globex, alice, gina }
 }
 
