@@ -216,3 +216,33 @@ export function checkConfigFile (facts: { file: string, present: boolean, error?
   if (facts.error != null) return error('config.file', facts.error, `fix ${facts.file} (the node refuses to start with it)`)
   return pass('config.file', `${facts.file} is valid (${facts.keys?.length === 0 ? 'empty' : (facts.keys ?? []).join(', ')})`)
 }
+
+/** A local agent as GET /v1/agents lists it (expiresAt is an ISO time). */
+export interface AgentFacts { name: string, did: string, expiresAt: string }
+
+const inDays = (ms: number): string => `${(ms / 86_400_000).toFixed(1)} days`
+
+/**
+ * Agent credentials: the node renews each one `renewBeforeMs` before it expires while it runs (the
+ * agent re-accepts through the SDK). One already inside that window, or past expiry, was not renewed
+ * (the node was down, or the agent never re-accepted): a warning listing them; else a pass naming the
+ * earliest expiry. Expired credentials are refused as CREDENTIAL_EXPIRED by every partner.
+ */
+export function checkAgentCredentials (agents: AgentFacts[] | { unavailable: string }, nowMs: number, renewBeforeMs: number): Finding {
+  const id = 'credential.agents'
+  if (!Array.isArray(agents)) return skipped(id, agents.unavailable)
+  if (agents.length === 0) return pass(id, 'no local agents')
+  const rows = agents.map(a => ({ a, at: Date.parse(a.expiresAt) })).sort((x, y) => (Number.isNaN(x.at) ? -Infinity : x.at) - (Number.isNaN(y.at) ? -Infinity : y.at))
+  const expired = rows.filter(r => Number.isNaN(r.at) || r.at <= nowMs)
+  const due = rows.filter(r => !Number.isNaN(r.at) && r.at > nowMs && r.at - nowMs <= renewBeforeMs)
+  if (expired.length > 0 || due.length > 0) {
+    const parts = [
+      ...expired.map(r => `${r.a.name} (${r.a.did}) expired ${Number.isNaN(r.at) ? '(no valid expiry)' : `${inDays(nowMs - r.at)} ago, at ${r.a.expiresAt}`}`),
+      ...due.map(r => `${r.a.name} (${r.a.did}) expires in ${inDays(r.at - nowMs)}, at ${r.a.expiresAt}`)
+    ]
+    return warning(id, `${expired.length} agent credential(s) expired and ${due.length} within the renewal window (${inDays(renewBeforeMs)}): ${parts.join('; ')}`,
+      'keep the node running so it renews credentials due, and keep each agent connected (the SDK re-accepts its renewed credential); an expired credential is refused as CREDENTIAL_EXPIRED until renewed. See `trustmesh agent list`')
+  }
+  const first = rows[0]
+  return pass(id, `${agents.length} agent credential(s), none within the renewal window (${inDays(renewBeforeMs)}); earliest expiry ${first.a.name} at ${first.a.expiresAt} (in ${inDays(first.at - nowMs)})`)
+}

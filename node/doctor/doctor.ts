@@ -13,10 +13,11 @@ import { keyLocations } from '../keys/key-location.js'
 import { readIdentityFile, type IdentityFile } from '../identity-file.js'
 import { loadLocalPolicy } from '../local-policy.js'
 import { readRegularFile } from '../../identity/regular-file.js'
+import { DEFAULT_AGENT_RENEW_BEFORE_MS, resolveSettings } from '../settings.js'
 import {
-  checkAudit, checkConfigFile, checkFileModes, checkKeyLocations, checkIdentity, checkListenAddresses, checkNodeCredential, checkPassphrase, checkPeerAddresses,
+  checkAgentCredentials, checkAudit, checkConfigFile, checkFileModes, checkKeyLocations, checkIdentity, checkListenAddresses, checkNodeCredential, checkPassphrase, checkPeerAddresses,
   checkPolicyDefaultDeny, checkPolicyLoaded, checkSagas, checkPolicyNotAllowAll, checkRunningPolicy, checkSwarmKey, skipped,
-  type AuditFacts, type SagaFacts, type FileFacts, type Finding, type PeerFacts, type PolicyFacts, type StatusFacts
+  type AgentFacts, type AuditFacts, type SagaFacts, type FileFacts, type Finding, type PeerFacts, type PolicyFacts, type StatusFacts
 } from './checks.js'
 
 /** What doctor needs from the running node: a request function (the control client's). */
@@ -27,6 +28,8 @@ export interface DoctorOptions {
   clock: Clock
   /** The running node's control API; requests fail with code NODE_NOT_RUNNING when there is none. */
   request?: NodeRequest
+  /** The agent credential renewal window (default: the node's setting, TRUSTMESH_AGENT_RENEW_BEFORE or 7 days). */
+  agentRenewBeforeMs?: number
 }
 
 export interface DoctorReport {
@@ -97,13 +100,18 @@ export async function runDoctor (options: DoctorOptions): Promise<DoctorReport> 
   findings.push(checkPassphrase({ path: layout.passphrase, present: (await fileFacts(layout.passphrase, false)).present }))
   findings.push(checkNodeCredential(await fileFacts(layout.nodeCredential), layout.nodeCredential, identity, options.clock.now()))
 
-  const running = await runningChecks(options.request, policy)
+  const running = await runningChecks(options.request, policy, options.clock.now(), options.agentRenewBeforeMs ?? renewWindow())
   findings.push(...running.findings)
   return { ok: findings.every(f => f.ok || f.severity !== 'error'), dataDir: layout.root, nodeRunning: running.running, findings }
 }
 
-async function runningChecks (request: NodeRequest | undefined, policy: PolicyFacts): Promise<{ running: boolean, findings: Finding[] }> {
-  const ids = ['network.listen', 'policy.running', 'network.peers', 'audit.verify', 'sagas.stuck', 'clock.peers']
+/** The renewal window the node uses (its setting from the environment; the default when that is unset or invalid). */
+function renewWindow (): number {
+  try { return resolveSettings({}).agentRenewBeforeMs } catch { return DEFAULT_AGENT_RENEW_BEFORE_MS }
+}
+
+async function runningChecks (request: NodeRequest | undefined, policy: PolicyFacts, nowMs: number, renewBeforeMs: number): Promise<{ running: boolean, findings: Finding[] }> {
+  const ids = ['network.listen', 'policy.running', 'network.peers', 'credential.agents', 'audit.verify', 'sagas.stuck', 'clock.peers']
   const allSkipped = (reason: string): Finding[] => ids.map(id => skipped(id, reason))
   if (request == null) return { running: false, findings: allSkipped('no control API client') }
   let status: StatusFacts
@@ -118,6 +126,11 @@ async function runningChecks (request: NodeRequest | undefined, policy: PolicyFa
     findings.push(checkPeerAddresses(await request<PeerFacts[]>('GET', '/v1/peers')))
   } catch (err) {
     findings.push(skipped('network.peers', `GET /v1/peers failed: ${(err as Error).message}`))
+  }
+  try {
+    findings.push(checkAgentCredentials(await request<AgentFacts[]>('GET', '/v1/agents'), nowMs, renewBeforeMs))
+  } catch (err) {
+    findings.push(checkAgentCredentials({ unavailable: `GET /v1/agents failed: ${(err as Error).message}` }, nowMs, renewBeforeMs))
   }
   let audit: AuditFacts | { unavailable: string }
   try {

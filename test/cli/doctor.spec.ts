@@ -10,7 +10,7 @@ import { initOrganisation } from '../../node/init-org.js'
 import { systemClock } from '../../identity/clock.js'
 import { multiaddrScope, isLanScope } from '../../node/doctor/index.js'
 import { checkListenAddresses, checkPeerAddresses, checkAudit } from '../../node/doctor/checks.js'
-import { cli, startNode, stopAllNodes, tempDir, removeDir } from '../helpers/node-process.js'
+import { cli, registerAgent, startNode, stopAllNodes, tempDir, removeDir } from '../helpers/node-process.js'
 
 interface Report { ok: boolean, nodeRunning: boolean, findings: Array<{ id: string, ok: boolean, severity: string, skipped?: boolean, message: string, fix: string }> }
 
@@ -136,8 +136,13 @@ describe('trustmesh doctor', function () {
   it('with the node running, checks its listen and partner addresses and its audit log', async () => {
     const d = fresh()
     await startNode(d)
+    await registerAgent(d, { name: 'alice', ring: 3, capabilities: ['records/read'] })
     const { code, report, human } = await doctor(d)
     expect(report.nodeRunning).to.equal(true)
+    // agent credential expiry: alice's fresh 30-day credential is outside the renewal window, named as the earliest
+    expect(finding(report, 'credential.agents')).to.include({ ok: true })
+    expect(finding(report, 'credential.agents').message).to.match(/1 agent credential\(s\).*earliest expiry alice at \d{4}-/)
+    expect(human).to.match(/credential\.agents/)
     expect(finding(report, 'network.listen'), human).to.include({ ok: true })
     expect(finding(report, 'network.peers')).to.include({ ok: true })
     expect(finding(report, 'policy.running')).to.include({ ok: true })
