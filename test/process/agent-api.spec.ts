@@ -40,7 +40,8 @@ describe('the agent API: an agent process acts only as itself', function () {
     const node = await startNode(dir, { env: { TRUSTMESH_AGENT_SOCKET_GROUP: String(NOBODY) } })
     expect(existsSync(`${dir}/keys/agent-legacy.key`)).to.equal(false)
     expect((await loadAgentKeyFile(`${dir}/agents/legacy.key`)).did).to.equal(legacy.did)
-    expect(readdirSync(`${dir}/keys`).sort()).to.deep.equal(['node.key', 'org.key'])
+    // the node's key store holds its own keys only (org, node, its saga coordinator service key): no agent's
+    expect(readdirSync(`${dir}/keys`).sort()).to.deep.equal(['node.key', 'org.key', 'saga.key'])
 
     expect(statSync(`${dir}/control.sock`).mode & 0o777).to.equal(0o600)
     const sock = statSync(`${dir}/agent.sock`)
