@@ -19,6 +19,8 @@ export interface UndoGrantRequest {
   /** The coordinator principal (an agent of the asking org) and its AgentCredential. */
   coordinator: string
   credential: string
+  /** The coordinator's acceptance of that credential (a partner binds a principal only with both). */
+  acceptance?: string
   /** The agent that will run the step (and its compensation). */
   executor: string
   ability: string
@@ -44,6 +46,7 @@ export const undoGrantRequestSchema = schemaOf<UndoGrantRequest>('undoGrantReque
   step: str(256),
   coordinator: str(128),
   credential: str(16 * 1024),
+  acceptance: str(2048, { optional: true }),
   executor: str(128),
   ability: str(256),
   resource: str(1024),

@@ -133,7 +133,7 @@ describe('sagas across three organisations (real node processes)', function () {
   it('completes: every step runs once, nothing is undone, and the timeline and audit log show each hop', async () => {
     const m = await threeOrgs()
     const r = await cli(m.a.dir, ['--json', 'saga', 'run', sagaFile(m, 'ok'), '--as', 'alice'], { timeoutMs: 90_000 })
-    expect(r.code, r.stderr).to.equal(0)
+    expect(r.code, r.stderr + r.stdout).to.equal(0)
     const s = r.json<SagaView>()
     expect(s.state).to.equal('completed')
     expect(s.steps.map(x => [x.id, x.state, x.code])).to.deep.equal([['s1', 'done', 'OK'], ['s2', 'done', 'OK'], ['s3', 'done', 'OK']])

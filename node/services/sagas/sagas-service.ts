@@ -109,7 +109,7 @@ export function createSagasService (c: SagasComponents, parts: SagasParts, setti
     const org = await parts.sender.orgOfAgent(spec.to, { signal })
     if (!org.ok) return org
     const req: UndoGrantRequest = {
-      v: 1, saga: rec.id, step: `${rec.id}/${step.id}`, coordinator: agent.did, credential: agent.credential, executor: spec.to,
+      v: 1, saga: rec.id, step: `${rec.id}/${step.id}`, coordinator: agent.did, credential: agent.credential, ...(agent.acceptance != null ? { acceptance: agent.acceptance } : {}), executor: spec.to,
       ability: spec.compensate.ability, resource: spec.compensate.resource, expiresAt: Math.floor((rec.deadline + settings.compensationGraceMs) / 1000) + 60
     }
     let reply: UndoGrantReply

@@ -52,7 +52,7 @@ export class UndoGranter {
   async #decide (req: UndoGrantRequest, fromOrg: string): Promise<UndoGrantReply> {
     const { clock, identity } = this.#c
     const self = identity.orgDid
-    const coordinator = await this.#p.principals.add(req.credential, { org: fromOrg })
+    const coordinator = await this.#p.principals.add(req.credential, { org: fromOrg, from: fromOrg, ...(req.acceptance != null ? { acceptance: req.acceptance } : {}) })
     if (!coordinator.ok) return refuse(coordinator.error.code, `the coordinator's credential: ${coordinator.error.message}`)
     if (coordinator.value.did !== req.coordinator) return refuse('PRINCIPAL_MISALIGNED', `the credential names ${coordinator.value.did}, not the coordinator ${req.coordinator}`)
     if (await this.#c.agents.get(req.executor) == null) return refuse('UNKNOWN_EXECUTOR', `no agent ${req.executor} on this node`)
