@@ -170,7 +170,7 @@ describe('SPIFFE between two node processes', function () {
     expect(la[0].nodes).to.have.length(1)
     expect(la[0].nodes[0]).to.include({ peerId: g.peerId, spiffeVerified: true, spiffeId: GLOBEX_ID })
     expect(lg[0].nodes[0]).to.include({ peerId: a.peerId, spiffeVerified: true, spiffeId: ACME_ID })
-    const human = await cli(a.dir, ['peer', 'list'])
+    const human = await cli(a.dir, ['peer', 'list', '--wide'])
     expect(human.stdout).to.include(`verified ${GLOBEX_ID}`)
     expect(a.logs()).to.match(new RegExp(`peer verified peer=${g.peerId} .*spiffeId=${GLOBEX_ID}`))
 
@@ -224,7 +224,7 @@ describe('SPIFFE between two node processes', function () {
     await Promise.all([enrol(a, g, { bundle: bundles.acme, id: GLOBEX_ID }), enrol(g, a, { bundle: bundles.acme, id: ACME_ID })])
     const line = await expectRefused(a, g, 'SVID_UNKNOWN_ISSUER')
     expect(line).to.include(`SVID of org ${g.orgDid} (expected ${GLOBEX_ID})`).and.to.include('globex.test bundle')
-    expect((await cli(a.dir, ['peer', 'list'])).stdout).to.include(`required ${GLOBEX_ID}`)
+    expect((await cli(a.dir, ['peer', 'list', '--wide'])).stdout).to.include(`required ${GLOBEX_ID}`)
   })
 
   it('a partner enrolled with another expected SPIFFE ID is refused with the reason and never shows connected', async () => {
