@@ -3,6 +3,7 @@
  * that completed it, closes provisional connections that do not complete it in time, keeps enrolled
  * partners and static peers connected, and opens streams to a partner org's verified node.
  */
+import { randomInt } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection, Stream, StreamHandler, StreamHandlerOptions, ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Clock } from '../../identity/clock.js'
@@ -55,7 +56,7 @@ export interface MeshComponents {
   successors?: { follow: (did: string, records: readonly string[]) => Enrolment | undefined, retiredAt: (did: string) => number | undefined, current: (did: string) => string }
   dialTimeoutMs?: number
   helloTimeoutMs?: number
-  /** Uniform in [0, 1): the jitter of redial backoffs (default Math.random). */
+  /** Uniform in [0, 1): the jitter of redial backoffs (default from node:crypto's randomInt). */
   random?: () => number
 }
 
@@ -232,7 +233,7 @@ export class Mesh {
   #backOff (addr: string): number {
     const prev = this.#nextDial.get(addr)
     const backoff = Math.min((prev?.backoff ?? REDIAL_INTERVAL_MS / 2) * 2, MAX_REDIAL_BACKOFF_MS)
-    const random = this.#c.random ?? Math.random
+    const random = this.#c.random ?? jitter
     const wait = Math.round(backoff * (0.5 + 0.5 * random()))
     this.#nextDial.set(addr, { at: this.#c.clock.now() + wait, backoff })
     return wait
@@ -364,4 +365,9 @@ export class Mesh {
     const outcome = await handleHello(stream, { ...this.#helloComponents(conn), logger: this.#log }, { timeoutMs: this.#c.helloTimeoutMs ?? HELLO_TIMEOUT_MS })
     if (!outcome.ok) this.#fail(conn, outcome.code, outcome.message)
   }
+}
+
+/** Uniform in [0, 1), from the system's CSPRNG (jitter only: nothing depends on it being secret). */
+function jitter (): number {
+  return randomInt(0, 1_000_000) / 1_000_000
 }
