@@ -3,10 +3,8 @@
  * libp2p and the mesh, the control API and every feature, and starts them in order (stopping them in
  * reverse). Nothing else constructs long-lived state.
  */
-import { readFile, writeFile, chmod } from 'node:fs/promises'
-import { LevelDatastore } from 'datastore-level'
 import { PeerCachedDatastore } from './libp2p/peer-cached-datastore.js'
-import { systemClock, nowSeconds, type Clock } from '../identity/clock.js'
+import { systemClock, type Clock } from '../identity/clock.js'
 import { createLogger, type Logger } from '../identity/logger.js'
 import { dataDirLayout, NODE_KEY, ORG_KEY, SAGA_KEY } from './data-dir.js'
 import { readIdentityFile } from './identity-file.js'
