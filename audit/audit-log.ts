@@ -138,6 +138,14 @@ export class AuditLog {
     return rootFromFrontier(this.#frontier)
   }
 
+  /**
+   * Size and root of the durable tree, taken together. Anything signed over the log must use this
+   * one snapshot: a size read before an await and a root read after it can straddle a commit.
+   */
+  head (): { size: number, root: Uint8Array } {
+    return { size: this.#size, root: rootFromFrontier(this.#frontier) }
+  }
+
   /** Synced batches written so far (for tests and metrics: appends / commits is the group size). */
   commits (): number {
     return this.#commits

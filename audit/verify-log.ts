@@ -85,9 +85,10 @@ export function verifyEntries (entries: readonly Uint8Array[], checkpoint: strin
  */
 export async function verifyLog (source: AuditLog | readonly Uint8Array[], checkpoint: string, options: VerifyLogOptions = {}): Promise<Result<LogVerification>> {
   if (!(source instanceof AuditLog)) return verifyEntries(source, checkpoint, options)
+  const head = source.head() // entries are read up to this size and checked against its root
   let raw: Uint8Array[]
   try {
-    raw = await source.rawEntries()
+    raw = await source.rawEntries(head.size)
   } catch (err) {
     const code = (err as { code?: string }).code === 'AUDIT_CORRUPT' ? VerifyLogErrorCode.TRUNCATED : VerifyLogErrorCode.AUDIT_UNREADABLE
     return fail(code, `audit log could not be read in full: ${(err as Error).message}`)
@@ -95,7 +96,7 @@ export async function verifyLog (source: AuditLog | readonly Uint8Array[], check
   const r = verifyEntries(raw, checkpoint, options)
   if (!r.ok) return r
   const all = rootHash(raw.map(hashLeaf))
-  if (!equalBytes(all, source.root())) {
+  if (!equalBytes(all, head.root)) {
     return fail(VerifyLogErrorCode.STATE_MISMATCH, `the ${raw.length} stored entries do not hash to the log's recorded root`)
   }
   return r

@@ -146,8 +146,9 @@ export class AuditService {
     return await this.#serial(async () => {
       if (this.#broken != null) throw new AuditUnavailableError(`audit log failed verification (${this.#broken.code}); no checkpoint is signed over it`)
       const signer = this.#o.signer
-      const size = this.log.size()
       const latest = await this.latest()
+      // size and root from one snapshot taken after the last await: a commit may land during any await
+      const { size, root } = this.log.head()
       const parsed = latest != null ? parseCheckpoint(latest) : undefined
       if (parsed?.ok === true && parsed.value.size === size) return latest as string
       if (parsed?.ok === true && parsed.value.size > size) {
@@ -155,7 +156,7 @@ export class AuditService {
         throw new AuditUnavailableError(this.#broken.message)
       }
       if (signer == null) throw new AuditUnavailableError('no node key to sign a checkpoint with')
-      const text = await signCheckpoint(signer, { origin: this.origin, size, root: this.log.root() })
+      const text = await signCheckpoint(signer, { origin: this.origin, size, root })
       await this.#put(this.#o.checkpoints, [{ key: LATEST, value: text }, { key: sizeKey(size), value: text }])
       this.#o.logger.info('audit checkpoint signed', { size })
       return text

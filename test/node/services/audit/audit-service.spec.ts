@@ -74,6 +74,36 @@ describe('audit-service', () => {
     expect(await s.findSubject('bafy-deleg')).to.equal(1)
   })
 
+  it('a checkpoint signed while appends commit commits to one size and its root, so the log still verifies when reopened', async () => {
+    // the checkpoint waits on its store read while a group of appends becomes durable in between
+    const checkpoints = db.sublevel('r-c') as unknown as TextLevel
+    let gate: Promise<void> | undefined
+    const slowCheckpoints: TextLevel = {
+      get status () { return checkpoints.status },
+      get: async (key, options) => { const v = await checkpoints.get(key, options); if (gate != null) await gate; return v },
+      batch: async (ops, options) => { await checkpoints.batch(ops, options) },
+      iterator: (options) => checkpoints.iterator(options)
+    }
+    const open = async (): Promise<AuditService> => await AuditService.open({
+      entries: db.sublevel('r-e') as unknown as AuditStore, checkpoints: slowCheckpoints, cosigners: db.sublevel('r-w') as unknown as TextLevel,
+      did: acme.did, signer: acme, clock: fakeClock(), logger: silentLogger()
+    })
+    const s = await open()
+    await s.append(deny('before'))
+    let release: () => void = () => {}
+    gate = new Promise<void>(resolve => { release = resolve })
+    const signing = s.checkpoint()
+    await Promise.all([s.append(deny('during-1')), s.append(deny('during-2'))])
+    gate = undefined
+    release()
+    const cp = parseCheckpoint(await signing)
+    if (!cp.ok) throw new Error(cp.error.message)
+    expect(Buffer.from(cp.value.root).toString('hex')).to.equal(Buffer.from(await s.log.rootAt(cp.value.size)).toString('hex'))
+    const reopened = await open()
+    expect(reopened.broken()).to.equal(undefined)
+    expect((await reopened.verify()).ok).to.equal(true)
+  })
+
   it('an entry edited in the store or a cut tail fails verification, and the reopened log refuses appends', async () => {
     const s = await service(db, 'a')
     for (let i = 0; i < 5; i++) await s.append(deny(`task-${i}`))
