@@ -144,8 +144,8 @@ export interface Components {
   identity: IdentityFile
   /** The org root key: signs credentials, root delegations, revocations, attestations. */
   orgSigner: Signer
-  /** The node key (its PeerId): signs receipts and audit checkpoints. */
-  nodeSigner: Ed25519Signer
+  /** The node key (its PeerId): signs receipts and audit checkpoints; a file key or a token key. */
+  nodeSigner: Signer
   /**
    * The node's own saga coordinator service key (`keys/saga.key`): signs the coordinator's invocations,
    * its acceptance of its AgentCredential, and the undo grants this node issues. It is the node's own

@@ -23,6 +23,8 @@ import { parseLanMultiaddr } from './libp2p/lan-only.js'
 import { describeListenFailure, isListenFailure } from './libp2p/listen-error.js'
 import { buildMeshStack } from './mesh-stack.js'
 import { libp2pPrivateKeyFromSeed } from '../identity/peer-id.js'
+import { libp2pPrivateKeyFromSigner } from './libp2p/signer-private-key.js'
+import { Ed25519Signer } from '../identity/signer.js'
 import type { Enrolment } from './mesh/enrolments.js'
 import { PeerRegistry } from './mesh/peer-registry.js'
 import { createControlServer } from './api/control-server.js'
@@ -126,12 +128,19 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   // the org key may live on a PKCS#11 token: any failure to open it stops the node (no fallback)
   const orgKey = new CurrentSigner(await loadSigner(layout, keys, identity.orgKey ?? ORG_KEY))
   const orgSigner = orgKey
-  const nodeSigner = await keys.load(NODE_KEY)
+  // the node key too may be on a token (libp2p then signs through it; its seed is never read)
+  const nodeKey = await loadSigner(layout, keys, NODE_KEY).catch(async (err: unknown) => { await orgKey.close(); throw err })
+  const nodeSigner = nodeKey.signer
+  const closeKeys = async (): Promise<void> => { await orgKey.close(); await nodeKey.close() }
   // the node's own saga coordinator service key (a service principal of the org, never an agent's key);
   // data dirs from before sagas get it at their first start
   const sagaSigner = await keys.has(SAGA_KEY) ? await keys.load(SAGA_KEY) : await keys.create(SAGA_KEY)
+  if (nodeSigner.did !== identity.nodeDid) {
+    await closeKeys()
+    throw new ConfigError('KEY_MISMATCH', `node key ${nodeKey.location.where === 'pkcs11' ? `on token ${nodeKey.location.token}` : `in ${layout.keys}`} is ${nodeSigner.did}, not the node ${identity.nodeDid} of ${layout.identity}`)
+  }
   if (orgSigner.did !== identity.orgDid) {
-    await orgKey.close()
+    await closeKeys()
     throw new ConfigError('KEY_MISMATCH', `org key ${orgKey.location.where === 'pkcs11' ? `on token ${orgKey.location.token}` : `in ${layout.keys}`} does not match ${layout.identity}`)
   }
   // agents hold their own keys: keys an older node kept for its agents are moved to agent key files, once
@@ -139,11 +148,13 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
 
   const settings = resolveSettings({ ...config.settings, ...(config.spiffeSocket != null ? { spiffeSocket: config.spiffeSocket } : {}) }, config.env ?? process.env)
 
-  const opened: Store = await openStore(layout.root, { logger: logger.child('store') }).catch(async (err: unknown) => { await orgKey.close(); throw err })
+  const opened: Store = await openStore(layout.root, { logger: logger.child('store') }).catch(async (err: unknown) => { await closeKeys(); throw err })
   const store = config.wrapStore != null ? config.wrapStore(opened) : opened
   try {
     let nodeCredential = await currentNodeCredential({ layout, clock, logger, identity, orgSigner }, settings.credentials)
-    const privateKey = await libp2pPrivateKeyFromSeed(nodeSigner.exportSeed())
+    const privateKey = nodeSigner instanceof Ed25519Signer
+      ? await libp2pPrivateKeyFromSeed(nodeSigner.exportSeed())
+      : libp2pPrivateKeyFromSigner(nodeSigner, nodeKey.location.where === 'pkcs11' ? `PKCS#11 token ${nodeKey.location.token}` : 'a key store')
     const components = new ComponentRegistry()
     // gossipsub's application-specific score reads trust when it scores, once the trust service exists
     const trustView = components.view('gossipsub peer score', ['trust'])
@@ -277,7 +288,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         logger.info('node started', { org: identity.orgDid, name: identity.orgName, peerId: identity.peerId, listen: libp2p.getMultiaddrs().map(m => m.toString()), policy: policy.digest })
       },
       async stop () {
-        if (!started) { await store.close(); await orgKey.close(); return }
+        if (!started) { await store.close(); await closeKeys(); return }
         started = false
         logger.info('node stopping')
         await agentApi.stop().catch(err => { logger.warn('agent API stop failed', { error: (err as Error).message }) })
@@ -289,13 +300,13 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
         await mesh.stop()
         await libp2p.stop()
         await store.close()
-        await orgKey.close()
+        await closeKeys()
         logger.info('node stopped')
       }
     }
   } catch (err) {
     await opened.close()
-    await orgKey.close()
+    await closeKeys()
     throw err
   }
 }

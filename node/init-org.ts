@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, open, rename, writeFile } from 'node:fs/promises'
 import { FileKeyStore, type KeyStore } from '../identity/keystore.js'
 import { issueNodeCredential } from '../identity/credentials.js'
-import { libp2pPrivateKeyFromSeed, peerIdStringFromPublicKey } from '../identity/peer-id.js'
+import { peerIdStringFromPublicKey } from '../identity/peer-id.js'
 import type { Clock } from '../identity/clock.js'
 import { dataDirLayout, NODE_KEY, ORG_KEY, SAGA_KEY, type DataDirLayout } from './data-dir.js'
 import { readIdentityFile, type IdentityFile } from './identity-file.js'
@@ -49,9 +49,14 @@ export interface Pkcs11InitOptions {
   pinFile: string
   /** Label of the org key on the token; default `trustmesh-org`. */
   label?: string
+  /** Keep the node key (its PeerId) on the token too. */
+  nodeKey?: boolean
+  /** Label of the node key on the token; default `trustmesh-node`. */
+  nodeLabel?: string
 }
 
 export const DEFAULT_TOKEN_KEY_LABEL = 'trustmesh-org'
+export const DEFAULT_TOKEN_NODE_KEY_LABEL = 'trustmesh-node'
 
 export interface InitResult {
   created: boolean
@@ -113,14 +118,18 @@ export async function initOrganisation (opts: InitOptions): Promise<InitResult> 
     generatedPassphrase = true
   }
   const keys = openKeyStore(layout, passphrase, opts.scryptN)
-  const org = await orgKey(layout, keys, opts.pkcs11)
-  const node = await keys.has(NODE_KEY) ? await keys.load(NODE_KEY) : await keys.create(NODE_KEY)
-  // the node's own saga coordinator service key (not an agent's key; a node started on an older data dir creates it then)
-  if (!await keys.has(SAGA_KEY)) await keys.create(SAGA_KEY)
-  const privateKey = await libp2pPrivateKeyFromSeed(node.exportSeed())
-  const peerId = peerIdStringFromPublicKey(privateKey.publicKey.raw)
+  const pk = opts.pkcs11
+  const org = await keyOnTokenOrFile(layout, keys, ORG_KEY, pk != null ? { ...pk, label: pk.label ?? DEFAULT_TOKEN_KEY_LABEL } : undefined)
+  let nodeDid: string
+  let peerId: string
   let credential: string
   try {
+    const node = await keyOnTokenOrFile(layout, keys, NODE_KEY, pk?.nodeKey === true ? { ...pk, label: pk.nodeLabel ?? DEFAULT_TOKEN_NODE_KEY_LABEL } : undefined)
+    nodeDid = node.signer.did
+    await node.close()
+    // the node's own saga coordinator service key (not an agent's key; a node started on an older data dir creates it then)
+    if (!await keys.has(SAGA_KEY)) await keys.create(SAGA_KEY)
+    peerId = peerIdStringFromPublicKey(node.signer.publicKey)
     credential = await issueNodeCredential(org.signer, { peerId, orgName: opts.orgName }, { clock: opts.clock, ttlSeconds: NODE_CREDENTIAL_TTL_SECONDS })
   } finally {
     await org.close()
@@ -133,7 +142,7 @@ export async function initOrganisation (opts: InitOptions): Promise<InitResult> 
     orgDid: org.signer.did,
     orgName: opts.orgName,
     peerId,
-    nodeDid: node.did,
+    nodeDid,
     createdAt: new Date(opts.clock.now()).toISOString()
   }
   // the identity file is written last: its presence means init completed
@@ -143,27 +152,26 @@ export async function initOrganisation (opts: InitOptions): Promise<InitResult> 
 }
 
 /**
- * The org key: on the token when asked (created there, or the existing key with that label), else
- * in the file key store. A token key is recorded in keys/org.pkcs11.json; a data directory whose org
- * key is already on a token keeps using it.
+ * Key `name` (the org key, the node key): on the token when asked (created there, or the existing
+ * key with that label), else in the file key store. A token key is recorded in
+ * keys/<name>.pkcs11.json; a data directory whose key is already on a token keeps using it.
  */
-async function orgKey (layout: DataDirLayout, keys: KeyStore, pkcs11: Pkcs11InitOptions | undefined): Promise<{ signer: Signer, close: () => Promise<void> }> {
-  const named = await readTokenKeyFile(layout, ORG_KEY)
-  if (pkcs11 == null && named == null) {
-    const signer = await keys.has(ORG_KEY) ? await keys.load(ORG_KEY) : await keys.create(ORG_KEY)
+async function keyOnTokenOrFile (layout: DataDirLayout, keys: KeyStore, name: string, token: (Omit<Pkcs11InitOptions, 'label'> & { label: string }) | undefined): Promise<{ signer: Signer, close: () => Promise<void> }> {
+  const named = await readTokenKeyFile(layout, name)
+  if (token == null && named == null) {
+    const signer = await keys.has(name) ? await keys.load(name) : await keys.create(name)
     return { signer, close: async () => {} }
   }
   if (named != null) {
-    const held = await loadSigner(layout, keys, ORG_KEY)
+    const held = await loadSigner(layout, keys, name)
     return { signer: held.signer, close: held.close }
   }
-  const p = pkcs11 as Pkcs11InitOptions
-  if (await keys.has(ORG_KEY)) throw new InitError('KEY_EXISTS', `${layout.keys} already holds a file org key; initialise a new data directory to keep the org key on a token`)
-  const label = p.label ?? DEFAULT_TOKEN_KEY_LABEL
-  const { signer } = await openPkcs11Signer({ module: p.module, token: p.token, label, pin: await readPin(p.pinFile), createIfMissing: true })
+  const p = token as Pkcs11InitOptions & { label: string }
+  if (await keys.has(name)) throw new InitError('KEY_EXISTS', `${layout.keys} already holds a file ${name} key; initialise a new data directory to keep the ${name} key on a token`)
+  const { signer } = await openPkcs11Signer({ module: p.module, token: p.token, label: p.label, pin: await readPin(p.pinFile), createIfMissing: true })
   try {
     await mkdir(layout.keys, { recursive: true, mode: 0o700 })
-    await writeTokenKeyFile(layout, { key: ORG_KEY, did: signer.did, module: p.module, token: p.token, label, pinFile: p.pinFile })
+    await writeTokenKeyFile(layout, { key: name, did: signer.did, module: p.module, token: p.token, label: p.label, pinFile: p.pinFile })
   } catch (err) {
     await signer.close()
     throw err

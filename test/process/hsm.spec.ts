@@ -193,6 +193,57 @@ describe('org key on a PKCS#11 token (SoftHSM2; needs Debian package softhsm2), 
     expect(existsSync(`${acme.dir}/keys/org-2.key`), 'no file key for the new org key').to.equal(false)
   })
 
+  it('the node key on the token too: its PeerId is the token key\'s, hello and a task work, it cannot be read out, a removed node key stops the start', async () => {
+    const TOKEN = hsm.initToken(`acme-hsm-${tokens++}`)
+    const dir = tempDir('an')
+    dirs.push(dir)
+    const init = await cli(dir, ['--json', 'init', '--org-name', 'acme', '--pkcs11-module', hsm.module, '--token', TOKEN, '--pin-file', hsm.pinFile(), '--node-key-on-token', '--node-key-label', 'acme-node'], { env: hsm.env })
+    expect(init.code, init.stderr).to.equal(0)
+    const id = init.json<{ orgDid: string, peerId: string, nodeDid: string }>()
+    writeFileSync(`${dir}/policy.yaml`, PARTNER_READ_POLICY)
+    expect(existsSync(`${dir}/keys/node.key`), 'no file node key').to.equal(false)
+    expect(existsSync(`${dir}/keys/node.pkcs11.json`)).to.equal(true)
+    const bare = tempDir('an')
+    dirs.push(bare)
+    const noNodeFlag = await cli(bare, ['init', '--org-name', 'x', '--node-key-on-token'])
+    expect(noNodeFlag.code).to.equal(2)
+    expect(noNodeFlag.stderr).to.match(/--node-key-on-token needs --pkcs11-module/)
+
+    const gdir = tempDir('gn')
+    dirs.push(gdir)
+    await initOrg(gdir, 'globex', { swarmKeyFrom: dir })
+    writeFileSync(`${gdir}/policy.yaml`, PARTNER_READ_POLICY)
+    const [a, b]: NodeProcess[] = await Promise.all([startNode(dir, { env: hsm.env }), startNode(gdir)])
+    expect(a.peerId).to.equal(id.peerId)
+    await Promise.all([ok(a.dir, ['peer', 'add', b.orgDid, '--addr', b.addr]), ok(b.dir, ['peer', 'add', a.orgDid, '--addr', a.addr])])
+    // globex's hello checked acme's NodeCredential for this PeerId, whose Noise handshake the token signed
+    await waitUntil(async () => (await connectedOrgs(b.dir)).includes(a.orgDid) && (await connectedOrgs(a.dir)).includes(b.orgDid), 20_000, 'acme and globex to connect')
+
+    const dave = await ok<{ did: string }>(a.dir, ['agent', 'create', 'dave', '--ring', '2', '--can', 'records/read'])
+    await ok(a.dir, ['agent', 'create', 'alice', '--ring', '2', '--can', 'records/read'])
+    const bob = await ok<{ did: string }>(b.dir, ['agent', 'create', 'bob', '--ring', '2', '--can', 'reports/write'])
+    await startExampleAgent(a.dir, 'dave', hsm.env)
+    const records = `tm:${a.orgDid}/records`
+    const g = await ok<{ cid: string }>(a.dir, ['delegation', 'grant', '--from', 'alice', '--to', bob.did, '--can', 'records/read', '--with', records, '--ttl', '1h'])
+    const r = await cli(b.dir, ['--json', 'task', 'send', '--timeout', '20000', '--as', 'bob', '--to', dave.did, '--can', 'records/read', '--with', `${records}/7`, '--args', '{"q":1}', '--proof', g.cid], { timeoutMs: 40_000 })
+    // the receipt is signed by the node key, on the token
+    expect(r.json<SendReply>().outcome, r.stdout + r.stderr).to.equal('ok')
+
+    const doctor = await cli(a.dir, ['--json', 'doctor'], { env: hsm.env })
+    expect(doctor.json<{ findings: Array<{ id: string, message: string }> }>().findings.find(f => f.id === 'keys.node.location')?.message).to.include(`PKCS#11 token "${TOKEN}"`).and.include('acme-node')
+    const leak = readPrivateValue(hsm, TOKEN, 'acme-node')
+    expect(leak).to.include({ sensitive: true, extractable: false })
+    expect(leak.readCode).to.equal(leak.CKR_ATTRIBUTE_SENSITIVE)
+
+    await stopExampleAgents()
+    expect((await a.stop('SIGTERM')).code).to.equal(0)
+    destroyKey(hsm, TOKEN, 'acme-node')
+    const start = await cli(dir, ['node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { env: hsm.env, timeoutMs: 30_000 })
+    expect(start.code).to.equal(1)
+    expect(start.stderr).to.match(/KEY_NOT_FOUND/)
+    expect(existsSync(`${dir}/keys/node.key`), 'no file node key made in its place').to.equal(false)
+  })
+
   it('a wrong PIN, a removed key or a missing token stops the node at start with a named code; no file key is used', async () => {
     const pinFile = hsm.pinFile()
     const acme = await initHsmOrg(pinFile)
