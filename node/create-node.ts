@@ -177,7 +177,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     }).catch(async (err: unknown) => { throw isListenFailure(err) ? await describeListenFailure(err, listen) : err })
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
-    const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock, limits: settings.gossipLimits })
+    const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock, limits: settings.gossipLimits, retiredAt: (did) => successors.retiredAt(did) })
     registerSuccessorTopic(gossip, successors)
     const agents = new AgentRegistry({ repo: store.repository<AgentRecord>(Sublevel.agents), orgSigner, clock })
     const holder: PolicyHolder = {
@@ -196,7 +196,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     components.set('audit', audit.recorder)
     const spiffe = createSpiffeService(view({ name: 'spiffe', deps: SPIFFE_DEPENDENCIES }), { ...(settings.spiffeSocket != null ? { socket: settings.spiffeSocket } : {}) })
     components.set('hello', spiffe.hello)
-    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }), { maxTtlSeconds: settings.maxDelegationTtlSeconds, agentRenewBeforeMs: settings.agentRenewBeforeMs, retiredAt: (did) => successors.retiredAt(did), ...(settings.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: settings.revocationPruneIntervalMs } : {}) })
+    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }), { maxTtlSeconds: settings.maxDelegationTtlSeconds, agentRenewBeforeMs: settings.agentRenewBeforeMs, succession: { retiredAt: (did) => successors.retiredAt(did), successorsOf: (did) => successors.successorsOf(did) }, ...(settings.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: settings.revocationPruneIntervalMs } : {}) })
     components.set('roots', delegation.roots)
     const approvals = createApprovalsService(view({ name: 'approvals', deps: APPROVALS_DEPENDENCIES }), { approvalDeadlineMs: settings.approvalDeadlineMs, ...(settings.approvalExpiryCheckMs != null ? { expiryCheckMs: settings.approvalExpiryCheckMs } : {}) })
     components.set('approvals', approvals.parking)
