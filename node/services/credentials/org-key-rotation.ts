@@ -79,7 +79,10 @@ async function reissueAgents (d: OrgKeyRotationDeps): Promise<number> {
     const credential = await issueAgentCredential(d.signer, { agentDid: a.did, name: a.name, ring: a.ring, capabilities: a.capabilities }, { clock: d.ctx.clock, ttlSeconds })
     const v = verifyAgentCredential(credential, { clock: d.ctx.clock, expectedIssuer: d.signer.did })
     if (!v.ok) throw new RotationError(v.error.code, `re-issuing ${a.name}'s credential: ${v.error.message}`)
-    const next: AgentRecord = { ...a, credential, expiresAt: v.value.expiresAt * 1000 }
+    // the agent's acceptance covered the old credential only: it countersigns the new one (the SDK does
+    // so by itself); until then partners that bound it renew the binding, others wait for the acceptance
+    const { acceptance: _old, ...rest } = a
+    const next: AgentRecord = { ...rest, credential, expiresAt: v.value.expiresAt * 1000, previous: [a.credential, ...(a.previous ?? [])].slice(0, 4) }
     await repo.put(name, next)
     await d.roots().agentCreated(next)
     n++
