@@ -97,7 +97,17 @@ export async function createAgent (options: CreateAgentOptions): Promise<Agent> 
     ...(options.timeoutMs != null ? { timeoutMs: options.timeoutMs } : {}),
     sign: async (req) => ({ [AGENT_PROOF_HEADER]: await signAgentProof(signer, { ...req, audience: node.node }, nowS()) })
   })
-  const request = client.request
+  // after a node key rotation and restart the node has a new identity, the audience of every proof:
+  // ask it again and retry once rather than failing every request from then on
+  const request: ControlClient['request'] = async <T = unknown>(method: string, path: string, body?: unknown, o?: RequestOptions): Promise<T> => {
+    try {
+      return await client.request<T>(method, path, body, o)
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'PROOF_WRONG_AUDIENCE') throw err
+      Object.assign(node, await anonymous.request<{ node: string, org: string, orgName: string }>('GET', '/v1/agent/node', undefined, o))
+      return await client.request<T>(method, path, body, o)
+    }
+  }
   const loops = new Set<TaskLoop>()
 
   const me = async (o: RequestOptions = {}): Promise<AgentInfo> => await request<AgentInfo>('GET', '/v1/agent/me', undefined, o)

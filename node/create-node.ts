@@ -11,6 +11,7 @@ import { readIdentityFile } from './identity-file.js'
 import { loadSigner } from './keys/key-location.js'
 import { CurrentSigner } from './keys/current-signer.js'
 import { Enrolments } from './mesh/enrolments.js'
+import { RetiredPeers, type RetiredPeer } from './mesh/retired-peers.js'
 import { SuccessorBook, type StoredSuccessor } from './mesh/successor-book.js'
 import { registerSuccessorTopic } from './mesh/successor-topic.js'
 import { createOrgKeyRotation } from './services/credentials/org-key-rotation.js'
@@ -126,7 +127,12 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   // the org key may live on a PKCS#11 token: any failure to open it stops the node (no fallback)
   const orgKey = new CurrentSigner(await loadSigner(layout, keys, identity.orgKey ?? ORG_KEY))
   const orgSigner = orgKey
-  const nodeSigner = await keys.load(NODE_KEY)
+  // after a node key rotation identity.json names the new key (always a file key: Noise needs the seed)
+  const nodeSigner = await keys.load(identity.nodeKey ?? NODE_KEY)
+  if (identity.nodeKey != null && nodeSigner.did !== identity.nodeDid) {
+    await orgKey.close()
+    throw new ConfigError('KEY_MISMATCH', `node key ${identity.nodeKey} in ${layout.keys} does not match the node DID in ${layout.identity}`)
+  }
   // the node's own saga coordinator service key (a service principal of the org, never an agent's key);
   // data dirs from before sagas get it at their first start
   const sagaSigner = await keys.has(SAGA_KEY) ? await keys.load(SAGA_KEY) : await keys.create(SAGA_KEY)
@@ -154,6 +160,9 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const successorAudit = components.view('successors', ['audit'])
     const successors = new SuccessorBook({ repo: store.repository<StoredSuccessor>(Sublevel.successors), enrolments: enrolmentBook, clock, logger: logger.child('successors'), audit: () => successorAudit.audit })
     await successors.load()
+    // partners' node PeerIds retired by their node key rotations (NodeCredential `replaces`)
+    const retiredPeers = new RetiredPeers({ repo: store.repository<RetiredPeer>(Sublevel.retiredPeers), sameOrg: (a, b) => successors.current(a) === successors.current(b) })
+    await retiredPeers.load()
     const registry = new PeerRegistry(clock)
     const listen = config.listen ?? DEFAULT_LISTEN
     const { libp2p, mesh, enrolments } = await buildMeshStack({
@@ -163,6 +172,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       orgDid: identity.orgDid,
       enrolments: enrolmentBook,
       successors: { follow: (did, records) => successors.follow(did, records), retiredAt: (did) => successors.retiredAt(did), current: (did) => successors.current(did) },
+      retiredPeers: { check: (peerId, orgDid) => retiredPeers.check(peerId, orgDid), retire: async (orgDid, by, at, peerIds) => await retiredPeers.retire(orgDid, by, at, peerIds) },
       registry,
       clock,
       logger,
@@ -256,7 +266,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     })
     registerAgentRoutes(agentApi, all, { delegation, tasks })
     const rotation = createOrgKeyRotation({ ctx: all, keys, signer: orgKey, successors, credentials, roots: () => delegation.roots, publish: async (jwt) => { await gossip.publish(RecordTopics.successors, jwt) } })
-    identityRoutes(control, { rotate: async (o) => await rotation.rotate(o), successors: () => successors.chainTo(identity.orgDid) })
+    identityRoutes(control, { rotate: async (o) => await rotation.rotate(o), successors: () => successors.chainTo(identity.orgDid), rotateNodeKey: async () => await rotation.rotateNodeKey() })
     let started = false
 
     return {
