@@ -35,7 +35,7 @@ export function register (identity: Command): void {
           ['old PeerId', `${n.oldPeerId} (retired when the node restarts)`],
           ['new PeerId', n.newPeerId],
           ['new node key', `${n.key} (encrypted key file)`],
-          ['next step', 'RESTART THE NODE NOW (trustmesh node stop, then trustmesh node start): it still runs as the old PeerId until then; at the restart the org key issues a NodeCredential for the new PeerId and partners refuse the old one']
+          ['next step', 'RESTART THE NODE NOW (stop `trustmesh node start` with SIGTERM or your service manager, and start it again): it runs as the old PeerId until then; at the restart the org key issues a NodeCredential for the new PeerId and partners refuse the old one']
         ]))
         return
       }
