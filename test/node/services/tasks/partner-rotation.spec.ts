@@ -89,6 +89,20 @@ describe('a third org checks chains rooted in a rotated partner (in process, rea
     expect(withNew.outcome, `${withNew.code}: ${withNew.reason ?? ''}`).to.equal('ok')
   })
 
+  it('before initech follows the successor record, a chain under the new key is a DENY with a reason, not an allow', async () => {
+    // acme rotated, but initech has neither the record nor an enrolment of the new DID
+    clock.advance(60_000)
+    const r = await reissued()
+    const newRoot = await grant(acme2, alice.signer.did, NEW_RECORDS, 'records/read', clock)
+    const toCarol = await grant(alice.signer, carol.signer.did, `${NEW_RECORDS}/8`, 'records/read', clock, { proof: newRoot })
+    const req = await invoke(carol.signer, ivan.signer.did, `${NEW_RECORDS}/8`, 'records/read', [newRoot, toCarol], [r.credential, carol.credential], clock)
+    req.acceptances = { ...(req.acceptances ?? {}), [cidOfJwt(r.credential)]: r.acceptance }
+    const reply = await node.executor.execute(req, { orgDid: globex.did })
+    expect(reply.outcome).to.equal('denied')
+    expect(reply.code, reply.reason).to.equal('UNKNOWN_PRINCIPAL')
+    expect(reply.reason).to.be.a('string').and.not.equal('')
+  })
+
   it('a root the old key signs after the rotation is KEY_RETIRED', async () => {
     await rotate()
     const late = await grant(acme, alice.signer.did, RECORDS, 'records/read', clock, { nbf: nowS(clock) })
