@@ -79,7 +79,8 @@ const DEFAULT_RENEW_BEFORE_MS = 7 * 24 * 3600_000
 export function createDelegationService (ctx: DelegationComponents, options: DelegationOptions = {}): DelegationService {
   // an org's DIDs before a key rotation still vouch for what they issued before it
   const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...(ctx.identity.previousOrgDids ?? []), ...ctx.enrolments.list().map(e => e.orgDid)]
-  const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations), Sublevel.revocations)
+  const retiredAt = options.succession?.retiredAt ?? options.retiredAt
+  const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations), Sublevel.revocations, retiredAt != null ? { retiredAt } : {})
   const principals = new PrincipalBook({
     repo: ctx.store.repository<string>(Sublevel.credentials),
     clock: ctx.clock,

@@ -24,6 +24,7 @@ import { issueSuccessorRecord, KEY_RETIRED, type KeySuccession } from '../../../
 import { issueAgentCredential } from '../../../identity/credentials.js'
 import { issueAcceptance } from '../../../identity/agent-acceptance.js'
 import { PrincipalBook } from '../../../node/services/delegation/principal-book.js'
+import { RevocationBook, type StoredRevocation } from '../../../node/services/delegation/revocation-book.js'
 import { fakeClock, type FakeClock } from '../../helpers/clock.js'
 import { acme, alice, globex, principal } from '../../helpers/principals.js'
 
@@ -88,6 +89,21 @@ describe('KEY_RETIRED: records signed by a retired org key after its successor r
     expect(local.status === 'ignored' ? local.error.code : local.status).to.equal(KEY_RETIRED)
     expect((await intake.offer(before, globex.did)).status).to.equal('accepted')
     expect((await intake.offer(byNewKey, globex.did)).status).to.equal('accepted')
+  })
+
+  it('a revocation stored before the node learned of the rotation does not count at use when the retired key signed it afterwards', async () => {
+    const clock = fakeClock(T0)
+    let known = false
+    const book = new RevocationBook(store.repository<StoredRevocation>(SUBLEVELS.revocations), SUBLEVELS.revocations, { retiredAt: (d) => known ? succession.retiredAt(d) : undefined })
+    const cid = cidOfJwt(await signJwt({ iss: acme.did, x: 2 }, acme, { typ: 'JWT' }))
+    const late = await issueRevocation(acme, cid, at(clock, ROTATED_AT + 5))
+    await book.add({ cid, issuer: acme.did, jwt: late, issuedAt: ROTATED_AT + 5 })
+    expect(book.isRevoked(cid, new Set([acme.did]))?.issuer, 'before the record is known it counts').to.equal(acme.did)
+    known = true
+    expect(book.isRevoked(cid, new Set([acme.did])), 'signed after the retirement: not counted').to.equal(undefined)
+    const early = await issueRevocation(acme, cid, at(clock, ROTATED_AT - 5))
+    await book.add({ cid, issuer: acme.did, jwt: early, issuedAt: ROTATED_AT - 5 })
+    expect(book.isRevoked(cid, new Set([acme.did]))?.issuedAt, 'signed before: counts').to.equal(ROTATED_AT - 5)
   })
 
   it('a record by a retired key that does not say when it was signed is KEY_RETIRED', async () => {
