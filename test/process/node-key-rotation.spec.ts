@@ -54,6 +54,8 @@ describe('node key rotation: a new PeerId at restart, the old one refused by par
     const onToken = await cli(a.dir, ['identity', 'rotate', '--node-key', '--pkcs11-module', '/x.so', '--token', 't', '--pin-file', '/p'])
     expect(onToken.code).to.equal(2)
     expect(onToken.stderr).to.match(/Noise.*raw seed/)
+    const shown = await ok<{ peerId: string, restartPending?: { runningPeerId: string } }>(a.dir, ['identity', 'show'])
+    expect(shown).to.deep.include({ peerId: rot.newPeerId, restartPending: { runningPeerId: oldPeerId } })
     const early = await cli(a.dir, ['identity', 'export', `${a.dir}/early.json`])
     expect(early.code, 'no identity file that names a PeerId the node does not run as yet').to.equal(2)
     expect(early.stderr).to.match(/waiting for the node's restart/)
@@ -64,6 +66,7 @@ describe('node key rotation: a new PeerId at restart, the old one refused by par
     const a2 = await startNode(a.dir, { listen: `/ip4/127.0.0.1/tcp/${a.port}` })
     expect(a2.peerId).to.equal(rot.newPeerId)
     await waitUntil(async () => (await peersOf(b.dir)).some(p => p.orgDid === a.orgDid && p.peerId === rot.newPeerId), 20_000, 'globex to accept acme\'s new PeerId')
+    expect(await ok<Record<string, unknown>>(a2.dir, ['identity', 'show'])).to.not.have.property('restartPending')
     const exported = await ok<{ peerId: string }>(a2.dir, ['identity', 'export', `${a.dir}/acme.json`])
     expect(exported.peerId).to.equal(rot.newPeerId)
     // the SDK agent connected before the restart: its next request names the new node as audience
