@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { issueDelegation, issueInvocation, issueRevocation, type Caveats } from '../identity/ucan/index.js'
 import { signAgentProof, AGENT_PROOF_HEADER } from '../identity/agent-proof.js'
 import { issueAcceptance } from '../identity/agent-acceptance.js'
+import { decodeJwt } from '../identity/jwt.js'
 import { loadAgentKeyFile } from '../identity/agent-key.js'
 import { systemClock, type Clock } from '../identity/clock.js'
 import type { Signer } from '../identity/signer.js'
@@ -65,6 +66,20 @@ export interface Agent {
   close: () => Promise<void>
 }
 
+/** The node offered a credential this agent will not countersign. */
+export class AgentCredentialError extends Error {
+  override readonly name = 'AgentCredentialError'
+  constructor (readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+/** The `iss` of a credential JWT (its org), or undefined when it does not decode. */
+function issuerOfCredential (jwt: string): string | undefined {
+  const d = decodeJwt(jwt)
+  return d.ok && typeof d.value.payload.iss === 'string' ? d.value.payload.iss : undefined
+}
+
 export function agentSocketPath (dataDir: string): string {
   return join(dataDir, AGENT_SOCKET_NAME)
 }
@@ -82,12 +97,27 @@ export async function createAgent (options: CreateAgentOptions): Promise<Agent> 
     ...(options.timeoutMs != null ? { timeoutMs: options.timeoutMs } : {}),
     sign: async (req) => ({ [AGENT_PROOF_HEADER]: await signAgentProof(signer, { ...req, audience: node.node }, nowS()) })
   })
-  const request = client.request
+  // after a node key rotation and restart the node has a new identity, the audience of every proof:
+  // ask it again and retry once rather than failing every request from then on
+  const request: ControlClient['request'] = async <T = unknown>(method: string, path: string, body?: unknown, o?: RequestOptions): Promise<T> => {
+    try {
+      return await client.request<T>(method, path, body, o)
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'PROOF_WRONG_AUDIENCE') throw err
+      Object.assign(node, await anonymous.request<{ node: string, org: string, orgName: string }>('GET', '/v1/agent/node', undefined, o))
+      return await client.request<T>(method, path, body, o)
+    }
+  }
   const loops = new Set<TaskLoop>()
 
   const me = async (o: RequestOptions = {}): Promise<AgentInfo> => await request<AgentInfo>('GET', '/v1/agent/me', undefined, o)
   const acceptInfo = async (info: AgentInfo, o: RequestOptions = {}): Promise<AgentInfo> => {
     if (info.accepted) return info
+    // accepted for our node's org only; after an org key rotation that is the org's new DID, not the
+    // one the node had when this agent connected: ask the node again before refusing
+    const issuer = issuerOfCredential(info.credential)
+    if (issuer !== node.org) Object.assign(node, await anonymous.request<{ node: string, org: string, orgName: string }>('GET', '/v1/agent/node', undefined, o))
+    if (issuer !== node.org) throw new AgentCredentialError('FOREIGN_CREDENTIAL', `the credential the node offers is issued by ${String(issuer)}, not by its org ${node.org}: not accepted`)
     const acceptance = await issueAcceptance(signer, info.credential, node.org, nowS())
     return await request<AgentInfo>('POST', '/v1/agent/acceptance', { acceptance }, o)
   }

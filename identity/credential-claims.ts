@@ -17,7 +17,7 @@ import {
 type Payload = Record<string, unknown>
 
 const AGENT_SUBJECT_KEYS = new Set(['id', 'name', 'ring', 'capabilities', 'org'])
-const NODE_SUBJECT_KEYS = new Set(['id', 'org', 'orgName'])
+const NODE_SUBJECT_KEYS = new Set(['id', 'org', 'orgName', 'replaces'])
 const VC_KEYS = new Set(['@context', 'type', 'credentialSubject'])
 
 /** The skew to apply; a value outside 0..60 is a programming error. */
@@ -100,6 +100,9 @@ export function checkAgentSubject (s: unknown, iss: string): Result<{ subject: A
   return ok({ subject: { id: s.id as string, name: s.name, ring: s.ring, capabilities: [...s.capabilities as string[]], org: iss }, key: key.value })
 }
 
+/** Most PeerIds one NodeCredential retires (node key rotations remembered). */
+export const MAX_REPLACED_PEER_IDS = 4
+
 /** Validate a NodeCredential subject issued by `iss`; returns the node's public key. */
 export function checkNodeSubject (s: unknown, iss: string): Result<{ subject: NodeCredentialSubject, key: Uint8Array }> {
   if (!isPlainObject(s)) return fail(C.INVALID_CLAIMS, 'credentialSubject must be an object')
@@ -109,6 +112,16 @@ export function checkNodeSubject (s: unknown, iss: string): Result<{ subject: No
   if (!key.ok) return fail(key.error.code, `credentialSubject.id: ${key.error.message}`)
   if (s.org !== iss) return fail(C.INVALID_CLAIMS, `credentialSubject.org ${String(s.org).slice(0, 80)} is not the issuer ${iss}`)
   if (!isValidName(s.orgName)) return fail(C.INVALID_CLAIMS, 'credentialSubject.orgName must be 1..128 characters without control characters')
+  if (s.replaces !== undefined) {
+    // the PeerIds this node's key replaced (node key rotation): retired from the credential's iat on
+    if (!Array.isArray(s.replaces) || s.replaces.length === 0 || s.replaces.length > MAX_REPLACED_PEER_IDS) return fail(C.INVALID_CLAIMS, `credentialSubject.replaces must be a non-empty array of at most ${MAX_REPLACED_PEER_IDS} PeerIds`)
+    for (const [i, p] of s.replaces.entries()) {
+      const r = publicKeyFromPeerIdString(p)
+      if (!r.ok) return fail(C.INVALID_CLAIMS, `credentialSubject.replaces[${i}]: ${r.error.message}`)
+      if (p === s.id) return fail(C.INVALID_CLAIMS, 'credentialSubject.replaces names the node itself')
+    }
+    return ok({ subject: { id: s.id as string, org: iss, orgName: s.orgName, replaces: [...s.replaces as string[]] }, key: key.value })
+  }
   return ok({ subject: { id: s.id as string, org: iss, orgName: s.orgName }, key: key.value })
 }
 

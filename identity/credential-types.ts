@@ -66,6 +66,8 @@ export interface NodeCredentialSubject {
   readonly id: string
   readonly org: string
   readonly orgName: string
+  /** PeerIds of this node's earlier keys (node key rotation): refused from the credential's iat on. */
+  readonly replaces?: readonly string[]
 }
 
 interface VerifiedCredentialCommon {
@@ -124,4 +126,6 @@ export interface NodeCredentialClaims {
   /** The node's PeerId string. */
   peerId: string
   orgName: string
+  /** PeerIds of the node's earlier keys that this one replaces (node key rotation). */
+  replaces?: string[]
 }

@@ -61,7 +61,7 @@ export async function issueAgentCredential (orgSigner: Signer, claims: AgentCred
 
 /** Sign a NodeCredential binding `claims.peerId` to the org DID. Throws CredentialError on bad claims. */
 export async function issueNodeCredential (orgSigner: Signer, claims: NodeCredentialClaims, options: IssueOptions): Promise<string> {
-  const subject = { id: claims.peerId, org: orgSigner.did, orgName: claims.orgName }
+  const subject = { id: claims.peerId, org: orgSigner.did, orgName: claims.orgName, ...(claims.replaces != null && claims.replaces.length > 0 ? { replaces: claims.replaces } : {}) }
   const pk = publicKeyFromPeerIdString(claims.peerId)
   if (!pk.ok) throw new CredentialError(pk.error.code, pk.error.message)
   if (!isValidName(claims.orgName)) throw new CredentialError(CredentialErrorCode.INVALID_CLAIMS, 'orgName must be 1..128 characters without control characters')

@@ -61,3 +61,33 @@ export function checkNotRetired (issuer: string, signedAt: number | undefined, r
   if (signedAt != null && signedAt < at) return ok(true)
   return fail(KEY_RETIRED, `${what} signed by ${issuer}, a key retired at ${new Date(at * 1000).toISOString()} (its org rotated to a successor)${signedAt == null ? '; the token does not say when it was signed' : ''}`)
 }
+
+/**
+ * The view of key rotations that checks need: when a key was retired, and which keys succeeded it.
+ * A key and its successors are one org: what the old key issued before its retirement stays its org's.
+ */
+export interface KeySuccession {
+  /** When `did` was retired (seconds), if a successor record names its replacement. */
+  retiredAt: (did: string) => number | undefined
+  /** The DIDs that succeeded `did`, oldest first (empty when it never rotated). */
+  successorsOf: (did: string) => string[]
+}
+
+/** The DID an org speaks as now: the last successor of `did`, or `did` itself. */
+export function currentDid (succession: KeySuccession | undefined, did: string): string {
+  const next = succession?.successorsOf(did) ?? []
+  return next.length > 0 ? next[next.length - 1] : did
+}
+
+/**
+ * The KEY_RETIRED check for a signed JWT record whose issuer is `iss` and whose time of signing is
+ * `iat` (else `nbf`): a record that names neither issuer is not subject to it (it is not ours to judge).
+ */
+export function checkJwtNotRetired (jwt: string, retiredAt: (did: string) => number | undefined, what = 'record'): Result<true> {
+  const d = decodeJwt(jwt)
+  if (!d.ok) return ok(true)
+  const { iss, iat, nbf } = d.value.payload
+  if (typeof iss !== 'string') return ok(true)
+  const signedAt = typeof iat === 'number' ? iat : typeof nbf === 'number' ? nbf : undefined
+  return checkNotRetired(iss, signedAt, retiredAt, what)
+}

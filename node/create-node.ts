@@ -11,6 +11,7 @@ import { readIdentityFile } from './identity-file.js'
 import { loadSigner } from './keys/key-location.js'
 import { CurrentSigner } from './keys/current-signer.js'
 import { Enrolments } from './mesh/enrolments.js'
+import { RetiredPeers, type RetiredPeer } from './mesh/retired-peers.js'
 import { SuccessorBook, type StoredSuccessor } from './mesh/successor-book.js'
 import { registerSuccessorTopic } from './mesh/successor-topic.js'
 import { createOrgKeyRotation } from './services/credentials/org-key-rotation.js'
@@ -128,8 +129,9 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
   // the org key may live on a PKCS#11 token: any failure to open it stops the node (no fallback)
   const orgKey = new CurrentSigner(await loadSigner(layout, keys, identity.orgKey ?? ORG_KEY))
   const orgSigner = orgKey
-  // the node key too may be on a token (libp2p then signs through it; its seed is never read)
-  const nodeKey = await loadSigner(layout, keys, NODE_KEY).catch(async (err: unknown) => { await orgKey.close(); throw err })
+  // the node key too may be on a token (libp2p then signs through it; its seed is never read); after a
+  // node key rotation identity.json names the new key
+  const nodeKey = await loadSigner(layout, keys, identity.nodeKey ?? NODE_KEY).catch(async (err: unknown) => { await orgKey.close(); throw err })
   const nodeSigner = nodeKey.signer
   const closeKeys = async (): Promise<void> => { await orgKey.close(); await nodeKey.close() }
   // the node's own saga coordinator service key (a service principal of the org, never an agent's key);
@@ -165,6 +167,9 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     const successorAudit = components.view('successors', ['audit'])
     const successors = new SuccessorBook({ repo: store.repository<StoredSuccessor>(Sublevel.successors), enrolments: enrolmentBook, clock, logger: logger.child('successors'), audit: () => successorAudit.audit })
     await successors.load()
+    // partners' node PeerIds retired by their node key rotations (NodeCredential `replaces`)
+    const retiredPeers = new RetiredPeers({ repo: store.repository<RetiredPeer>(Sublevel.retiredPeers), sameOrg: (a, b) => successors.current(a) === successors.current(b) })
+    await retiredPeers.load()
     const registry = new PeerRegistry(clock)
     const listen = config.listen ?? DEFAULT_LISTEN
     const { libp2p, mesh, enrolments } = await buildMeshStack({
@@ -174,6 +179,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       orgDid: identity.orgDid,
       enrolments: enrolmentBook,
       successors: { follow: (did, records) => successors.follow(did, records), retiredAt: (did) => successors.retiredAt(did), current: (did) => successors.current(did) },
+      retiredPeers: { check: (peerId, orgDid) => retiredPeers.check(peerId, orgDid), retire: async (orgDid, by, at, peerIds) => await retiredPeers.retire(orgDid, by, at, peerIds) },
       registry,
       clock,
       logger,
@@ -188,7 +194,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     }).catch(async (err: unknown) => { throw isListenFailure(err) ? await describeListenFailure(err, listen) : err })
     const control = createControlServer({ socketPath: layout.controlSocket, logger: logger.child('control') })
     const dispatcher = createTaskDispatcher({ logger: logger.child('dispatch'), clock })
-    const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock, limits: settings.gossipLimits })
+    const gossip = createRecordGossip({ libp2p, mesh, registry, store, logger: logger.child('gossip'), clock, limits: settings.gossipLimits, retiredAt: (did) => successors.retiredAt(did) })
     registerSuccessorTopic(gossip, successors)
     const agents = new AgentRegistry({ repo: store.repository<AgentRecord>(Sublevel.agents), orgSigner, clock })
     const holder: PolicyHolder = {
@@ -207,7 +213,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     components.set('audit', audit.recorder)
     const spiffe = createSpiffeService(view({ name: 'spiffe', deps: SPIFFE_DEPENDENCIES }), { ...(settings.spiffeSocket != null ? { socket: settings.spiffeSocket } : {}) })
     components.set('hello', spiffe.hello)
-    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }), { maxTtlSeconds: settings.maxDelegationTtlSeconds, agentRenewBeforeMs: settings.agentRenewBeforeMs, retiredAt: (did) => successors.retiredAt(did), ...(settings.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: settings.revocationPruneIntervalMs } : {}) })
+    const delegation = createDelegationService(view({ name: 'delegation', deps: DELEGATION_DEPENDENCIES }), { maxTtlSeconds: settings.maxDelegationTtlSeconds, agentRenewBeforeMs: settings.agentRenewBeforeMs, succession: { retiredAt: (did) => successors.retiredAt(did), successorsOf: (did) => successors.successorsOf(did) }, ...(settings.revocationPruneIntervalMs != null ? { revocationPruneIntervalMs: settings.revocationPruneIntervalMs } : {}) })
     components.set('roots', delegation.roots)
     const approvals = createApprovalsService(view({ name: 'approvals', deps: APPROVALS_DEPENDENCIES }), { approvalDeadlineMs: settings.approvalDeadlineMs, ...(settings.approvalExpiryCheckMs != null ? { expiryCheckMs: settings.approvalExpiryCheckMs } : {}) })
     components.set('approvals', approvals.parking)
@@ -267,7 +273,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     })
     registerAgentRoutes(agentApi, all, { delegation, tasks })
     const rotation = createOrgKeyRotation({ ctx: all, keys, signer: orgKey, successors, credentials, roots: () => delegation.roots, publish: async (jwt) => { await gossip.publish(RecordTopics.successors, jwt) } })
-    identityRoutes(control, { rotate: async (o) => await rotation.rotate(o), successors: () => successors.chainTo(identity.orgDid) })
+    identityRoutes(control, { rotate: async (o) => await rotation.rotate(o), successors: () => successors.chainTo(identity.orgDid), rotateNodeKey: async () => await rotation.rotateNodeKey() })
     let started = false
 
     return {

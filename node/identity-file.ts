@@ -15,6 +15,10 @@ export interface IdentityFile {
   orgKey?: string
   /** Org DIDs this org had before key rotations, oldest first. */
   previousOrgDids?: string[]
+  /** Name of the current node key (`keys/<name>.key`); default `node`. Always a file key (see rotate-node-key.ts). */
+  nodeKey?: string
+  /** PeerIds of this node's earlier keys (node key rotations), oldest first; its NodeCredential names them as replaced. */
+  previousPeerIds?: string[]
 }
 
 export class NotInitialisedError extends Error {

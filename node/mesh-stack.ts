@@ -45,6 +45,7 @@ export interface MeshStackParts {
   localHello: () => HelloMessage
   verifySpiffe?: VerifyHelloOptions['verifySpiffe']
   successors?: MeshComponents['successors']
+  retiredPeers?: MeshComponents['retiredPeers']
   staticPeers?: string[]
   helloTimeoutMs?: number
   dialTimeoutMs?: number
@@ -103,6 +104,7 @@ export async function buildMeshStack (parts: MeshStackParts): Promise<MeshStack>
     dialTimeoutMs: parts.dialTimeoutMs,
     verifySpiffe: parts.verifySpiffe,
     ...(parts.successors != null ? { successors: parts.successors } : {}),
+    ...(parts.retiredPeers != null ? { retiredPeers: parts.retiredPeers } : {}),
     localHello: parts.localHello
   })
   return { libp2p, mesh, registry, enrolments }

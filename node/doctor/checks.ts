@@ -9,6 +9,7 @@ import { parseSwarmKey } from '../libp2p/swarm-key.js'
 import { evaluatePolicy, levelDefault, type EffectivePolicy, type PolicyRequest } from '../../authz/index.js'
 import { isLanScope, multiaddrScope } from './address-ranges.js'
 import type { KeyLocation } from '../keys/key-location.js'
+import { NODE_KEY } from '../data-dir.js'
 
 export type Severity = 'error' | 'warning' | 'info'
 
@@ -142,7 +143,7 @@ export function checkFileModes (k: KeysFacts): Finding[] {
 export function checkKeyLocations (locations: KeyLocation[]): Finding[] {
   return locations.map(l => l.where === 'pkcs11'
     ? pass(`keys.${l.key}.location`, `${l.key} key on PKCS#11 token "${l.token}" (label ${l.label}, module ${l.module}); the private key never leaves the token`)
-    : pass(`keys.${l.key}.location`, `${l.key} key in the encrypted key file ${l.path} (software key)`))
+    : pass(`keys.${l.key}.location`, `${l.key} key in the encrypted key file ${l.path} (software key)${l.key === NODE_KEY || l.key.startsWith(`${NODE_KEY}-`) ? '; a node key cannot be on a PKCS#11 token (libp2p Noise needs its raw seed): protect the file, rotate it with `trustmesh identity rotate --node-key`' : ''}`))
 }
 
 export function checkPassphrase (generatedFile: { path: string, present: boolean }): Finding {
@@ -156,6 +157,9 @@ export function checkNodeCredential (f: FileFacts, path: string, identity: Ident
   if (!f.present) return warning('credential.node', `${path} is missing`, 'start the node (`trustmesh node start`): it issues a fresh NodeCredential')
   const r = verifyNodeCredential((f.text ?? '').trim(), { clock: { now: () => nowMs }, ...(identity != null ? { expectedIssuer: identity.orgDid } : {}) })
   if (!r.ok) return error('credential.node', `the NodeCredential in ${path} is not valid: ${r.error.code}: ${r.error.message}`, 'restart the node (`trustmesh node start`): it renews an invalid or expiring NodeCredential at start')
+  if (identity != null && r.value.subject.id !== identity.peerId) {
+    return warning('credential.node', `a node key rotation waits for the node's restart: the NodeCredential is for PeerId ${r.value.subject.id}, ${path.replace(/[^/]+$/, 'identity.json')} names ${identity.peerId}`, 'restart the node: it then runs as the new PeerId with a NodeCredential for it, and partners refuse the old one')
+  }
   const left = r.value.expiresAt - Math.floor(nowMs / 1000)
   const days = (left / 86400).toFixed(1)
   if (left < NEAR_EXPIRY_SECONDS) return error('credential.node', `the NodeCredential expires in ${days} days (${new Date(r.value.expiresAt * 1000).toISOString()})`, 'restart the node (`trustmesh node start`): it renews a NodeCredential near expiry at start')

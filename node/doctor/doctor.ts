@@ -96,7 +96,7 @@ export async function runDoctor (options: DoctorOptions): Promise<DoctorReport> 
     }
   }
   findings.push(...checkFileModes({ dataDir: { path: layout.root, mode: await modeOf(layout.root) }, keysDir: { path: layout.keys, mode: keysMode }, keyFiles }))
-  findings.push(...checkKeyLocations(await keyLocations(layout, [identity?.orgKey ?? ORG_KEY, NODE_KEY])))
+  findings.push(...checkKeyLocations(await keyLocations(layout, [identity?.orgKey ?? ORG_KEY, identity?.nodeKey ?? NODE_KEY])))
   findings.push(checkPassphrase({ path: layout.passphrase, present: (await fileFacts(layout.passphrase, false)).present }))
   findings.push(checkNodeCredential(await fileFacts(layout.nodeCredential), layout.nodeCredential, identity, options.clock.now()))
 

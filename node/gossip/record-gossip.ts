@@ -34,6 +34,8 @@ export interface RecordGossipComponents {
   store: Pick<Store, 'repository' | 'batch'>
   logger: Logger
   clock: Clock
+  /** When an org key was retired by a successor record (seconds): records it signed later are refused (KEY_RETIRED). */
+  retiredAt?: (did: string) => number | undefined
   /** Storage bounds applied to every topic that declares none (node/settings.ts). */
   limits?: { perPeer: number, perIssuer: number }
 }
@@ -93,7 +95,7 @@ class DefaultRecordGossip implements RecordGossip {
     }
     if (!Number.isInteger(topic.maxRecords) || topic.maxRecords <= 0) throw new RangeError(`topic ${topic.name}: maxRecords must be a positive integer`)
     if (topic.limits == null && this.#c.limits != null) topic = { ...topic, limits: this.#c.limits }
-    const intake = createTopicIntake(topic, { store: this.#c.store, clock: this.#c.clock, logger: this.#log })
+    const intake = createTopicIntake(topic, { store: this.#c.store, clock: this.#c.clock, logger: this.#log, ...(this.#c.retiredAt != null ? { retiredAt: this.#c.retiredAt } : {}) })
     this.#intakes.set(topic.name, intake)
     if (this.#started) this.#join(intake)
   }

@@ -7,6 +7,7 @@
  * the stored records at the first offer and kept in memory; a record over a cap is ignored.
  */
 import { fail } from '../../identity/result.js'
+import { checkJwtNotRetired, checkNotRetired } from '../../identity/successor-record.js'
 import type { Clock } from '../../identity/clock.js'
 import type { Logger } from '../../identity/logger.js'
 import type { Store } from '../store/open-store.js'
@@ -44,7 +45,30 @@ const encoder = new TextEncoder()
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u
 const wellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
 
-export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick<Store, 'repository' | 'batch'>, clock: Clock, logger: Logger }): TopicIntake {
+export interface TopicIntakeDeps {
+  store: Pick<Store, 'repository' | 'batch'>
+  clock: Clock
+  logger: Logger
+  /** When an org key was retired by a successor record (seconds); its later records are KEY_RETIRED. */
+  retiredAt?: (did: string) => number | undefined
+}
+
+/** KEY_RETIRED: the record's signing key was retired before it signed (RecordTopic.signedBy). */
+function retiredSigner<T> (topic: RecordTopic<T>, value: T, record: string, retiredAt: ((did: string) => number | undefined) | undefined): ReturnType<typeof fail> | undefined {
+  if (retiredAt == null) return undefined
+  const what = `record of ${topic.name}`
+  let r
+  if (topic.signedBy != null) {
+    const by = topic.signedBy(value, record)
+    if (by == null) return undefined
+    r = checkNotRetired(by.issuer, by.signedAt, retiredAt, what)
+  } else {
+    r = checkJwtNotRetired(record, retiredAt, what)
+  }
+  return r.ok ? undefined : r
+}
+
+export function createTopicIntake<T> (topic: RecordTopic<T>, deps: TopicIntakeDeps): TopicIntake {
   const repo = deps.store.repository<StoredRecord>(topic.sublevel)
   const inflight = new Set<string>()
   const perPeer = new Map<string, number>()
@@ -92,6 +116,8 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: { store: Pick
         return { status: 'invalid', error: v.error }
       }
       const { id, value } = v.value
+      const retired = retiredSigner(topic, value, record, deps.retiredAt)
+      if (retired != null) return { status: 'ignored', error: retired.error }
       if (typeof id !== 'string' || id.length === 0 || id.length > SYNC_MAX_ID_CHARS || !wellFormed(id)) {
         return invalid('BAD_RECORD_ID', `validator of ${topic.name} returned an unusable record id`)
       }

@@ -54,6 +54,13 @@ export interface RecordTopic<T> {
    * both are on disk or neither is: a record stored without its index would never be re-delivered.
    */
   stage?: (value: T, id: string, batch: StoreBatch) => void
+  /**
+   * The key that signed a record and when (seconds), for the KEY_RETIRED check: a record signed by a
+   * retired org key after its successor record is ignored (not stored, not forwarded; the forwarder
+   * may not know of the rotation yet). Default: the JWT's `iss` and `iat` (else `nbf`), so every JWT
+   * topic is checked; `null` exempts the record (successor records are signed by the key they retire).
+   */
+  signedBy?: (value: T, record: string) => { issuer: string, signedAt?: number } | null
   /** Called once per record, after it is persisted (errors are logged; the record stays stored). */
   onAccept?: (value: T, id: string, record: string) => Promise<void>
 }

@@ -16,6 +16,8 @@ import {
   type HelloComponents, type HelloMessage, type VerifyHelloOptions, type VerifiedHello
 } from '../../protocols/hello/index.js'
 import type { PeerRegistry } from './peer-registry.js'
+import type { Result } from '../../identity/result.js'
+import { KEY_RETIRED } from '../../identity/successor-record.js'
 import type { Enrolment } from './enrolments.js'
 
 /** How long a PeerId that failed hello is refused by the gater. */
@@ -54,6 +56,8 @@ export interface MeshComponents {
   onPeerVerified?: (peer: VerifiedHello, connection: Connection) => void
   /** Org key rotations: follow a hello's successor records from an enrolled DID; when keys were retired. */
   successors?: { follow: (did: string, records: readonly string[]) => Enrolment | undefined, retiredAt: (did: string) => number | undefined, current: (did: string) => string }
+  /** Node key rotations: PeerIds an org retired are refused in hello; a NodeCredential's `replaces` retires them. */
+  retiredPeers?: { check: (peerId: string, orgDid: string) => Result<true>, retire: (orgDid: string, by: string, at: number, peerIds: readonly string[]) => Promise<string[]> }
   dialTimeoutMs?: number
   helloTimeoutMs?: number
   /** Uniform in [0, 1): the jitter of redial backoffs (default from node:crypto's randomInt). */
@@ -316,12 +320,27 @@ export class Mesh {
       clock: this.#c.clock,
       enrolledOrg: (did) => this.#c.enrolments.get(did) ?? this.#c.successors?.follow(did, hello.successors ?? []),
       verifySpiffe: this.#c.verifySpiffe,
-      ...(this.#c.successors != null ? { retiredAt: this.#c.successors.retiredAt } : {})
+      ...(this.#c.successors != null ? { retiredAt: this.#c.successors.retiredAt } : {}),
+      ...(this.#c.retiredPeers != null ? { peerRetired: this.#c.retiredPeers.check } : {})
     })
+  }
+
+  /** A verified partner node replaced earlier PeerIds (node key rotation): refuse them and close their connections. */
+  #retireReplaced (peer: VerifiedHello): void {
+    const retiredPeers = this.#c.retiredPeers
+    if (retiredPeers == null || peer.replaces == null || peer.replaces.length === 0) return
+    retiredPeers.retire(peer.orgDid, peer.peerId, peer.credentialIssuedAt ?? Math.floor(this.#c.clock.now() / 1000), peer.replaces).then(added => {
+      // the hello check refuses them from now on (durably, with KEY_RETIRED in the log); open connections close
+      for (const old of peer.replaces ?? []) {
+        for (const conn of this.#c.libp2p.getConnections().filter(c => c.remotePeer.toString() === old)) conn.abort(new ProtocolError(KEY_RETIRED, `node PeerId ${old} was retired by its org (now ${peer.peerId})`))
+      }
+      if (added.length > 0) this.#log.info('partner node key rotated: its old PeerIds are refused', { org: peer.orgDid, peer: peer.peerId, retired: added })
+    }, (err: Error) => { this.#log.error('recording retired PeerIds failed', { org: peer.orgDid, error: err.message }) })
   }
 
   #accept (conn: Connection, peer: VerifiedHello): void {
     this.#c.registry.markVerified(conn.id, peer)
+    this.#retireReplaced(peer)
     for (const [addr, pid] of this.#staticPeerIds) if (pid === peer.peerId) this.#nextDial.delete(addr)
     this.#log.info('peer verified', { peer: peer.peerId, org: peer.orgDid, name: peer.orgName, direction: conn.direction, ...(peer.spiffeId != null ? { spiffeId: peer.spiffeId } : {}) })
     this.#c.onPeerVerified?.(peer, conn)

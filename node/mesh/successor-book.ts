@@ -6,7 +6,7 @@
  * the record is kept, and the follow is audited. A partner that was offline during the rotation
  * follows the same way when it next connects.
  */
-import { verifySuccessorRecord, type SuccessorRecord } from '../../identity/successor-record.js'
+import { verifySuccessorRecord, type KeySuccession, type SuccessorRecord } from '../../identity/successor-record.js'
 import type { Clock } from '../../identity/clock.js'
 import type { Logger } from '../../identity/logger.js'
 import type { Repository } from '../store/repository.js'
@@ -27,7 +27,7 @@ export interface SuccessorBookDeps {
 /** Follow at most this many rotations in one chain. */
 const MAX_CHAIN = 16
 
-export class SuccessorBook {
+export class SuccessorBook implements KeySuccession {
   readonly #d: SuccessorBookDeps
   readonly #byOld = new Map<string, SuccessorRecord>()
   readonly #following = new Map<string, Promise<void>>()
@@ -46,6 +46,19 @@ export class SuccessorBook {
   /** When `did` was retired (seconds), if a successor record names its replacement. */
   retiredAt (did: string): number | undefined {
     return this.#byOld.get(did)?.at
+  }
+
+  /** The DIDs that succeeded `did`, oldest first (KeySuccession). */
+  successorsOf (did: string): string[] {
+    const out: string[] = []
+    let cur = did
+    for (let i = 0; i < MAX_CHAIN; i++) {
+      const next = this.#byOld.get(cur)
+      if (next == null || next.newDid === did || out.includes(next.newDid)) break
+      out.push(next.newDid)
+      cur = next.newDid
+    }
+    return out
   }
 
   /** The DID `did` rotated to, following every successor record (itself when it never rotated). */

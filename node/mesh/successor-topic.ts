@@ -17,6 +17,8 @@ export function registerSuccessorTopic (gossip: RecordGossip, successors: Succes
     sublevel: Sublevel.successorRecords,
     maxBytes: 4096,
     maxRecords: 1_000,
+    // signed by the key it retires, at the moment of retirement: never itself KEY_RETIRED
+    signedBy: () => null,
     validate: (record) => {
       const r = verifySuccessorRecord(record)
       if (!r.ok) return r

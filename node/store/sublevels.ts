@@ -15,6 +15,8 @@ export const SUBLEVELS = {
   successorRecords: 'successor-records',
   /** Successor records (org key rotations, ours and partners'), by old org DID. */
   successors: 'successors',
+  /** Partners' node PeerIds retired by a node key rotation (a NodeCredential's `replaces`), by PeerId. */
+  retiredPeers: 'retired-peers',
   /** Enrolled partner organisations, by org DID. */
   peers: 'peers',
   /** PeerId -> org DID bindings established by hello. */

@@ -31,6 +31,10 @@ export interface VerifiedHello {
   software: string
   policyDigest: string
   credentialExpiresAt: number
+  /** Seconds: when the NodeCredential was issued (from then on the PeerIds it replaces are retired). */
+  credentialIssuedAt?: number
+  /** PeerIds of the node's earlier keys, retired by its org (node key rotation). */
+  replaces?: string[]
   spiffeId?: string
 }
 
@@ -42,6 +46,8 @@ export interface VerifyHelloOptions {
   verifySpiffe?: (hello: HelloMessage, enrolment: EnrolledOrgView, peerId: string) => Result<string>
   /** When an org key was retired by a successor record (seconds); its later NodeCredentials are KEY_RETIRED. */
   retiredAt?: (did: string) => number | undefined
+  /** A node PeerId its org retired by a node key rotation is refused (KEY_RETIRED). */
+  peerRetired?: (peerId: string, orgDid: string) => Result<true>
 }
 
 export function verifyHello (hello: HelloMessage, opts: VerifyHelloOptions): Result<VerifiedHello> {
@@ -61,6 +67,10 @@ export function verifyHello (hello: HelloMessage, opts: VerifyHelloOptions): Res
     return fail(HelloErrorCode.PEER_ID_MISMATCH, `NodeCredential names PeerId ${cred.value.subject.id} but the connection authenticated ${opts.remotePeerId}`)
   }
   if (cred.value.subject.org !== iss) return fail(HelloErrorCode.ORG_MISMATCH, 'NodeCredential subject org differs from its issuer')
+  if (opts.peerRetired != null) {
+    const live = opts.peerRetired(opts.remotePeerId, iss)
+    if (!live.ok) return live
+  }
   let spiffeId: string | undefined
   if (enrolment.spiffe != null) {
     if (hello.spiffe == null || opts.verifySpiffe == null) return fail(HelloErrorCode.SPIFFE_REQUIRED, `org ${iss} is enrolled with a SPIFFE bundle but the peer presented no SVID`)
@@ -75,6 +85,8 @@ export function verifyHello (hello: HelloMessage, opts: VerifyHelloOptions): Res
     software: hello.software,
     policyDigest: hello.policyDigest,
     credentialExpiresAt: cred.value.expiresAt,
+    credentialIssuedAt: cred.value.issuedAt,
+    ...(cred.value.subject.replaces != null ? { replaces: [...cred.value.subject.replaces] } : {}),
     ...(spiffeId != null ? { spiffeId } : {})
   })
 }

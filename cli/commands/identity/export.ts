@@ -4,6 +4,7 @@
  * come from the running node (its LAN listen addresses) and `--addr`; nothing secret is written.
  */
 import type { Command } from 'commander'
+import { decodeJwt } from '../../../identity/jwt.js'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { contextOf, collect } from '../../context.js'
 import { fields, UsageError } from '../../output.js'
@@ -41,6 +42,10 @@ export function register (identity: Command): void {
         if (opts.addr.length === 0) out.note('note: the node is not running, so the file lists no addresses; pass --addr or start the node first')
       }
       const nodeCredential = (await readFile(layout.nodeCredential, 'utf8').catch(() => { throw new UsageError(`no NodeCredential at ${layout.nodeCredential}: start the node once`) })).trim()
+      // after `identity rotate --node-key` and before the restart, identity.json names the new PeerId while
+      // the NodeCredential is still the old one's: a file partners could not use
+      const sub = decodeJwt(nodeCredential)
+      if (sub.ok && sub.value.payload.sub !== id.peerId) throw new UsageError(`a node key rotation is waiting for the node's restart (the NodeCredential is for ${String(sub.value.payload.sub)}, identity.json names ${id.peerId}): restart the node, then export`)
       const body = buildIdentityExport(id, nodeCredential, [...opts.addr, ...listen], successors, systemClock)
       const tmp = `${file}.${process.pid}.tmp`
       await writeFile(tmp, JSON.stringify(body, null, 2) + '\n', { mode: 0o644 })

@@ -2,13 +2,17 @@
  * `trustmesh identity rotate`: replace the org key of the running node. The new key is a file key,
  * or on a PKCS#11 token (--pkcs11-module/--token/--pin-file; by default the current key's token when
  * it is on one). The old key signs a successor record; partners follow it at their next hello.
+ * With --node-key: a new node key (new PeerId) instead, used from the node's next start; its
+ * NodeCredential names the old PeerId as replaced, and partners refuse the old PeerId from then on.
+ * The node key is always a key file: libp2p's Noise handshake needs its raw seed, which a token never gives.
  */
 import type { Command } from 'commander'
 import { contextOf } from '../../context.js'
 import { fields, UsageError } from '../../output.js'
 import { call } from '../../node-client.js'
 
-interface RotateOptions { pkcs11Module?: string, token?: string, pinFile?: string, keyLabel?: string, file?: boolean }
+interface RotateOptions { pkcs11Module?: string, token?: string, pinFile?: string, keyLabel?: string, file?: boolean, nodeKey?: boolean }
+interface NodeKeyReply { oldPeerId: string, newPeerId: string, newNodeDid: string, key: string, restartRequired: true }
 interface RotateReply { oldDid: string, newDid: string, key: { where: string, token?: string, label?: string }, reissued: { nodeCredential: boolean, agents: number } }
 
 export function register (identity: Command): void {
@@ -19,8 +23,22 @@ export function register (identity: Command): void {
     .option('--pin-file <file>', 'file holding the token\'s user PIN')
     .option('--key-label <label>', 'label of the new key on the token (default trustmesh-org-<n>)')
     .option('--file', 'keep the new key in an encrypted key file even if the current one is on a token')
+    .option('--node-key', 'rotate the node key instead (new PeerId, effective when the node restarts; always a key file)')
     .action(async (opts: RotateOptions, cmd: Command) => {
       const { dataDir, out } = contextOf(cmd)
+      if (opts.nodeKey === true) {
+        if (opts.pkcs11Module != null || opts.token != null || opts.pinFile != null || opts.keyLabel != null) {
+          throw new UsageError('--node-key cannot use a PKCS#11 token: libp2p\'s Noise handshake needs the node key\'s raw seed, which a token never releases (the org key can be on a token)')
+        }
+        const n = await call<NodeKeyReply>(dataDir, 'POST', '/v1/identity/rotate-node-key', {}, 60_000)
+        out.result(n, () => fields([
+          ['old PeerId', `${n.oldPeerId} (retired when the node restarts)`],
+          ['new PeerId', n.newPeerId],
+          ['new node key', `${n.key} (encrypted key file)`],
+          ['next step', 'RESTART THE NODE NOW (stop `trustmesh node start` with SIGTERM or your service manager, and start it again): it runs as the old PeerId until then; at the restart the org key issues a NodeCredential for the new PeerId and partners refuse the old one']
+        ]))
+        return
+      }
       const tokenOpts = [opts.pkcs11Module, opts.token, opts.pinFile]
       if (tokenOpts.some(o => o != null) && tokenOpts.some(o => o == null)) throw new UsageError('--pkcs11-module, --token and --pin-file go together')
       if (opts.file === true && opts.pkcs11Module != null) throw new UsageError('--file and --pkcs11-module exclude each other')

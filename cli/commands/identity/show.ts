@@ -20,10 +20,12 @@ export function register (identity: Command): void {
       const credential = v.ok
         ? { valid: true, expiresAt: new Date(v.value.expiresAt * 1000).toISOString(), jti: v.value.jti }
         : { valid: false, code: v.error.code, reason: v.error.message }
-      out.result({ orgName: id.orgName, orgDid: id.orgDid, peerId: id.peerId, nodeCredential: credential, dataDir: layout.root }, () => fields([
+      // after `identity rotate --node-key` the NodeCredential stays the old PeerId's until the node restarts
+      const pendingFrom = v.ok && v.value.subject.id !== id.peerId ? v.value.subject.id : undefined
+      out.result({ orgName: id.orgName, orgDid: id.orgDid, peerId: id.peerId, nodeCredential: credential, ...(pendingFrom != null ? { restartPending: { runningPeerId: pendingFrom } } : {}), ...(id.previousOrgDids != null ? { previousOrgDids: id.previousOrgDids } : {}), ...(id.previousPeerIds != null ? { previousPeerIds: id.previousPeerIds } : {}), dataDir: layout.root }, () => fields([
         ['org name', id.orgName],
         ['org DID', id.orgDid],
-        ['node PeerId', id.peerId],
+        ['node PeerId', pendingFrom != null ? `${id.peerId} (from the next start; restart the node: it runs as ${pendingFrom})` : id.peerId],
         ['credential', v.ok ? `valid until ${credential.expiresAt}` : `INVALID (${credential.code}): ${credential.reason}`],
         ['data dir', layout.root]
       ]))

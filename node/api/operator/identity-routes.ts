@@ -1,15 +1,18 @@
 /**
  * Control API routes for the org's identity keys: rotate the org key (`identity rotate`) and list the
- * successor records that lead to the current org DID (`identity export`).
+ * successor records that lead to the current org DID (`identity export`); rotate the node key
+ * (`identity rotate --node-key`, effective at the next start).
  */
 import type { ControlServer } from '../control-server.js'
 import { ControlRouteError } from '../errors.js'
 import type { RotateTokenOptions } from '../../keys/rotate-org-key.js'
 import type { RotationOutcome } from '../../services/credentials/org-key-rotation.js'
+import type { NodeKeyRotation } from '../../keys/rotate-node-key.js'
 
 export interface IdentityRouteParts {
   rotate: (options: { pkcs11?: RotateTokenOptions, file?: boolean }) => Promise<RotationOutcome>
   successors: () => string[]
+  rotateNodeKey: () => Promise<NodeKeyRotation>
 }
 
 export function identityRoutes (control: ControlServer, parts: IdentityRouteParts): void {
@@ -23,6 +26,16 @@ export function identityRoutes (control: ControlServer, parts: IdentityRoutePart
     }
     try {
       return await parts.rotate({ ...(pkcs11 != null ? { pkcs11 } : {}), file: b.file === true })
+    } catch (err) {
+      const code = (err as { code?: unknown }).code
+      if (typeof code === 'string') throw new ControlRouteError(code, (err as Error).message, 409)
+      throw err
+    }
+  })
+
+  control.route('POST', '/v1/identity/rotate-node-key', async () => {
+    try {
+      return await parts.rotateNodeKey()
     } catch (err) {
       const code = (err as { code?: unknown }).code
       if (typeof code === 'string') throw new ControlRouteError(code, (err as Error).message, 409)

@@ -54,7 +54,9 @@ export async function currentNodeCredential (ctx: Omit<Ctx, 'mesh'>, o: Credenti
 }
 
 async function issueAndStore (ctx: Omit<Ctx, 'mesh'>, o: CredentialRenewalOptions, reason: string): Promise<string> {
-  const jwt = await issueNodeCredential(ctx.orgSigner, { peerId: ctx.identity.peerId, orgName: ctx.identity.orgName }, { clock: ctx.clock, ttlSeconds: o.ttlSeconds })
+  // after a node key rotation the credential names the earlier PeerIds, which partners then refuse
+  const replaces = (ctx.identity.previousPeerIds ?? []).filter(p => p !== ctx.identity.peerId)
+  const jwt = await issueNodeCredential(ctx.orgSigner, { peerId: ctx.identity.peerId, orgName: ctx.identity.orgName, ...(replaces.length > 0 ? { replaces } : {}) }, { clock: ctx.clock, ttlSeconds: o.ttlSeconds })
   const tmp = `${ctx.layout.nodeCredential}.tmp`
   await writeFile(tmp, jwt + '\n', { mode: 0o600 })
   await chmod(tmp, 0o600)

@@ -12,6 +12,8 @@ import { SUBLEVELS as Sublevel } from '../../store/sublevels.js'
 import type { AgentRecord } from '../agents/agent-registry.js'
 import type { CurrentSigner } from '../../keys/current-signer.js'
 import { rotateOrgKey, type RotateTokenOptions } from '../../keys/rotate-org-key.js'
+import { rotateNodeKey, type NodeKeyRotation } from '../../keys/rotate-node-key.js'
+import { readIdentityFile } from '../../identity-file.js'
 import type { SuccessorBook } from '../../mesh/successor-book.js'
 import type { CredentialRenewalService } from './node-credential-renewal.js'
 
@@ -41,11 +43,38 @@ export class RotationError extends Error {
   }
 }
 
-export function createOrgKeyRotation (d: OrgKeyRotationDeps): { rotate: (options?: { pkcs11?: RotateTokenOptions, file?: boolean }) => Promise<RotationOutcome> } {
+export interface KeyRotation {
+  rotate: (options?: { pkcs11?: RotateTokenOptions, file?: boolean }) => Promise<RotationOutcome>
+  /** A new node key (new PeerId) from the next start; see node/keys/rotate-node-key.ts. */
+  rotateNodeKey: () => Promise<NodeKeyRotation>
+}
+
+export function createOrgKeyRotation (d: OrgKeyRotationDeps): KeyRotation {
   let busy = false
+  /** identity.json names a node key the running node does not use yet: a node key rotation awaits a restart. */
+  const pendingRestart = async (): Promise<boolean> => (await readIdentityFile(d.ctx.layout.identity, d.ctx.layout.root)).peerId !== d.ctx.identity.peerId
   return {
+    async rotateNodeKey () {
+      if (busy) throw new RotationError('ROTATION_IN_PROGRESS', 'a key rotation is already running')
+      busy = true
+      try {
+        const { ctx } = d
+        const onDisk = await readIdentityFile(ctx.layout.identity, ctx.layout.root)
+        const audited = await ctx.audit.record({ kind: 'enrolment', subject: ctx.identity.peerId, reason: 'node key rotation', details: { oldPeerId: ctx.identity.peerId } })
+        if (!audited.ok) throw new RotationError('AUDIT_UNAVAILABLE', audited.error.message)
+        // identity.json changes on disk only: the running node keeps its PeerId until it restarts
+        const r = await rotateNodeKey({ layout: ctx.layout, keys: d.keys, identity: onDisk, runningPeerId: ctx.identity.peerId }).catch((err: { code?: string, message?: string }) => {
+          throw new RotationError(err.code ?? 'ROTATION_FAILED', String(err.message))
+        })
+        ctx.logger.warn('node key rotated: restart the node to use its new PeerId', { oldPeerId: r.rotation.oldPeerId, newPeerId: r.rotation.newPeerId })
+        return r.rotation
+      } finally {
+        busy = false
+      }
+    },
     async rotate (options = {}) {
-      if (busy) throw new RotationError('ROTATION_IN_PROGRESS', 'an org key rotation is already running')
+      if (busy) throw new RotationError('ROTATION_IN_PROGRESS', 'a key rotation is already running')
+      if (await pendingRestart()) throw new RotationError('RESTART_PENDING', 'a node key rotation is waiting for the node\'s restart: restart the node, then rotate the org key')
       busy = true
       try {
         const { ctx } = d
@@ -79,7 +108,10 @@ async function reissueAgents (d: OrgKeyRotationDeps): Promise<number> {
     const credential = await issueAgentCredential(d.signer, { agentDid: a.did, name: a.name, ring: a.ring, capabilities: a.capabilities }, { clock: d.ctx.clock, ttlSeconds })
     const v = verifyAgentCredential(credential, { clock: d.ctx.clock, expectedIssuer: d.signer.did })
     if (!v.ok) throw new RotationError(v.error.code, `re-issuing ${a.name}'s credential: ${v.error.message}`)
-    const next: AgentRecord = { ...a, credential, expiresAt: v.value.expiresAt * 1000 }
+    // the agent's acceptance covered the old credential only: it countersigns the new one (the SDK does
+    // so by itself); until then partners that bound it renew the binding, others wait for the acceptance
+    const { acceptance: _old, ...rest } = a
+    const next: AgentRecord = { ...rest, credential, expiresAt: v.value.expiresAt * 1000, previous: [a.credential, ...(a.previous ?? [])].slice(0, 4) }
     await repo.put(name, next)
     await d.roots().agentCreated(next)
     n++

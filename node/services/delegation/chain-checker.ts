@@ -26,6 +26,8 @@ export interface ChainCheckerDeps {
   maxTtlSeconds?: number
   /** When an org key was retired by a successor record (seconds): its later tokens are KEY_RETIRED. */
   retiredAt?: (did: string) => number | undefined
+  /** The keys that succeeded an org key (successor records): they may revoke what it issued. */
+  successorsOf?: (did: string) => string[]
 }
 
 /** Default maximum delegation lifetime: a year and a day (agent credentials and their roots fit). */
@@ -80,6 +82,11 @@ export class ChainChecker {
       return s
     }
     for (const cid of decoded.keys()) above(cid, 0)
+    // an org that rotated its key revokes what its old key issued with the new one
+    const successorsOf = this.#d.successorsOf
+    if (successorsOf != null) {
+      for (const s of memo.values()) for (const did of [...s]) for (const next of successorsOf(did)) s.add(next)
+    }
     return memo
   }
 

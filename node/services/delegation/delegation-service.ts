@@ -12,6 +12,7 @@ import type { AgentRecord } from '../agents/agent-registry.js'
 import { SUBLEVELS as Sublevel } from '../../store/sublevels.js'
 import { DelegationBook, type StoredDelegation } from './delegation-book.js'
 import { PrincipalBook } from './principal-book.js'
+import type { KeySuccession } from '../../../identity/successor-record.js'
 import { ReplayGuard } from './replay-guard.js'
 import { RevocationBook, revocationKey, type StoredRevocation } from './revocation-book.js'
 import { ChainChecker, DEFAULT_MAX_DELEGATION_TTL_SECONDS } from './chain-checker.js'
@@ -64,6 +65,11 @@ export interface DelegationOptions {
   agentRenewCheckMs?: number
   /** When an org key was retired by a successor record (seconds): its later tokens are KEY_RETIRED. */
   retiredAt?: (did: string) => number | undefined
+  /**
+   * Org key rotations (the successor book): a key and its successors are one org (bindings, revocation
+   * authority), and what a retired key signed after its retirement is KEY_RETIRED. Implies `retiredAt`.
+   */
+  succession?: KeySuccession
 }
 
 /** How often the node looks for agent credentials due for renewal (default). */
@@ -73,14 +79,17 @@ const DEFAULT_RENEW_BEFORE_MS = 7 * 24 * 3600_000
 export function createDelegationService (ctx: DelegationComponents, options: DelegationOptions = {}): DelegationService {
   // an org's DIDs before a key rotation still vouch for what they issued before it
   const trustedOrgs = (): string[] => [ctx.identity.orgDid, ...(ctx.identity.previousOrgDids ?? []), ...ctx.enrolments.list().map(e => e.orgDid)]
-  const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations), Sublevel.revocations)
+  const retiredAt = options.succession?.retiredAt ?? options.retiredAt
+  const revocations = new RevocationBook(ctx.store.repository<StoredRevocation>(Sublevel.revocations), Sublevel.revocations, retiredAt != null ? { retiredAt } : {})
   const principals = new PrincipalBook({
     repo: ctx.store.repository<string>(Sublevel.credentials),
     clock: ctx.clock,
     org: ctx.identity.orgDid,
     trustedOrgs,
-    // an AgentCredential is revoked by the org that issued it (a signed record on the revocations topic)
-    isRevoked: (cid, issuer) => revocations.isRevoked(cid, new Set([issuer])) != null,
+    ...(options.succession != null ? { succession: options.succession } : {}),
+    // an AgentCredential is revoked by the org that issued it, or that org under a later key
+    // (a signed record on the revocations topic)
+    isRevoked: (cid, issuer) => revocations.isRevoked(cid, new Set([issuer, ...(options.succession?.successorsOf(issuer) ?? [])])) != null,
     onConflict: (c) => {
       ctx.logger.warn('agent claim refused: the DID is bound to another org', { ...c })
       void ctx.audit.record({ kind: 'principal.conflict', subject: c.did, reason: 'PRINCIPAL_CONFLICT', details: { boundTo: c.boundTo, claimedBy: c.claimedBy, ...(c.from != null ? { from: c.from } : {}) } })
@@ -89,7 +98,7 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
   })
   const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
   const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
-  const checker = new ChainChecker({ principals, replay, revocations, ...(options.maxTtlSeconds != null ? { maxTtlSeconds: options.maxTtlSeconds } : {}), ...(options.retiredAt != null ? { retiredAt: options.retiredAt } : {}) })
+  const checker = new ChainChecker({ principals, replay, revocations, ...(options.maxTtlSeconds != null ? { maxTtlSeconds: options.maxTtlSeconds } : {}), ...(options.retiredAt != null ? { retiredAt: options.retiredAt } : {}), ...(options.succession != null ? { retiredAt: options.succession.retiredAt, successorsOf: options.succession.successorsOf } : {}) })
   const exchange = new DelegationExchange(ctx, book, principals)
   const parts: DelegationParts = { book, principals, replay, revocations, checker, exchange }
 

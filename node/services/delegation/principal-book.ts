@@ -9,6 +9,11 @@
  * PRINCIPAL_CONFLICT and reported (logged and audited by the caller's `onConflict`). A credential the
  * issuing org revoked, or one past its expiry, no longer vouches for the agent (CREDENTIAL_REVOKED,
  * CREDENTIAL_EXPIRED).
+ *
+ * Across an org key rotation (successor records, `succession`) the old and the new DID are one org: an
+ * agent bound under the old DID is renewed by a credential from the new one (no conflict, no new
+ * acceptance), agents are reported under the org's current DID, and a credential the retired key
+ * signed after its retirement is refused (KEY_RETIRED), while one it signed before stays valid.
  */
 import { verifyAgentCredential, type VerifiedAgentCredential } from '../../../identity/credentials.js'
 import { verifyAcceptance } from '../../../identity/agent-acceptance.js'
@@ -18,6 +23,7 @@ import { fail, ok, type Result } from '../../../identity/result.js'
 import type { Clock } from '../../../identity/clock.js'
 import type { Repository } from '../../store/repository.js'
 import type { PrincipalInfo } from '../../../authz/principal.js'
+import { checkNotRetired, currentDid, type KeySuccession } from '../../../identity/successor-record.js'
 
 /** What a verified AgentCredential says about an agent (defined in the authorisation core). */
 export type { PrincipalInfo } from '../../../authz/principal.js'
@@ -45,6 +51,7 @@ export class PrincipalBook {
   readonly #trustedOrgs: () => string[]
   readonly #revoked: (credentialCid: string, issuer: string) => boolean
   readonly #onConflict: (c: PrincipalConflict) => void
+  readonly #succession: KeySuccession | undefined
   readonly #cache = new Map<string, Binding>()
 
   constructor (deps: {
@@ -56,6 +63,8 @@ export class PrincipalBook {
     /** True when the issuer revoked this credential (by its CID). */
     isRevoked?: (credentialCid: string, issuer: string) => boolean
     onConflict?: (c: PrincipalConflict) => void
+    /** Org key rotations: old and new DID are one org; a retired key's later credentials are KEY_RETIRED. */
+    succession?: KeySuccession
   }) {
     this.#repo = deps.repo
     this.#clock = deps.clock
@@ -63,6 +72,17 @@ export class PrincipalBook {
     this.#trustedOrgs = deps.trustedOrgs
     this.#revoked = deps.isRevoked ?? (() => false)
     this.#onConflict = deps.onConflict ?? (() => {})
+    this.#succession = deps.succession
+  }
+
+  /** The DID `org` speaks as now (after its key rotations). */
+  #current (org: string): string {
+    return currentDid(this.#succession, org)
+  }
+
+  /** One org under two DIDs (one succeeded the other by successor records), or the same DID. */
+  sameOrg (a: string, b: string): boolean {
+    return a === b || this.#current(a) === this.#current(b)
   }
 
   async load (): Promise<void> {
@@ -75,7 +95,10 @@ export class PrincipalBook {
   }
 
   #verify (jwt: string): Result<VerifiedAgentCredential> {
-    return verifyAgentCredential(jwt, { clock: this.#clock, expectedIssuer: this.#trustedOrgs() })
+    const v = verifyAgentCredential(jwt, { clock: this.#clock, expectedIssuer: this.#trustedOrgs() })
+    if (!v.ok || this.#succession == null) return v
+    const live = checkNotRetired(v.value.issuer, v.value.issuedAt, this.#succession.retiredAt, `AgentCredential of ${v.value.subject.id}`)
+    return live.ok ? v : live
   }
 
   /**
@@ -87,11 +110,11 @@ export class PrincipalBook {
     const v = this.#verify(jwt)
     if (!v.ok) return v.error.code === 'EXPIRED' ? fail('CREDENTIAL_EXPIRED', v.error.message) : v
     const org = v.value.issuer
-    if (options.org != null && org !== options.org) return fail('WRONG_ISSUER', `AgentCredential issued by ${org}, expected ${options.org}`)
-    if (options.local === true && org !== this.#self) return fail('WRONG_ISSUER', `a local agent's AgentCredential must be issued by ${this.#self}`)
+    if (options.org != null && !this.sameOrg(org, options.org)) return fail('WRONG_ISSUER', `AgentCredential issued by ${org}, expected ${options.org}`)
+    if (options.local === true && !this.sameOrg(org, this.#self)) return fail('WRONG_ISSUER', `a local agent's AgentCredential must be issued by ${this.#self}`)
     const did = v.value.subject.id
     const bound = this.#cache.get(did)
-    if (bound != null && bound.org !== org) {
+    if (bound != null && !this.sameOrg(bound.org, org)) {
       this.#onConflict({ did, boundTo: bound.org, claimedBy: org, ...(options.from != null ? { from: options.from } : {}) })
       return fail('PRINCIPAL_CONFLICT', `${did} is bound to ${bound.org}; the claim by ${org}${options.from != null && options.from !== org ? ` (sent by ${options.from})` : ''} is refused`)
     }
@@ -106,9 +129,11 @@ export class PrincipalBook {
       if (bound == null || bound.credential === jwt) {
         next = { org, credential: jwt, ...(accepted ? { acceptance: options.acceptance } : bound?.acceptance != null ? { acceptance: bound.acceptance } : {}) }
       } else {
-        // same org: keep the credential that lasts longest (never replace a valid one with an older one)
+        // same org: keep the credential that lasts longest (never replace a valid one with an older one),
+        // except that one issued under the org's newer key replaces one issued under a retired key
         const prevV = this.#verify(bound.credential)
-        const newer = !prevV.ok || prevV.value.expiresAt <= v.value.expiresAt || this.#revoked(cidOfJwt(bound.credential), org)
+        const reissued = bound.org !== org && this.#succession?.successorsOf(bound.org).includes(org) === true
+        const newer = !prevV.ok || reissued || prevV.value.expiresAt <= v.value.expiresAt || this.#revoked(cidOfJwt(bound.credential), bound.org)
         next = newer
           ? { org, credential: jwt, ...(accepted ? { acceptance: options.acceptance } : {}) }
           : bound
@@ -118,7 +143,7 @@ export class PrincipalBook {
         await this.#repo.put(did, JSON.stringify(next))
       }
     }
-    return ok(info(v.value))
+    return ok(this.#info(v.value))
   }
 
   /** The principal's current credential, verified now (fails closed when unknown, expired or revoked). */
@@ -131,7 +156,7 @@ export class PrincipalBook {
       return fail(code, `AgentCredential of ${did}: ${v.error.message}`)
     }
     if (this.#revoked(cidOfJwt(b.credential), b.org)) return fail('CREDENTIAL_REVOKED', `the AgentCredential of ${did} was revoked by ${b.org}`)
-    return ok(info(v.value))
+    return ok(this.#info(v.value))
   }
 
   /** Every principal whose credential verifies now. */
@@ -144,9 +169,14 @@ export class PrincipalBook {
     return out
   }
 
-  /** The org a DID is bound to, whatever the state of its credential. */
+  /** The org a DID is bound to (its current DID), whatever the state of its credential. */
   orgOf (did: string): string | undefined {
-    return this.#cache.get(did)?.org
+    const org = this.#cache.get(did)?.org
+    return org == null ? undefined : this.#current(org)
+  }
+
+  #info (v: VerifiedAgentCredential): PrincipalInfo {
+    return { ...info(v), org: this.#current(v.issuer) }
   }
 
   credentialOf (did: string): string | undefined {

@@ -6,6 +6,7 @@
  * updated only after that write (`accepted`), so a failed write leaves nothing half-known.
  */
 import { decodeJwt } from '../../../identity/jwt.js'
+import { checkNotRetired } from '../../../identity/successor-record.js'
 import type { Repository } from '../../store/repository.js'
 import type { StoreBatch } from '../../store/batch.js'
 import { SUBLEVELS, type SublevelName } from '../../store/sublevels.js'
@@ -24,11 +25,17 @@ export class RevocationBook {
   readonly #sublevel: SublevelName
   readonly #byCid = new Map<string, StoredRevocation[]>()
   readonly #listeners = new Set<(cid: string) => void>()
+  readonly #retiredAt: ((did: string) => number | undefined) | undefined
 
-  /** `sublevel` is where `repo` keeps its entries, for `stage` into a cross-sublevel batch. */
-  constructor (repo: Repository<StoredRevocation>, sublevel: SublevelName = SUBLEVELS.revocations) {
+  /**
+   * `sublevel` is where `repo` keeps its entries, for `stage` into a cross-sublevel batch. With
+   * `retiredAt` (org key rotations), a revocation its issuer signed after its key was retired does not
+   * count, even one stored before this node learned of the rotation (KEY_RETIRED at use).
+   */
+  constructor (repo: Repository<StoredRevocation>, sublevel: SublevelName = SUBLEVELS.revocations, options: { retiredAt?: (did: string) => number | undefined } = {}) {
     this.#repo = repo
     this.#sublevel = sublevel
+    this.#retiredAt = options.retiredAt
   }
 
   async load (): Promise<void> {
@@ -100,7 +107,8 @@ export class RevocationBook {
 
   /** Revoked for a chain in which `authorised` are the issuers allowed to revoke `cid`. */
   isRevoked (cid: string, authorised: ReadonlySet<string>): StoredRevocation | undefined {
-    return this.#byCid.get(cid)?.find(r => authorised.has(r.issuer))
+    const retiredAt = this.#retiredAt
+    return this.#byCid.get(cid)?.find(r => authorised.has(r.issuer) && (retiredAt == null || checkNotRetired(r.issuer, r.issuedAt, retiredAt).ok))
   }
 
   onRevoked (listener: (cid: string) => void): () => void {

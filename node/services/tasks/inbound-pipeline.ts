@@ -134,7 +134,8 @@ const principals: Step = async (t, c, p) => {
   // across our own org key rotation, our old and new DIDs are one org (roots and credentials of either)
   const ours = [c.identity.orgDid, ...(c.identity.previousOrgDids ?? [])]
   const ourRotatedRoot = ours.includes(rootAgent.org) && ours.includes(ch.links[0]?.issuer)
-  if (ch.links.length > 0 && rootAgent.org !== ch.links[0].issuer && !ourRotatedRoot) {
+  // likewise for a partner's rotation: a root by its old key to an agent now reported under its new DID
+  if (ch.links.length > 0 && !p.principals.sameOrg(rootAgent.org, ch.links[0].issuer) && !ourRotatedRoot) {
     return deny('ROOT_AUDIENCE_NOT_MEMBER', `link 0: the root by ${ch.links[0].issuer} is delegated to ${rootAgent.did} of ${rootAgent.org}, not to one of its own agents`, 0)
   }
   return next

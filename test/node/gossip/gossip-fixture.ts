@@ -67,13 +67,20 @@ export interface GossipNode extends MeshFixture, NoteTopicLog {
   stop: () => Promise<void>
 }
 
-export async function startGossipNode (orgName: string, dir?: string): Promise<GossipNode> {
+export interface GossipNodeOptions {
+  /** The successor book's view (KEY_RETIRED checks of every record). */
+  retiredAt?: (did: string) => number | undefined
+  /** Topics to register instead of the note topic. */
+  topics?: (log: NoteTopicLog) => Array<RecordTopic<unknown>>
+}
+
+export async function startGossipNode (orgName: string, dir?: string, options: GossipNodeOptions = {}): Promise<GossipNode> {
   const dataDir = dir ?? await mkdtemp(join(tmpdir(), `tm-gossip-${orgName}-`))
   const mesh = await startMeshNode({ orgName, swarmKey })
   const store = await openStore(dataDir)
   const log: NoteTopicLog = { validated: [], accepted: [] }
-  const gossip = createRecordGossip({ libp2p: mesh.libp2p, mesh: mesh.mesh, registry: mesh.registry, store, logger: silentLogger(), clock: { now: () => Date.now() } })
-  gossip.register(noteTopic(log))
+  const gossip = createRecordGossip({ libp2p: mesh.libp2p, mesh: mesh.mesh, registry: mesh.registry, store, logger: silentLogger(), clock: { now: () => Date.now() }, ...(options.retiredAt != null ? { retiredAt: options.retiredAt } : {}) })
+  for (const t of options.topics?.(log) ?? [noteTopic(log) as RecordTopic<unknown>]) gossip.register(t)
   await gossip.start()
   return {
     ...mesh,

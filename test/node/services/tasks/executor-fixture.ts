@@ -35,6 +35,7 @@ import type { TaskExecutor } from '../../../../node/services/tasks/task-executor
 import type { TaskLog } from '../../../../node/services/tasks/task-log.js'
 import type { TaskRequest } from '../../../../protocols/task/messages.js'
 import { fakeClock, type FakeClock } from '../../../helpers/clock.js'
+import type { KeySuccession } from '../../../../identity/successor-record.js'
 import { principal } from '../../../helpers/principals.js'
 
 export const TEST_POLICY = `version: 1
@@ -147,6 +148,8 @@ export interface ExecNodeOptions {
   /** 'stub' answers every task at once; 'real' is the node's dispatcher with no agent polling. */
   dispatcher?: 'stub' | 'real'
   policy?: string
+  /** Org key rotations the node knows (the successor book's view). */
+  succession?: KeySuccession
 }
 
 /** A network part this fixture does not have: any use other than `allowed` throws. */
@@ -210,7 +213,7 @@ export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
       registry: offline<Components['registry']>('registry')
     }
     for (const [name, value] of Object.entries(parts)) components.set(name as ComponentName, value as never)
-    const delegation = createDelegationService(components.view('delegation', DELEGATION_DEPENDENCIES))
+    const delegation = createDelegationService(components.view('delegation', DELEGATION_DEPENDENCIES), o.succession != null ? { succession: o.succession } : {})
     const elevations = new ElevationBook({ repo: store.repository<StoredElevation>(Sublevel.elevations), org: o.org.did, clock })
     const service = createTasksService(components.view('tasks', TASKS_DEPENDENCIES), delegation.parts, { elevations, taskTimeoutMs: 2_000 })
     components.check('delegation', DELEGATION_DEPENDENCIES)
