@@ -273,7 +273,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     })
     registerAgentRoutes(agentApi, all, { delegation, tasks })
     const rotation = createOrgKeyRotation({ ctx: all, keys, signer: orgKey, successors, credentials, roots: () => delegation.roots, publish: async (jwt) => { await gossip.publish(RecordTopics.successors, jwt) } })
-    identityRoutes(control, { rotate: async (o) => await rotation.rotate(o), successors: () => successors.chainTo(identity.orgDid), rotateNodeKey: async () => await rotation.rotateNodeKey() })
+    identityRoutes(control, { rotate: async (o) => await rotation.rotate(o), successors: () => successors.chainTo(identity.orgDid), rotateNodeKey: async (o) => await rotation.rotateNodeKey(o) })
     let started = false
 
     return {

@@ -143,7 +143,7 @@ export function checkFileModes (k: KeysFacts): Finding[] {
 export function checkKeyLocations (locations: KeyLocation[]): Finding[] {
   return locations.map(l => l.where === 'pkcs11'
     ? pass(`keys.${l.key}.location`, `${l.key} key on PKCS#11 token "${l.token}" (label ${l.label}, module ${l.module}); the private key never leaves the token`)
-    : pass(`keys.${l.key}.location`, `${l.key} key in the encrypted key file ${l.path} (software key)${l.key === NODE_KEY || l.key.startsWith(`${NODE_KEY}-`) ? '; a node key cannot be on a PKCS#11 token (libp2p Noise needs its raw seed): protect the file, rotate it with `trustmesh identity rotate --node-key`' : ''}`))
+    : pass(`keys.${l.key}.location`, `${l.key} key in the encrypted key file ${l.path} (software key)${l.key === NODE_KEY || l.key.startsWith(`${NODE_KEY}-`) ? '; to keep it on a PKCS#11 token: `trustmesh identity rotate --node-key --pkcs11-module ... --token ... --pin-file ...`' : ''}`))
 }
 
 export function checkPassphrase (generatedFile: { path: string, present: boolean }): Finding {

@@ -7,14 +7,17 @@
  * names the old ones as replaced (`credentialSubject.replaces`); partners that verify it in hello
  * refuse the old PeerIds from then on (KEY_RETIRED).
  *
- * The node key is always an encrypted key file, never a PKCS#11 token: libp2p's Noise handshake and
- * PeerId need the raw Ed25519 seed in process (identity/peer-id.ts libp2pPrivateKeyFromSeed), which
- * a token never releases. The org key, which signs everything else the node vouches for, can be on one.
+ * The new key is a file key, or on a PKCS#11 token: the token given, else the current node key's
+ * token when it is on one (`--file` keeps it in a file). A token node key is used by libp2p through
+ * node/libp2p/signer-private-key.ts; its seed is never read. The old key is kept, never deleted.
  */
 import { rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { KeyStore } from '../../identity/keystore.js'
-import { libp2pPrivateKeyFromSeed, peerIdStringFromPublicKey } from '../../identity/peer-id.js'
+import { peerIdStringFromPublicKey } from '../../identity/peer-id.js'
+import { openPkcs11Signer } from '../../identity/pkcs11-signer.js'
+import { readPin, readTokenKeyFile, tokenKeyPath, writeTokenKeyFile } from './key-location.js'
+import type { RotateTokenOptions } from './rotate-org-key.js'
 import { MAX_REPLACED_PEER_IDS } from '../../identity/credential-claims.js'
 import type { DataDirLayout } from '../data-dir.js'
 import { NODE_KEY } from '../data-dir.js'
@@ -24,8 +27,9 @@ export interface NodeKeyRotation {
   oldPeerId: string
   newPeerId: string
   newNodeDid: string
-  /** The key file of the new node key. */
+  /** The key file of the new node key, or where it is on a token. */
   key: string
+  where: 'file' | 'pkcs11'
   /** Always true: the new PeerId is used from the node's next start. */
   restartRequired: true
 }
@@ -37,9 +41,6 @@ export class NodeKeyRotationError extends Error {
   }
 }
 
-/** Why the node key cannot be on a PKCS#11 token (for errors, doctor and the CLI). */
-export const NODE_KEY_ON_TOKEN_NOT_FEASIBLE = 'the node key cannot live on a PKCS#11 token: libp2p\'s Noise handshake and PeerId need the raw Ed25519 seed in the node process, which a token never releases (the org key, which signs every credential, can be on one)'
-
 async function exists (path: string): Promise<boolean> {
   return await stat(path).then(() => true, () => false)
 }
@@ -48,21 +49,37 @@ async function exists (path: string): Promise<boolean> {
 async function nextKeyName (layout: DataDirLayout, keys: KeyStore): Promise<string> {
   for (let n = 2; n < 10_000; n++) {
     const name = `${NODE_KEY}-${n}`
-    if (!(await keys.has(name)) && !(await exists(join(layout.keys, `${name}.key`)))) return name
+    if (!(await keys.has(name)) && !(await exists(join(layout.keys, `${name}.key`))) && !(await exists(tokenKeyPath(layout, name)))) return name
   }
   throw new NodeKeyRotationError('NO_FREE_KEY_NAME', 'no free node key name')
 }
 
 /** Create the next node key and point identity.json at it; a pending rotation is refused. */
-export async function rotateNodeKey (deps: { layout: DataDirLayout, keys: KeyStore, identity: IdentityFile, runningPeerId: string }): Promise<{ rotation: NodeKeyRotation, identity: IdentityFile }> {
+export async function rotateNodeKey (deps: { layout: DataDirLayout, keys: KeyStore, identity: IdentityFile, runningPeerId: string }, options: { pkcs11?: RotateTokenOptions, file?: boolean } = {}): Promise<{ rotation: NodeKeyRotation, identity: IdentityFile }> {
   const { layout, keys, identity } = deps
   if (identity.peerId !== deps.runningPeerId) {
     throw new NodeKeyRotationError('RESTART_PENDING', `a node key rotation to ${identity.peerId} is waiting for the node's restart (running as ${deps.runningPeerId}): restart the node first`)
   }
   const name = await nextKeyName(layout, keys)
-  const signer = await keys.create(name)
-  const pk = await libp2pPrivateKeyFromSeed(signer.exportSeed())
-  const newPeerId = peerIdStringFromPublicKey(pk.publicKey.raw)
+  const currentToken = await readTokenKeyFile(layout, identity.nodeKey ?? NODE_KEY)
+  const token = options.file === true ? undefined : options.pkcs11 ?? (currentToken != null ? { module: currentToken.module, token: currentToken.token, pinFile: currentToken.pinFile } : undefined)
+  let made: { did: string, publicKey: Uint8Array, key: string }
+  if (token == null) {
+    const signer = await keys.create(name)
+    made = { did: signer.did, publicKey: signer.publicKey, key: join(layout.keys, `${name}.key`) }
+  } else {
+    const label = token.label ?? `trustmesh-${name}`
+    // made on the token now, opened by the node at its restart (no fallback to a file key then)
+    const { signer } = await openPkcs11Signer({ module: token.module, token: token.token, label, pin: await readPin(token.pinFile), createIfMissing: true })
+    try {
+      await writeTokenKeyFile(layout, { key: name, did: signer.did, module: token.module, token: token.token, label, pinFile: token.pinFile })
+      made = { did: signer.did, publicKey: signer.publicKey, key: `PKCS#11 token ${token.token} (label ${label})` }
+    } finally {
+      await signer.close()
+    }
+  }
+  const signer = made
+  const newPeerId = peerIdStringFromPublicKey(made.publicKey)
   const updated: IdentityFile = {
     ...identity,
     peerId: newPeerId,
@@ -72,5 +89,5 @@ export async function rotateNodeKey (deps: { layout: DataDirLayout, keys: KeySto
   }
   await writeFile(layout.identity + '.tmp', JSON.stringify(updated, null, 2) + '\n', { mode: 0o600 })
   await rename(layout.identity + '.tmp', layout.identity)
-  return { rotation: { oldPeerId: identity.peerId, newPeerId, newNodeDid: signer.did, key: join(layout.keys, `${name}.key`), restartRequired: true }, identity: updated }
+  return { rotation: { oldPeerId: identity.peerId, newPeerId, newNodeDid: signer.did, key: made.key, where: token == null ? 'file' : 'pkcs11', restartRequired: true }, identity: updated }
 }

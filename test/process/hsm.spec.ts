@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import { cli, connectedOrgs, initOrg, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { cli, connectedOrgs, initOrg, nodeStatus, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeSoftHsm, requireSoftHsm, TEST_PIN, type SoftHsm } from '../helpers/softhsm.js'
 
 const require = createRequire(import.meta.url)
@@ -193,7 +193,7 @@ describe('org key on a PKCS#11 token (SoftHSM2; needs Debian package softhsm2), 
     expect(existsSync(`${acme.dir}/keys/org-2.key`), 'no file key for the new org key').to.equal(false)
   })
 
-  it('the node key on the token too: its PeerId is the token key\'s, hello and a task work, it cannot be read out, a removed node key stops the start', async () => {
+  it('the node key on the token too: its PeerId is the token key\'s, hello and a task work, it cannot be read out, it rotates on the token, a removed node key stops the start', async () => {
     const TOKEN = hsm.initToken(`acme-hsm-${tokens++}`)
     const dir = tempDir('an')
     dirs.push(dir)
@@ -235,9 +235,20 @@ describe('org key on a PKCS#11 token (SoftHSM2; needs Debian package softhsm2), 
     expect(leak).to.include({ sensitive: true, extractable: false })
     expect(leak.readCode).to.equal(leak.CKR_ATTRIBUTE_SENSITIVE)
 
+    // rotation keeps the node key on its token: a new key there, the new PeerId from the restart on
+    const rot = await ok<{ newPeerId: string, where: string, key: string }>(a.dir, ['identity', 'rotate', '--node-key'], hsm.env)
+    expect(rot).to.include({ where: 'pkcs11' })
+    expect(rot.key).to.include(`PKCS#11 token ${TOKEN}`).and.include('trustmesh-node-2')
+    expect(existsSync(`${dir}/keys/node-2.pkcs11.json`)).to.equal(true)
+    expect(existsSync(`${dir}/keys/node-2.key`), 'no file key for the new node key').to.equal(false)
     await stopExampleAgents()
     expect((await a.stop('SIGTERM')).code).to.equal(0)
-    destroyKey(hsm, TOKEN, 'acme-node')
+    const a2 = await startNode(dir, { env: hsm.env, listen: `/ip4/127.0.0.1/tcp/${a.port}` })
+    expect(a2.peerId).to.equal(rot.newPeerId)
+    await waitUntil(async () => ((await nodeStatus(b.dir))?.connectedPeers ?? []).some(p => p.peerId === rot.newPeerId), 20_000, 'globex to accept the new PeerId from the token')
+    expect(readPrivateValue(hsm, TOKEN, 'trustmesh-node-2').readCode).to.equal(leak.CKR_ATTRIBUTE_SENSITIVE)
+    expect((await a2.stop('SIGTERM')).code).to.equal(0)
+    destroyKey(hsm, TOKEN, 'trustmesh-node-2')
     const start = await cli(dir, ['node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], { env: hsm.env, timeoutMs: 30_000 })
     expect(start.code).to.equal(1)
     expect(start.stderr).to.match(/KEY_NOT_FOUND/)

@@ -46,7 +46,7 @@ export class RotationError extends Error {
 export interface KeyRotation {
   rotate: (options?: { pkcs11?: RotateTokenOptions, file?: boolean }) => Promise<RotationOutcome>
   /** A new node key (new PeerId) from the next start; see node/keys/rotate-node-key.ts. */
-  rotateNodeKey: () => Promise<NodeKeyRotation>
+  rotateNodeKey: (options?: { pkcs11?: RotateTokenOptions, file?: boolean }) => Promise<NodeKeyRotation>
 }
 
 export function createOrgKeyRotation (d: OrgKeyRotationDeps): KeyRotation {
@@ -54,7 +54,7 @@ export function createOrgKeyRotation (d: OrgKeyRotationDeps): KeyRotation {
   /** identity.json names a node key the running node does not use yet: a node key rotation awaits a restart. */
   const pendingRestart = async (): Promise<boolean> => (await readIdentityFile(d.ctx.layout.identity, d.ctx.layout.root)).peerId !== d.ctx.identity.peerId
   return {
-    async rotateNodeKey () {
+    async rotateNodeKey (options = {}) {
       if (busy) throw new RotationError('ROTATION_IN_PROGRESS', 'a key rotation is already running')
       busy = true
       try {
@@ -63,7 +63,7 @@ export function createOrgKeyRotation (d: OrgKeyRotationDeps): KeyRotation {
         const audited = await ctx.audit.record({ kind: 'enrolment', subject: ctx.identity.peerId, reason: 'node key rotation', details: { oldPeerId: ctx.identity.peerId } })
         if (!audited.ok) throw new RotationError('AUDIT_UNAVAILABLE', audited.error.message)
         // identity.json changes on disk only: the running node keeps its PeerId until it restarts
-        const r = await rotateNodeKey({ layout: ctx.layout, keys: d.keys, identity: onDisk, runningPeerId: ctx.identity.peerId }).catch((err: { code?: string, message?: string }) => {
+        const r = await rotateNodeKey({ layout: ctx.layout, keys: d.keys, identity: onDisk, runningPeerId: ctx.identity.peerId }, options).catch((err: { code?: string, message?: string }) => {
           throw new RotationError(err.code ?? 'ROTATION_FAILED', String(err.message))
         })
         ctx.logger.warn('node key rotated: restart the node to use its new PeerId', { oldPeerId: r.rotation.oldPeerId, newPeerId: r.rotation.newPeerId })

@@ -1,6 +1,6 @@
 /**
- * `trustmesh doctor` and node keys (issue 19): the node key's location says it cannot be on a PKCS#11
- * token (Noise needs its raw seed); a node key rotation that waits for the node's restart (identity.json
+ * `trustmesh doctor` and node keys (issue 19): a node key in a file names how to move it to a PKCS#11
+ * token (a rotation); a node key rotation that waits for the node's restart (identity.json
  * names a PeerId the NodeCredential is not for) is a warning with the fix, not a failure.
  */
 import { expect } from 'chai'
@@ -15,11 +15,13 @@ const oldPeer = peerIdStringFromPublicKey(principal('acme-node').publicKey)
 const newPeer = peerIdStringFromPublicKey(principal('acme-node-2').publicKey)
 
 describe('doctor: node keys', () => {
-  it('says where the node key lives and that it cannot be on a token', () => {
+  it('says where the node key lives and, for a file key, how to move it to a token', () => {
     const [org, node] = checkKeyLocations([{ key: 'org', where: 'file', path: '/d/keys/org.key' }, { key: 'node-2', where: 'file', path: '/d/keys/node-2.key' }] as never)
     expect(org.message).to.not.include('PKCS#11')
     expect(node).to.include({ id: 'keys.node-2.location', ok: true })
-    expect(node.message).to.match(/cannot be on a PKCS#11 token \(libp2p Noise needs its raw seed\)/)
+    expect(node.message).to.match(/on a PKCS#11 token: `trustmesh identity rotate --node-key --pkcs11-module/)
+    const [onToken] = checkKeyLocations([{ key: 'node', where: 'pkcs11', module: '/m.so', token: 't', label: 'trustmesh-node', did: 'did:key:z6Mkx' }] as never)
+    expect(onToken.message).to.include('PKCS#11 token "t"').and.not.include('rotate')
   })
 
   it('a node key rotation waiting for the restart is a warning naming both PeerIds; after it, a pass', async () => {
