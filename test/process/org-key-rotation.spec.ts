@@ -27,8 +27,8 @@ rules:
 `
 const agents = new Set<ChildProcess>()
 
-async function startAgent (dir: string, name: string): Promise<void> {
-  const proc = spawn(process.execPath, [EXAMPLE_AGENT, '--data-dir', dir, '--agent', name, '--can', 'records/read'], { env: { ...process.env, TRUSTMESH_DATA_DIR: undefined }, stdio: ['ignore', 'pipe', 'pipe'] })
+async function startAgent (dir: string, name: string, extra: string[] = []): Promise<void> {
+  const proc = spawn(process.execPath, [EXAMPLE_AGENT, '--data-dir', dir, '--agent', name, '--can', 'records/read', ...extra], { env: { ...process.env, TRUSTMESH_DATA_DIR: undefined }, stdio: ['ignore', 'pipe', 'pipe'] })
   agents.add(proc)
   let out = ''
   proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
@@ -54,7 +54,7 @@ describe('org key rotation with connected and offline partners, real node proces
   afterEach(async () => { for (const p of agents) p.kill('SIGKILL'); agents.clear(); await stopAllNodes(); orgs.cleanupCopies() })
   after(() => { orgs?.cleanup() })
 
-  it('globex follows on the same connection, initech on reconnect; tasks flow; the retired key is refused', async () => {
+  it('a task in flight completes; globex follows on the same connection, initech on reconnect; tasks flow; the retired key is refused', async () => {
     const dirs = (['acme', 'globex', 'initech'] as const).map(o => { const d = orgs.copy(o); writeFileSync(`${d}/policy.yaml`, POLICY); return d })
     const [a, b]: NodeProcess[] = await Promise.all([startNode(dirs[0]), startNode(dirs[1])])
     const oldDid = a.orgDid
@@ -62,20 +62,27 @@ describe('org key rotation with connected and offline partners, real node proces
     await waitUntil(async () => (await connectedOrgs(b.dir)).includes(oldDid) && (await connectedOrgs(a.dir)).includes(b.orgDid), 20_000, 'acme and globex to connect')
     await ok(a.dir, ['agent', 'create', 'alice', '--ring', '2', '--can', 'records/read'])
     const dave = await ok<{ did: string }>(a.dir, ['agent', 'create', 'dave', '--ring', '2', '--can', 'records/read'])
+    const erin = await ok<{ did: string }>(a.dir, ['agent', 'create', 'erin', '--ring', '2', '--can', 'records/read'])
     const bob = await ok<{ did: string }>(b.dir, ['agent', 'create', 'bob', '--ring', '2', '--can', 'reports/write'])
     await startAgent(a.dir, 'dave')
+    await startAgent(a.dir, 'erin', ['--delay-ms', '4000']) // holds its task across the rotation
     const g1 = await ok<{ cid: string }>(a.dir, ['delegation', 'grant', '--from', 'alice', '--to', bob.did, '--can', 'records/read', '--with', `tm:${oldDid}/records`, '--ttl', '1h'])
-    const send = async (resource: string, proof: string): Promise<{ outcome: string, code: string, reason?: string }> => {
-      const r = await cli(b.dir, ['--json', 'task', 'send', '--timeout', '20000', '--as', 'bob', '--to', dave.did, '--can', 'records/read', '--with', resource, '--args', '{}', '--proof', proof], { timeoutMs: 40_000 })
+    const send = async (resource: string, proof: string, to = dave.did): Promise<{ outcome: string, code: string, reason?: string }> => {
+      const r = await cli(b.dir, ['--json', 'task', 'send', '--timeout', '20000', '--as', 'bob', '--to', to, '--can', 'records/read', '--with', resource, '--args', '{}', '--proof', proof], { timeoutMs: 40_000 })
       return r.json()
     }
     expect((await send(`tm:${oldDid}/records/1`, g1.cid)).outcome).to.equal('ok')
     const before = ((await nodeStatus(b.dir)) as unknown as { connectedPeers: Peer[] }).connectedPeers.find(p => p.orgDid === oldDid)
 
+    // a task in flight at erin (she answers after 4 s) while the org key rotates
+    const inflight = send(`tm:${oldDid}/records/9`, g1.cid, erin.did)
+    await waitUntil(async () => ((await ok<Array<{ direction: string, outcome?: string }>>(a.dir, ['task', 'list'])).some(t => t.direction === 'received')), 10_000, 'the task to reach acme')
     const rot = await ok<{ oldDid: string, newDid: string, reissued: { agents: number } }>(a.dir, ['identity', 'rotate'])
     expect(rot.oldDid).to.equal(oldDid)
     expect(rot.newDid).to.not.equal(oldDid)
-    expect(rot.reissued.agents).to.equal(2)
+    expect(rot.reissued.agents).to.equal(3)
+    const held = await inflight
+    expect(held.outcome, `the task in flight across the rotation: ${JSON.stringify(held)}`).to.equal('ok')
     const newDid = rot.newDid
 
     // globex follows the successor record in acme's re-hello, on the same connection

@@ -17,6 +17,8 @@ export interface ExpectedReply {
   readonly invocation: string
   /** did:key of the node that answered (from its PeerId), when known. */
   readonly node?: string
+  /** One org under two DIDs (successor records); a receipt signed after a rotation names the new DID. */
+  readonly sameOrg?: (a: string, b: string) => boolean
 }
 
 /** Check a remote reply's receipt; the error code is `NO_RECEIPT` or `BAD_RECEIPT`. */
@@ -25,7 +27,9 @@ export function checkRemoteReply (reply: TaskReply, expected: ExpectedReply): Re
   const inv = decodeDelegation(expected.invocation)
   const r = verifyReceipt(reply.receipt, { expectedInvocation: inv.ok ? inv.value.cid : '', ...(expected.node != null ? { expectedNode: expected.node } : {}) })
   if (!r.ok) return fail('BAD_RECEIPT', r.error.message)
-  if ((r.value.org !== expected.targetOrg && r.value.org !== expected.answeringOrg) || r.value.outcome !== reply.outcome || r.value.code !== reply.code) return fail('BAD_RECEIPT', 'the receipt does not match the reply')
+  const org = r.value.org
+  const fromTarget = org === expected.targetOrg || org === expected.answeringOrg || expected.sameOrg?.(org, expected.targetOrg) === true
+  if (!fromTarget || r.value.outcome !== reply.outcome || r.value.code !== reply.code) return fail('BAD_RECEIPT', 'the receipt does not match the reply')
   // the executing org must not pin the evidence on anyone but the agents of this task
   if (!inv.ok) return fail('BAD_RECEIPT', `the invocation sent does not decode: ${inv.error.message}`)
   if (r.value.executor !== inv.value.audience) return fail('BAD_RECEIPT', `the receipt names executor ${r.value.executor}, but the task was sent to ${inv.value.audience}`)

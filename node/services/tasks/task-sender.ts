@@ -319,7 +319,8 @@ export class TaskSender {
     }
     const pub = publicKeyFromPeerIdString(peerId)
     const expectedNode = pub.ok ? didKeyFromPublicKey(pub.value) : undefined
-    const checked = checkRemoteReply(reply, { targetOrg, answeringOrg, invocation: req.invocation, ...(expectedNode != null ? { node: expectedNode } : {}) })
+    // a task in flight across the target's org key rotation is answered under its new DID
+    const checked = checkRemoteReply(reply, { targetOrg, answeringOrg, invocation: req.invocation, sameOrg: (a, b) => this.#d.principals.sameOrg(a, b), ...(expectedNode != null ? { node: expectedNode } : {}) })
     if (!checked.ok) return checked.error.code === 'NO_RECEIPT' ? { ...reply, outcome: 'error', code: 'NO_RECEIPT', reason: checked.error.message } : { outcome: 'error', code: checked.error.code, reason: checked.error.message }
     await ctx.trust.onReceipt(reply.receipt as string, 'received').catch(err => { ctx.logger.warn('receipt not counted as evidence', { error: (err as Error).message }) })
     return reply

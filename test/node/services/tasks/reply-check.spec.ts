@@ -50,4 +50,15 @@ describe('tasks: the invoking node checks the receipt of a remote reply', () => 
     ].map(r => r.ok ? 'ok' : r.error.code)
     expect(codes).to.deep.equal(['BAD_RECEIPT', 'BAD_RECEIPT', 'BAD_RECEIPT', 'BAD_RECEIPT', 'NO_RECEIPT'])
   })
+
+  it('accepts a receipt under the target org\'s successor DID (a task in flight across its key rotation), and no other org', async () => {
+    const globex2 = principal('globex-2')
+    const succession = (a: string, b: string): boolean => a === b || (new Set([a, b]).has(globex.did) && new Set([a, b]).has(globex2.did))
+    const rotated = await reply({ org: globex2.did })
+    expect(checkRemoteReply(rotated, { targetOrg: globex.did, invocation, node: globexNode.did }).ok, 'without the successor record').to.equal(false)
+    const r = checkRemoteReply(rotated, { targetOrg: globex.did, invocation, node: globexNode.did, sameOrg: succession })
+    expect(r.ok ? r.value.org : r.error.code).to.equal(globex2.did)
+    const other = checkRemoteReply(await reply({ org: acme.did }), { targetOrg: globex.did, invocation, node: globexNode.did, sameOrg: succession })
+    expect(other.ok ? 'ok' : other.error.code).to.equal('BAD_RECEIPT')
+  })
 })
