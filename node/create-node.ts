@@ -222,7 +222,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     components.set('metrics', metrics.tasks)
     const tasks = createTasksService(view({ name: 'tasks', deps: TASKS_DEPENDENCIES }), delegation.parts, { elevations: approvals.elevations, ...(settings.taskTimeoutMs != null ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) })
     components.set('parkedTasks', tasks.executor)
-    const trust = createTrustService(view({ name: 'trust', deps: TRUST_DEPENDENCIES }), settings.trust)
+    const trust = createTrustService(view({ name: 'trust', deps: TRUST_DEPENDENCIES }), settings.trust, { currentOrg: (did) => successors.current(did) })
     components.set('trust', trust)
     const credentials = createCredentialRenewalService(view({ name: 'credentials', deps: CREDENTIALS_DEPENDENCIES }), { get: () => nodeCredential, set: (jwt) => { nodeCredential = jwt } }, settings.credentials)
     const sagas = createSagasService(view({ name: 'sagas', deps: SAGAS_DEPENDENCIES }), { delegation: delegation.parts, sender: tasks.sender, taskStatus: approvals.taskStatus }, settings.sagas)

@@ -18,11 +18,13 @@ export interface TrustNodeService extends Service, TrustLookup, ReceiptSink, Age
   readonly service: TrustService
 }
 
-export function createTrustService (c: TrustComponents, settings: TrustSettings): TrustNodeService {
+export function createTrustService (c: TrustComponents, settings: TrustSettings, options: { currentOrg?: (did: string) => string } = {}): TrustNodeService {
   const service = new TrustService({
     clock: c.clock,
     logger: c.logger.child('trust'),
-    selfOrg: c.identity.orgDid,
+    // read at each use: an org key rotation changes it in place
+    get selfOrg () { return c.identity.orgDid },
+    ...(options.currentOrg != null ? { currentOrg: options.currentOrg } : {}),
     orgSigner: c.orgSigner,
     enrolments: c.enrolments,
     store: c.store,

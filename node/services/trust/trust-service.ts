@@ -36,7 +36,13 @@ const PRUNE_AFTER_EXPIRY_MS = 30_000
 export interface TrustServiceDeps {
   clock: Clock
   logger: Logger
-  selfOrg: string
+  /** This org's DID now (read at each use: it changes at an org key rotation). */
+  readonly selfOrg: string
+  /**
+   * The DID an org speaks as now, following verified successor records: evidence, attestations and
+   * enrolments under an org's earlier DIDs count for that one org, so a key rotation keeps its standing.
+   */
+  currentOrg?: (did: string) => string
   orgSigner: Signer
   enrolments: Pick<Enrolments, 'get' | 'list'>
   store: Pick<Store, 'repository'>
@@ -138,18 +144,43 @@ export class TrustService {
     this.#agentOrg.set(did, this.#d.selfOrg)
   }
 
+  /** An org DID as the org speaks now (an agent DID, or an org that never rotated, is itself). */
+  #org (did: string): string {
+    return this.#d.currentOrg?.(did) ?? did
+  }
+
+  /** Evidence and attestations with every org DID as its org speaks now (a rotation keeps standing). */
+  #currentInputs (): { evidence: EvidenceRecord[], attestations: HeldAttestation[] } {
+    const evidence = this.#evidence.all().map(r => {
+      const subjectOrg = this.#org(r.subjectOrg)
+      const executorOrg = this.#org(r.executorOrg)
+      const subjectAgent = r.subjectAgent === r.subjectOrg ? subjectOrg : r.subjectAgent
+      return subjectOrg === r.subjectOrg && executorOrg === r.executorOrg && subjectAgent === r.subjectAgent ? r : { ...r, subjectOrg, executorOrg, subjectAgent }
+    })
+    const attestations = [...this.#held.values()].map(h => {
+      const iss = this.#org(h.attestation.iss)
+      const sub = this.#org(h.attestation.sub)
+      return iss === h.attestation.iss && sub === h.attestation.sub ? h : { ...h, attestation: { ...h.attestation, iss, sub } }
+    })
+    return { evidence, attestations }
+  }
+
   /** The combined view, recomputed when something changed or it is stale. */
   view (): TrustView {
     const now = this.#d.clock.now()
-    const key = this.#d.enrolments.list().map(e => `${e.orgDid}:${e.preTrusted ? 1 : 0}`).join(',')
+    const enrolled = this.#d.enrolments.list()
+    const key = `${this.#d.selfOrg};` + enrolled.map(e => `${this.#org(e.orgDid)}:${e.preTrusted ? 1 : 0}`).join(',')
     if (this.#view == null || this.#dirty || key !== this.#viewKey || now >= this.#viewExpires) {
+      const selfOrg = this.#org(this.#d.selfOrg)
+      const { evidence, attestations } = this.#currentInputs()
       const inputs = {
-        selfOrg: this.#d.selfOrg,
-        orgs: this.#d.enrolments.list().map(e => e.orgDid),
-        preTrusted: this.#d.enrolments.list().filter(e => e.preTrusted).map(e => e.orgDid),
-        evidence: this.#evidence.all(),
-        attestations: this.#held.values(),
-        orgOf: (did: string) => this.#agentOrg.get(did),
+        selfOrg,
+        // an org enrolled under its old and its new DID is one org
+        orgs: [...new Set(enrolled.map(e => this.#org(e.orgDid)))].filter(o => o !== selfOrg),
+        preTrusted: [...new Set(enrolled.filter(e => e.preTrusted).map(e => this.#org(e.orgDid)))],
+        evidence,
+        attestations,
+        orgOf: (did: string) => { const o = this.#agentOrg.get(did); return o == null ? undefined : this.#org(o) },
         now,
         scoreOptions: { halfLifeMs: HALF_LIFE_MS }
       }
@@ -171,17 +202,18 @@ export class TrustService {
    */
   trustOf (did: string): number | undefined {
     const view = this.view()
-    const s = scoreIn(view, did)
+    const s = scoreIn(view, this.#org(did))
     if (s != null) return s
     const org = this.#agentOrg.get(did)
     if (org == null) return undefined
-    const orgScore = scoreIn(view, org)
+    const orgScore = scoreIn(view, this.#org(org))
     return orgScore == null ? undefined : capAgentScore(NEUTRAL_SCORE, orgScore)
   }
 
   /** Evidence this node holds about a DID (as subject agent or org), newest first. */
   evidenceAbout (did: string, limit = 20): EvidenceRecord[] {
-    return this.#evidence.all().filter(r => r.subjectAgent === did || r.subjectOrg === did).sort((a, b) => b.at - a.at).slice(0, limit)
+    const org = this.#org(did)
+    return this.#evidence.all().filter(r => r.subjectAgent === did || this.#org(r.subjectOrg) === org).sort((a, b) => b.at - a.at).slice(0, limit)
   }
 
   /**
@@ -190,7 +222,8 @@ export class TrustService {
    * are theirs and stay. Returns how many records went.
    */
   async forgive (did: string): Promise<number> {
-    const n = await this.#evidence.remove(r => r.subjectAgent === did || r.subjectOrg === did)
+    const org = this.#org(did)
+    const n = await this.#evidence.remove(r => r.subjectAgent === did || this.#org(r.subjectOrg) === org)
     if (n > 0) {
       this.#dirty = true
       this.#kick()
