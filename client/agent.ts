@@ -39,7 +39,7 @@ export interface CreateAgentOptions {
 
 export interface AgentInfo { name: string, did: string, ring: number, capabilities: string[], expiresAt: string, accepted: boolean, credential: string }
 export interface SendInput { to: string, ability: string, resource: string, args?: unknown, proof?: string, timeoutMs?: number }
-export interface TaskOutcome { id: string, targetOrg: string, outcome: 'ok' | 'error' | 'denied' | 'pending', code: string, reason?: string, output?: unknown, receipt?: string, approvalId?: string, link?: number }
+export interface TaskOutcome { id: string, targetOrg: string, outcome: 'ok' | 'error' | 'denied' | 'pending', code: string, reason?: string, output?: unknown, receipt?: string, approvalId?: string, link?: number, deadline?: number }
 export interface DelegateInput { to: string, ability: string, resource: string, ttlSeconds?: number, caveats?: Record<string, number | string> }
 export interface Grant { cid: string, jwt: string, issuer: string, audience: string, ability: string, resource: string, caveats: Caveats, expiresAt: string, proof: string, delivered: { ok: boolean, code?: string, message?: string, org?: string } }
 export interface TrustScore { did: string, score: number | null, tier: string | null }
@@ -54,6 +54,8 @@ export interface Agent {
   /** Countersigns the current AgentCredential (done at connect and after each renewal). */
   accept: (options?: RequestOptions) => Promise<AgentInfo>
   send: (input: SendInput, options?: RequestOptions) => Promise<TaskOutcome>
+  /** A task this agent sent, as it stands now: a `pending` one (held for approval) is asked after again. */
+  status: (taskId: string, options?: RequestOptions) => Promise<TaskOutcome>
   delegate: (input: DelegateInput, options?: RequestOptions) => Promise<Grant>
   revoke: (cid: string, options?: RequestOptions & { reason?: string }) => Promise<{ cid: string, issuer: string }>
   serve: (abilities: string | readonly string[], handler: TaskHandler, options?: { concurrency?: number, waitMs?: number, onError?: (err: Error) => void, signal?: AbortSignal }) => TaskLoop
@@ -144,6 +146,9 @@ export async function createAgent (options: CreateAgentOptions): Promise<Agent> 
       })
       const timeoutMs = input.timeoutMs ?? 30_000
       return await request<TaskOutcome>('POST', '/v1/agent/tasks', { invocation: inv.jwt, args: input.args, timeoutMs }, { ...o, timeoutMs: o.timeoutMs ?? timeoutMs + 15_000 })
+    },
+    async status (taskId, o = {}) {
+      return await request<TaskOutcome>('GET', `/v1/agent/tasks/${encodeURIComponent(taskId)}`, undefined, o)
     },
     async delegate (input, o = {}) {
       const plan = await request<{ audience: string, capabilities: Record<string, Record<string, Caveats>>, notBefore: number, expiration: number, proof: { cid: string, jwt: string } }>(

@@ -5,7 +5,8 @@
  * its org signed it, verified offline against the org's did:key before every use (a card that fails is
  * never served, and nothing is sent under it), and a JSON-RPC endpoint (A2A 1.0 `SendMessage`, and
  * v0.3 `message/send`) that turns each message into a mesh task invoked and signed with this agent's
- * key. The answer, or the refusal with its reason code, is the A2A task's result. It listens on
+ * key. The answer, or the refusal with its reason code, is the A2A task's result; a task held for
+ * approval is `auth-required` at first and takes its outcome when an approver decides. It listens on
  * loopback or a unix socket and calls nothing but its node.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -17,6 +18,7 @@ import { isDidKey } from '../../identity/did-key.js'
 import { verifyAgentCard, type AgentCardJson } from '../../protocols/agents/agent-card.js'
 import type { Agent, DirectoryEntry } from '../agent.js'
 import { meshRequestOf, rejectedTask, taskOfOutcome } from './a2a-messages.js'
+import { followPending, type FollowOptions } from './follow-pending.js'
 import { listenOn, type ListenTarget } from './local-listen.js'
 
 export const AGENT_CARD_WELL_KNOWN = '/.well-known/agent-card.json'
@@ -31,6 +33,8 @@ export interface A2ABridgeOptions {
   listen: ListenTarget
   /** How long the partners' directory (and its cards) is reused; default 5 s. */
   directoryTtlMs?: number
+  /** How a task held for approval is followed after `auth-required` is returned (follow-pending.ts). */
+  follow?: Omit<FollowOptions, 'signal'>
 }
 
 export interface A2ABridge {
@@ -50,6 +54,8 @@ export async function startA2ABridge (agent: Agent, options: A2ABridgeOptions): 
   const log = options.logger
   let directory: { at: number, entries: CardEntry[] } | undefined
   const handlers = new Map<string, { cardText: string, rpc: JsonRpcTransportHandler, legacy: LegacyJsonRpcTransportHandler }>()
+  // ends every follow of a pending task when the bridge closes
+  const closing = new AbortController()
 
   const entries = async (signal: AbortSignal): Promise<CardEntry[]> => {
     if (directory == null || Date.now() - directory.at > (options.directoryTtlMs ?? DIRECTORY_TTL_MS)) directory = { at: Date.now(), entries: await agent.directory({ signal }) as CardEntry[] }
@@ -85,7 +91,18 @@ export async function startA2ABridge (agent: Agent, options: A2ABridgeOptions): 
       try {
         const outcome = await agent.send({ to: entry.did, ability, resource, args: req.args, ...(req.proof != null ? { proof: req.proof } : {}), ...(req.timeoutMs != null ? { timeoutMs: req.timeoutMs } : {}) })
         log.info('a2a task', { to: entry.did, ability, outcome: outcome.outcome, code: outcome.code })
-        bus.publish(AgentEvent.task(taskOfOutcome(outcome, ids, message)))
+        const task = taskOfOutcome(outcome, ids, message)
+        bus.publish(AgentEvent.task(task))
+        if (outcome.outcome === 'pending') {
+          // held for approval: the caller gets `auth-required` now (a blocking send returns this
+          // snapshot); the task keeps its id and takes its outcome once an approver decides (tasks/get)
+          bus.publish(AgentEvent.statusUpdate({ taskId: ids.taskId, contextId: ids.contextId, status: task.status, metadata: task.metadata }))
+          const final = await followPending(agent, outcome, { ...options.follow, signal: closing.signal })
+          log.info('a2a task decided', { to: entry.did, ability, outcome: final.outcome, code: final.code })
+          const done = taskOfOutcome(final, ids, message)
+          bus.publish(AgentEvent.task(done))
+          bus.publish(AgentEvent.statusUpdate({ taskId: ids.taskId, contextId: ids.contextId, status: done.status, metadata: done.metadata }))
+        }
       } catch (err) {
         const e = err as { code?: unknown, message?: unknown }
         const code = typeof e?.code === 'string' ? e.code : 'SEND_FAILED'
@@ -154,6 +171,7 @@ export async function startA2ABridge (agent: Agent, options: A2ABridgeOptions): 
     url,
     agentUrl: (did) => `${url}/agents/${did}`,
     close: async () => {
+      closing.abort()
       server.closeAllConnections()
       await new Promise<void>(resolve => { server.close(() => { resolve() }) })
     }

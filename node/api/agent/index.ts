@@ -3,7 +3,7 @@
  * from the operator API. Every request is signed by the calling agent's key (agent-auth.ts), and an
  * agent acts only as itself: it sends tasks whose invocation it signed, grants and revokes delegations
  * it issued, polls and answers tasks addressed to it, reads its own credential and delegations, and
- * queries trust and the partners' agent directory. No operator route exists here.
+ * asks after tasks it sent (pending ones included), queries trust and the partners' agent directory. No operator route exists here.
  */
 import type { Components } from '../../components.js'
 import type { ControlServer } from '../control-server.js'
@@ -13,6 +13,8 @@ import { DelegationGrants } from '../../services/delegation/delegation-grants.js
 import { AGENT_NODE_PATH, callerOf } from './agent-auth.js'
 import { agentActRoutes } from './act-routes.js'
 import { agentSelfRoutes } from './self-routes.js'
+import { agentTaskStatusRoute } from './task-status-route.js'
+import type { TaskStatusService } from '../../services/approvals/task-status.js'
 
 export { createAgentAuthenticator, callerOf, AGENT_NODE_PATH } from './agent-auth.js'
 
@@ -21,6 +23,7 @@ export type AgentApiComponents = Pick<Components, 'clock' | 'logger' | 'identity
 export interface AgentApiServices {
   delegation: Pick<DelegationService, 'parts' | 'submitRevocation'>
   tasks: Pick<TasksService, 'sender'>
+  taskStatus: Pick<TaskStatusService, 'status'>
 }
 
 export function registerAgentRoutes (server: ControlServer, c: AgentApiComponents, s: AgentApiServices): void {
@@ -28,5 +31,6 @@ export function registerAgentRoutes (server: ControlServer, c: AgentApiComponent
   const grants = new DelegationGrants(c, { ...s.delegation.parts, orgOfAgent: async (did) => await s.tasks.sender.orgOfAgent(did) })
   agentSelfRoutes(server, c, s.delegation.parts)
   agentActRoutes(server, { grants, sender: s.tasks.sender, submitRevocation: s.delegation.submitRevocation })
+  agentTaskStatusRoute(server, s.taskStatus)
   c.dispatcher.registerRoutes(server, callerOf)
 }

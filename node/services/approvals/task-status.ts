@@ -65,10 +65,11 @@ export class TaskStatusService {
     return (await this.#tasks.list(2000)).find(r => r.id === id && r.direction === 'sent')
   }
 
-  /** The requester's view of a task it sent; asks the executing node while it is pending. */
-  async status (id: string, options: { signal?: AbortSignal } = {}): Promise<TaskRecord & { output?: unknown, deadline?: number }> {
+  /** The requester's view of a task it sent (by `invoker`, when given); asks the executing node while it is pending. */
+  async status (id: string, options: { signal?: AbortSignal, invoker?: string } = {}): Promise<TaskRecord & { output?: unknown, deadline?: number }> {
     const rec = await this.#sent(id)
-    if (rec == null) throw new TaskStatusError('UNKNOWN_TASK', `this node sent no task ${id}`)
+    // an agent sees only the tasks it sent (the same answer as for a task never sent: nothing leaks)
+    if (rec == null || (options.invoker != null && rec.invoker !== options.invoker)) throw new TaskStatusError('UNKNOWN_TASK', `this node sent no task ${id}${options.invoker != null ? ` for ${options.invoker}` : ''}`)
     if (rec.outcome !== 'pending') return rec
     let reply: TaskStatusReply
     let signer: string | undefined
