@@ -10,8 +10,8 @@
  * issuing org revoked, or one past its expiry, no longer vouches for the agent (CREDENTIAL_REVOKED,
  * CREDENTIAL_EXPIRED).
  */
-import { verifyAgentCredential, type VerifiedAgentCredential } from '../../../identity/credentials.js'
-import { verifyAcceptance } from '../../../identity/agent-acceptance.js'
+import type { VerifiedAgentCredential } from '../../../identity/credentials.js'
+import { VerifiedCredentials } from './verified-credentials.js'
 import { cidOfJwt } from '../../../identity/ucan/cid.js'
 import { decodeJwt } from '../../../identity/jwt.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
@@ -40,12 +40,13 @@ interface Binding { org: string, credential: string, acceptance?: string }
 
 export class PrincipalBook {
   readonly #repo: Repository<string>
-  readonly #clock: Clock
   readonly #self: string
   readonly #trustedOrgs: () => string[]
   readonly #revoked: (credentialCid: string, issuer: string) => boolean
   readonly #onConflict: (c: PrincipalConflict) => void
   readonly #cache = new Map<string, Binding>()
+  /** Credentials and acceptances that verified (only their signature checks are saved). */
+  readonly #verified: VerifiedCredentials
 
   constructor (deps: {
     repo: Repository<string>
@@ -58,11 +59,11 @@ export class PrincipalBook {
     onConflict?: (c: PrincipalConflict) => void
   }) {
     this.#repo = deps.repo
-    this.#clock = deps.clock
     this.#self = deps.org
     this.#trustedOrgs = deps.trustedOrgs
     this.#revoked = deps.isRevoked ?? (() => false)
     this.#onConflict = deps.onConflict ?? (() => {})
+    this.#verified = new VerifiedCredentials(deps.clock)
   }
 
   async load (): Promise<void> {
@@ -75,7 +76,12 @@ export class PrincipalBook {
   }
 
   #verify (jwt: string): Result<VerifiedAgentCredential> {
-    return verifyAgentCredential(jwt, { clock: this.#clock, expectedIssuer: this.#trustedOrgs() })
+    return this.#verified.verify(jwt, this.#trustedOrgs())
+  }
+
+  /** Signature checks of credentials and acceptances made so far (a warm book makes none per task). */
+  get signatureChecks (): number {
+    return this.#verified.verifications
   }
 
   /**
@@ -95,9 +101,9 @@ export class PrincipalBook {
       this.#onConflict({ did, boundTo: bound.org, claimedBy: org, ...(options.from != null ? { from: options.from } : {}) })
       return fail('PRINCIPAL_CONFLICT', `${did} is bound to ${bound.org}; the claim by ${org}${options.from != null && options.from !== org ? ` (sent by ${options.from})` : ''} is refused`)
     }
-    const accepted = options.acceptance != null && verifyAcceptance(options.acceptance, jwt, did, org).ok
+    const accepted = options.acceptance != null && this.#verified.acceptance(options.acceptance, jwt, did, org).ok
     if (bound == null && options.local !== true && !accepted) {
-      const a = verifyAcceptance(options.acceptance, jwt, did, org)
+      const a = this.#verified.acceptance(options.acceptance, jwt, did, org)
       return fail(a.ok ? 'NOT_ACCEPTED' : a.error.code, `${did} is not bound to ${org}: ${a.ok ? 'no acceptance' : a.error.message}`)
     }
     if (this.#revoked(cidOfJwt(jwt), org)) return fail('CREDENTIAL_REVOKED', `the AgentCredential of ${did} was revoked by ${org}`)

@@ -21,6 +21,7 @@ import type { TaskLog } from './task-log.js'
 import type { AgentRecord } from '../agents/agent-registry.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
 import { checkRemoteReply } from './reply-check.js'
+import { decodeLink } from '../delegation/decoded-links.js'
 
 export interface SendTaskInput {
   /** The local agent that signed the invocation (the authenticated caller of the agent API). */
@@ -140,7 +141,7 @@ const proof: Step = async (t, d) => {
   const cid = t.proofCid as string
   const chain = d.book.chainOf(cid)
   if (!chain.ok) return fail(chain.error.code === 'MISSING_PROOF' || d.book.get(cid) == null ? 'NO_DELEGATION' : chain.error.code, `${agent.name} holds no delegation ${cid} here: ${chain.error.message}`)
-  const top = decodeDelegation(chain.value[cid])
+  const top = decodeLink(chain.value[cid])
   if (!top.ok) return top
   if (top.value.audience !== agent.did) return fail('NOT_HOLDER', `delegation ${cid} is addressed to ${top.value.audience}, not ${agent.did}`)
   const invoked = listCapabilities((t.decoded as Delegation).capabilities)[0]
@@ -154,7 +155,7 @@ const credentials: Step = async (t, d) => {
   const agent = t.agent as AgentRecord
   const creds: Record<string, string> = { [agent.did]: agent.credential }
   for (const jwt of Object.values(t.chain ?? {})) {
-    const l = decodeDelegation(jwt)
+    const l = decodeLink(jwt)
     if (!l.ok) continue
     for (const did of [l.value.issuer, l.value.audience]) {
       const c = d.principals.credentialOf(did)
@@ -201,7 +202,7 @@ async function plan (d: SenderDeps, input: PlanTaskInput): Promise<Result<TaskPl
   }
   const chain = d.book.chainOf(proofCid)
   if (!chain.ok) return chain
-  const top = decodeDelegation(chain.value[proofCid])
+  const top = decodeLink(chain.value[proofCid])
   if (!top.ok) return top
   if (top.value.audience !== agent.did) return fail('NOT_HOLDER', `delegation ${proofCid} is addressed to ${top.value.audience}, not ${agent.did}`)
   granted ??= listCapabilities(top.value.capabilities).find(c => capabilityWithin({ resource: input.resource, ability: input.ability, caveats: c.caveats }, c))
@@ -209,7 +210,7 @@ async function plan (d: SenderDeps, input: PlanTaskInput): Promise<Result<TaskPl
   let nbf = nowS - 1
   let exp = nowS + INVOCATION_TTL_S
   for (const jwt of Object.values(chain.value)) {
-    const l = decodeDelegation(jwt)
+    const l = decodeLink(jwt)
     if (!l.ok) continue
     if (l.value.notBefore != null) nbf = Math.max(nbf, l.value.notBefore)
     if (l.value.expiration != null) exp = Math.min(exp, l.value.expiration)
