@@ -5,6 +5,7 @@
  * its error's code (upper snake case) or `HANDLER_ERROR`.
  */
 import { randomInt } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { ControlApiError } from './errors.js'
 import { isGrantPattern as isAbilityPattern } from '../identity/ability.js'
 import { AGENT_POLL_PATH, agentResultPath } from '../protocols/control/agent-task.js'
@@ -51,6 +52,8 @@ export function runTaskLoop (client: TaskTransport, abilities: string[], handler
   if (typeof options.agent !== 'string' || !options.agent.startsWith('did:')) throw new TypeError('onTask needs options.agent, the agent DID')
   const controller = new AbortController()
   const signal = controller.signal
+  // each worker's open request listens on the loop's signal: up to 64 workers are expected, not a leak
+  setMaxListeners(200, signal)
   const onOuterAbort = (): void => { controller.abort() }
   if (options.signal?.aborted === true) controller.abort()
   else options.signal?.addEventListener('abort', onOuterAbort, { once: true })
