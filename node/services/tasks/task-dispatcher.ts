@@ -301,7 +301,8 @@ export function createTaskDispatcher (options: TaskDispatcherOptions): TaskDispa
       const message = typeof e?.message === 'string' ? e.message.slice(0, MAX_ERROR_MESSAGE) : 'task handler failed'
       entry.settle(fail(code, message))
     }
-    if (nextPatterns == null || stopped) return { accepted: true }
+    // an agent that already went away is handed nothing (the task would wait for its timeout)
+    if (nextPatterns == null || stopped || req.signal.aborted) return { accepted: true }
     const next = await take(agent, nextPatterns, 0, req.signal)
     return { accepted: true, ...(next != null ? { next } : {}) }
   }
