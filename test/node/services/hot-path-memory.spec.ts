@@ -11,6 +11,7 @@ import { ElevationBook, type StoredElevation } from '../../../node/services/appr
 import { EvidenceStore } from '../../../node/services/trust/evidence-store.js'
 import type { EvidenceRecord } from '../../../trust/index.js'
 import { decodeLink, linkDecodes } from '../../../node/services/delegation/decoded-links.js'
+import { ReplayGuard } from '../../../node/services/delegation/replay-guard.js'
 import { issueAgentCredential } from '../../../identity/credentials.js'
 import { issueAcceptance } from '../../../identity/agent-acceptance.js'
 import { issueDelegation } from '../../../identity/ucan/index.js'
@@ -111,6 +112,34 @@ describe('task path memories', () => {
     }
     expect(store.size).to.equal(100)
     expect(repo.synced).to.equal(0)
+  })
+
+  it('replay guard: 100 concurrent tasks share synced batches; each resolves once its keys are written; a failed batch fails its records', async () => {
+    const written = new Map<string, number>()
+    let batches = 0
+    let fail = false
+    const repo = new MemoryRepository<number>('nonces')
+    const guard = new ReplayGuard(repo, {
+      commit: async (entries) => {
+        batches++
+        await new Promise(resolve => setTimeout(resolve, 5))
+        if (fail) throw new Error('disk full')
+        for (const [k, v] of entries) written.set(k, v)
+      }
+    })
+    const results = await Promise.all(Array.from({ length: 100 }, async (_, i) => {
+      const ok = await guard.record([`nonce-${i}`, `cid-${i}`], Date.UTC(2026, 0, 1))
+      // durable before it resolves
+      expect(written.has(`nonce-${i}`) && written.has(`cid-${i}`)).to.equal(true)
+      return ok
+    }))
+    expect(results.every(r => r)).to.equal(true)
+    expect(batches, 'synced batches for 100 concurrent records').to.be.lessThan(10)
+    expect(await guard.record(['nonce-7'], Date.UTC(2026, 0, 1)), 'a key seen before').to.equal(false)
+    fail = true
+    const failed = await Promise.allSettled([guard.record(['nonce-a'], 0), guard.record(['nonce-b'], 0)])
+    expect(failed.every(r => r.status === 'rejected')).to.equal(true)
+    expect(guard.seen('nonce-a'), 'a key whose write failed stays refused (fail closed)').to.equal(true)
   })
 
   it('decoded links: a link decoded once is not decoded again', async () => {
