@@ -5,15 +5,16 @@
  * libp2p connection, measured in the same run by the node itself (`POST /v1/peers/:did/echo`).
  * Every phase also checks that no task was lost or handled twice.
  *
- * The agent side is `AGENT_API` below, two small functions (serve, send): today they use the control
- * API's agent routes (`/v1/agent/poll`, `/v1/tasks`); switching to the agent API is a change there only.
+ * The agent side is `AGENT_API` below, two small functions (serve, send): both agents are SDK agents
+ * (`createAgent`, client/agent.ts) with their own keys on their node's agent API (`agent.sock`), every
+ * request signed by the agent (identity/agent-proof.ts), every invocation signed by the invoking agent.
  *
  * TRUSTMESH_BENCH_PROFILE=<dir> runs both nodes with `--cpu-prof` into <dir> (stopped with SIGTERM so
  * the profiles are written). TRUSTMESH_BENCH_SECONDS sets each phase's length (default 4).
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createClient } from '../client/control-client.js'
-import { cli, connectedOrgs, initOrg, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../test/helpers/node-process.js'
+import { agentOf, cli, connectedOrgs, initOrg, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../test/helpers/node-process.js'
 import { fmtRate, percentile, type BenchFigure } from './report.js'
 import { MAX_POLLS_PER_AGENT } from '../node/services/tasks/task-dispatcher.js'
 
@@ -40,13 +41,13 @@ type Handler = (task: { id: string, args?: unknown }) => Promise<unknown>
 
 /** The agent side, in one place: how the executing agent serves and how the invoking agent sends. */
 const AGENT_API = {
-  serve (dataDir: string, agentDid: string, ability: string, handler: Handler, concurrency: number): Served {
-    const loop = createClient({ dataDir, timeoutMs: 30_000 }).onTask(ability, handler, { agent: agentDid, concurrency, waitMs: 2_000 })
+  async serve (dataDir: string, name: string, ability: string, handler: Handler, concurrency: number): Promise<Served> {
+    const loop = (await agentOf(dataDir, name)).serve(ability, handler, { concurrency, waitMs: 2_000 })
     return { stop: async () => { await loop.stop() } }
   },
-  sender (dataDir: string, as: string, to: string, ability: string, resource: string, proof: string): (n: number) => Promise<SendResult> {
-    const client = createClient({ dataDir, timeoutMs: 45_000 })
-    return async (n) => await client.request<SendResult>('POST', '/v1/tasks', { as, to, ability, resource: `${resource}/${n}`, args: { n }, proof, timeoutMs: 30_000 })
+  async sender (dataDir: string, name: string, to: string, ability: string, resource: string, proof: string): Promise<(n: number) => Promise<SendResult>> {
+    const agent = await agentOf(dataDir, name)
+    return async (n) => await agent.send({ to, ability, resource: `${resource}/${n}`, args: { n }, proof, timeoutMs: 30_000 }) as SendResult
   }
 }
 
@@ -95,11 +96,11 @@ export async function runB12 (): Promise<BenchFigure[]> {
     const cid = (await ok(acmeDir, ['delegation', 'grant', '--from', 'alice', '--to', bob.did, '--can', 'records/read', '--with', resource, '--ttl', '1h'])).split('\n')[0].trim()
 
     const handled = new Map<string, number>()
-    served = AGENT_API.serve(acmeDir, alice.did, 'records/read', async (task) => {
+    served = await AGENT_API.serve(acmeDir, 'alice', 'records/read', async (task) => {
       handled.set(task.id, (handled.get(task.id) ?? 0) + 1)
       return { n: (task.args as { n?: number } | undefined)?.n ?? -1 }
     }, MAX_POLLS_PER_AGENT) // more open polls than the node allows per agent are refused (429) and back off
-    const send = AGENT_API.sender(globexDir, 'bob', alice.did, 'records/read', resource, cid)
+    const send = await AGENT_API.sender(globexDir, 'bob', alice.did, 'records/read', resource, cid)
     let next = 0
     for (let i = 0; i < 50; i++) { // warm-up: connection, caches, JIT
       const r = await send(next++)

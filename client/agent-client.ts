@@ -5,10 +5,11 @@
  * its error's code (upper snake case) or `HANDLER_ERROR`.
  */
 import { randomInt } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { ControlApiError } from './errors.js'
 import { isGrantPattern as isAbilityPattern } from '../identity/ability.js'
 import { AGENT_POLL_PATH, agentResultPath } from '../protocols/control/agent-task.js'
-import type { AgentTask, AgentTaskResult } from '../protocols/control/agent-task.js'
+import type { AgentResultReply, AgentTask, AgentTaskResult } from '../protocols/control/agent-task.js'
 
 export const DEFAULT_POLL_WAIT_MS = 20_000
 export const BACKOFF_MIN_MS = 100
@@ -51,6 +52,8 @@ export function runTaskLoop (client: TaskTransport, abilities: string[], handler
   if (typeof options.agent !== 'string' || !options.agent.startsWith('did:')) throw new TypeError('onTask needs options.agent, the agent DID')
   const controller = new AbortController()
   const signal = controller.signal
+  // each worker's open request listens on the loop's signal: up to 64 workers are expected, not a leak
+  setMaxListeners(200, signal)
   const onOuterAbort = (): void => { controller.abort() }
   if (options.signal?.aborted === true) controller.abort()
   else options.signal?.addEventListener('abort', onOuterAbort, { once: true })
@@ -62,29 +65,49 @@ export function runTaskLoop (client: TaskTransport, abilities: string[], handler
 
   const worker = async (): Promise<void> => {
     let failures = 0
+    // a task handed over with the previous result (the node's queue was not empty): no poll needed
+    let handed: AgentTask | undefined
     while (!signal.aborted) {
-      let task: AgentTask | undefined
-      try {
-        task = await client.request<AgentTask | undefined>('POST', AGENT_POLL_PATH, { agent: options.agent, abilities, waitMs }, { signal, timeoutMs: waitMs + 10_000 })
-        failures = 0
-      } catch (err) {
-        if (signal.aborted) break
-        report(err)
-        failures++
-        await delay(backoff(failures), signal)
-        continue
+      let task: AgentTask | undefined = handed
+      handed = undefined
+      if (task == null) {
+        try {
+          task = await client.request<AgentTask | undefined>('POST', AGENT_POLL_PATH, { agent: options.agent, abilities, waitMs }, { signal, timeoutMs: waitMs + 10_000 })
+          failures = 0
+        } catch (err) {
+          if (signal.aborted) break
+          report(err)
+          failures++
+          await delay(backoff(failures), signal)
+          continue
+        }
       }
       if (task == null || typeof task.id !== 'string') continue
       const result = await runHandler(handler, task, signal)
       result.agent = options.agent
+      // while running, ask for the next queued task in the same exchange (the node does not wait for one)
+      if (!signal.aborted) result.next = { abilities }
       try {
         // not tied to the loop signal: work finished during stop() is still delivered
-        await client.request('POST', agentResultPath(task.id), result, { timeoutMs: RESULT_POST_TIMEOUT_MS })
+        const reply = await client.request<AgentResultReply | undefined>('POST', agentResultPath(task.id), result, { timeoutMs: RESULT_POST_TIMEOUT_MS })
+        const next = reply?.next
+        if (next != null && typeof next.id === 'string') {
+          // a task taken during stop() is still run and answered (the node handed it over)
+          handed = next
+          if (signal.aborted) await runAndPost(next)
+        }
       } catch (err) {
         // 404/409: the node gave up on the task (timeout) or already has a result; nothing to retry
         if (!(err instanceof ControlApiError && (err.status === 404 || err.status === 409))) report(err)
       }
     }
+  }
+
+  /** A task handed over as the loop stops: run and answered, asking for nothing more. */
+  const runAndPost = async (task: AgentTask): Promise<void> => {
+    const result = await runHandler(handler, task, signal)
+    result.agent = options.agent
+    await client.request('POST', agentResultPath(task.id), result, { timeoutMs: RESULT_POST_TIMEOUT_MS }).catch((err: unknown) => { report(err) })
   }
 
   const workers = Math.max(1, Math.min(options.concurrency ?? 1, 64))

@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../identity/clock.js'
 import type { Signer } from '../identity/signer.js'
 import { createClient, type ControlClient, type RequestOptions } from './control-client.js'
 import { runTaskLoop, type TaskHandler, type TaskLoop } from './agent-client.js'
+import { PlanMemory, type TaskPlanReply } from './plan-memory.js'
 
 export const AGENT_SOCKET_NAME = 'agent.sock'
 /** How often a long-lived agent checks whether its node renewed its credential (and accepts it). */
@@ -111,6 +112,7 @@ export async function createAgent (options: CreateAgentOptions): Promise<Agent> 
     }
   }
   const loops = new Set<TaskLoop>()
+  const plans = new PlanMemory(clock)
 
   const me = async (o: RequestOptions = {}): Promise<AgentInfo> => await request<AgentInfo>('GET', '/v1/agent/me', undefined, o)
   const acceptInfo = async (info: AgentInfo, o: RequestOptions = {}): Promise<AgentInfo> => {
@@ -138,14 +140,27 @@ export async function createAgent (options: CreateAgentOptions): Promise<Agent> 
     accept,
     request,
     async send (input, o = {}) {
-      const plan = await request<{ audience: string, resource: string, ability: string, caveats: Caveats, proof: { cid: string, jwt: string }, notBefore: number, expiration: number }>(
-        'POST', '/v1/agent/tasks/plan', { to: input.to, ability: input.ability, resource: input.resource, ...(input.proof != null ? { proof: input.proof } : {}) }, o)
+      const want = { to: input.to, ability: input.ability, resource: input.resource, ...(input.proof != null ? { proof: input.proof } : {}) }
+      // a plan under the same delegation a moment ago is reused (one exchange per task instead of two)
+      let plan = plans.reuse(want)
+      if (plan == null) {
+        plan = await request<TaskPlanReply>('POST', '/v1/agent/tasks/plan', want, o)
+        plans.remember(want, plan)
+      }
       const inv = await issueInvocation(signer, {
         audience: plan.audience, resource: plan.resource, ability: plan.ability, caveats: plan.caveats, proof: plan.proof.jwt,
         nonce: randomBytes(16).toString('base64url'), notBefore: plan.notBefore, expiration: plan.expiration
       })
       const timeoutMs = input.timeoutMs ?? 30_000
-      return await request<TaskOutcome>('POST', '/v1/agent/tasks', { invocation: inv.jwt, args: input.args, timeoutMs }, { ...o, timeoutMs: o.timeoutMs ?? timeoutMs + 15_000 })
+      try {
+        const out = await request<TaskOutcome>('POST', '/v1/agent/tasks', { invocation: inv.jwt, args: input.args, timeoutMs }, { ...o, timeoutMs: o.timeoutMs ?? timeoutMs + 15_000 })
+        // refused before delivery (no receipt): the plan may be stale; the next send asks the node again
+        if (out.outcome !== 'ok' && out.receipt == null) plans.forget(want)
+        return out
+      } catch (err) {
+        plans.forget(want)
+        throw err
+      }
     },
     async status (taskId, o = {}) {
       return await request<TaskOutcome>('GET', `/v1/agent/tasks/${encodeURIComponent(taskId)}`, undefined, o)

@@ -4,7 +4,7 @@
  * a missing node as `NodeNotRunningError` with the command that starts one, and `onTask` for agents
  * that receive tasks.
  */
-import { request as httpRequest } from 'node:http'
+import { Agent, request as httpRequest } from 'node:http'
 import type { IncomingMessage } from 'node:http'
 import { dirname, join } from 'node:path'
 import {
@@ -53,10 +53,25 @@ export function createClient (options: ClientOptions): ControlClient {
   const dataDir = options.dataDir ?? dirname(socketPath)
   const defaultTimeout = options.timeoutMs ?? DEFAULT_CONTROL_TIMEOUT_MS
 
+  // connections are kept and reused: an agent makes two requests per task (poll, result) and a sender
+  // two (plan, send), and a new socket for each was a large part of a node's CPU per task (B12
+  // profile). Idle kept sockets do not keep the process alive.
+  const agent = new Agent({ keepAlive: true })
   const request = async <T = unknown>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8')
-    const extra = options.sign != null ? await options.sign({ method, path, body: payload ?? new Uint8Array(0) }) : {}
-    return await send(socketPath, dataDir, method, path, payload, extra, opts.timeoutMs ?? defaultTimeout, opts.signal) as T
+    const attempt = async (): Promise<unknown> => {
+      // signed for each attempt: a proof's nonce is accepted once
+      const extra = options.sign != null ? await options.sign({ method, path, body: payload ?? new Uint8Array(0) }) : {}
+      return await send(agent, socketPath, dataDir, method, path, payload, extra, opts.timeoutMs ?? defaultTimeout, opts.signal)
+    }
+    try {
+      return await attempt() as T
+    } catch (err) {
+      // a kept socket the server closed (its keep-alive timeout) just as it was reused: the request
+      // was written to a closing socket and never reached a handler, so it is sent once more
+      if (!(err instanceof StaleSocketError)) throw err
+      return await attempt() as T
+    }
   }
 
   const client: ControlClient = {
@@ -68,7 +83,12 @@ export function createClient (options: ClientOptions): ControlClient {
   return client
 }
 
-async function send (socketPath: string, dataDir: string, method: string, path: string, payload: Buffer | undefined, extraHeaders: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
+/** A reused keep-alive socket was reset before any reply: safe to send once more on a new one. */
+class StaleSocketError extends Error {
+  override readonly name = 'StaleSocketError'
+}
+
+async function send (agent: Agent, socketPath: string, dataDir: string, method: string, path: string, payload: Buffer | undefined, extraHeaders: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
   if (signal?.aborted === true) throw new ControlAbortError()
   return await new Promise<unknown>((resolve, reject) => {
     let settled = false
@@ -89,10 +109,11 @@ async function send (socketPath: string, dataDir: string, method: string, path: 
       headers['content-type'] = 'application/json'
       headers['content-length'] = payload.length
     }
-    const req = httpRequest({ socketPath, method, path, headers, agent: false })
+    const req = httpRequest({ socketPath, method, path, headers, agent })
     req.on('error', (err: NodeJS.ErrnoException) => {
       // an early reply (e.g. 413 before the whole body was sent) wins over the write error that follows
       if (gotResponse) return
+      if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) { finish(new StaleSocketError(err.message, { cause: err })); return }
       if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') finish(new NodeNotRunningError(dataDir, { cause: err }))
       else finish(new ControlConnectionError(`control request ${method} ${path} failed: ${err.message}`, { cause: err }))
     })

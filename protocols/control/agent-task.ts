@@ -32,6 +32,14 @@ export interface AgentTaskResult {
   error?: { code: string, message: string }
   /** The posting agent's DID; checked against the task's agent when present. */
   agent?: string
+  /** Also take the agent's next queued task for these ability patterns, in the same exchange (no wait). */
+  next?: { abilities: string[] }
+}
+
+/** The node's answer to a result: with `next` asked for, the agent's next queued task when there is one. */
+export interface AgentResultReply {
+  accepted: true
+  next?: AgentTask
 }
 
 /** Body of `POST /v1/agent/poll`. */

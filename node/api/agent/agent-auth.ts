@@ -17,7 +17,7 @@ export const AGENT_NODE_PATH = '/v1/agent/node'
 const MAX_NONCES = 100_000
 
 export interface AgentAuthOptions {
-  agents: Pick<AgentRegistry, 'get'>
+  agents: Pick<AgentRegistry, 'hosts'>
   /** The node's own DID: the audience every proof must name. */
   nodeDid: string
   clock: Clock
@@ -38,14 +38,14 @@ export function createAgentAuthenticator (o: AgentAuthOptions): (req: RawRequest
     const v = verifyAgentProof(Array.isArray(header) ? header[0] : header, { method: req.method, path: req.path, body: req.body, audience: o.nodeDid }, nowS)
     if (!v.ok) throw new ControlRouteError(v.error.code, v.error.message, 401)
     if (v.value.issuedAt < startedS) throw new ControlRouteError('PROOF_EXPIRED', 'agent proof was signed before this node started', 401)
-    const agent = await o.agents.get(v.value.agent)
-    if (agent == null || agent.did !== v.value.agent) throw new ControlRouteError('UNKNOWN_AGENT', `${v.value.agent} is not an agent of this node`, 401)
+    // from the registry's DID index: no record read per request (removal updates the index at once)
+    if (!await o.agents.hosts(v.value.agent)) throw new ControlRouteError('UNKNOWN_AGENT', `${v.value.agent} is not an agent of this node`, 401)
     const key = `${v.value.agent} ${v.value.nonce}`
     if (seen.has(key)) throw new ControlRouteError('PROOF_REPLAYED', 'this agent proof was used before: sign a new one for every request', 401)
     if (seen.size >= MAX_NONCES) prune(nowS)
     if (seen.size >= MAX_NONCES) throw new ControlRouteError('PROOF_CACHE_FULL', 'too many recent requests; try again shortly', 503)
     seen.set(key, v.value.issuedAt + AGENT_PROOF_MAX_AGE_S + AGENT_PROOF_FUTURE_S)
-    return agent.did
+    return v.value.agent
   }
 }
 

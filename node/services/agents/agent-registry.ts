@@ -48,6 +48,14 @@ export class AgentRegistry {
   readonly #repo: Repository<AgentRecord>
   readonly #org: Signer
   readonly #clock: Clock
+  /**
+   * Agent DID -> name of every record, filled on the first lookup by DID and kept by create and
+   * remove (a record's name and DID never change; renewal and org key rotation keep both). Every
+   * lookup by DID scanned all agent records before: the agent API authenticates each request by DID
+   * and a task looks up its agents by DID several times per hop (B12 profile).
+   */
+  readonly #nameOfDid = new Map<string, string>()
+  #indexed = false
 
   constructor (deps: { repo: Repository<AgentRecord>, orgSigner: Signer, clock: Clock }) {
     this.#repo = deps.repo
@@ -66,6 +74,7 @@ export class AgentRegistry {
     const credential = await this.#issue(input.did, input.name, input.ring, input.capabilities, input.ttlSeconds ?? DEFAULT_AGENT_TTL_SECONDS)
     const record: AgentRecord = { name: input.name, did: input.did, ring: input.ring, capabilities: [...input.capabilities], credential: credential.jwt, createdAt: this.#clock.now(), expiresAt: credential.expiresAt }
     await this.#repo.put(input.name, record)
+    this.#nameOfDid.set(record.did, record.name)
     return record
   }
 
@@ -104,6 +113,7 @@ export class AgentRegistry {
   async remove (nameOrDid: string): Promise<AgentRecord> {
     const a = await this.require(nameOrDid)
     await this.#repo.del(a.name)
+    this.#nameOfDid.delete(a.did)
     return a
   }
 
@@ -111,10 +121,34 @@ export class AgentRegistry {
     return (await this.#repo.list()).map(([, v]) => v)
   }
 
+  /**
+   * Whether `did` is one of this node's agents, from the DID index alone (no record read): create and
+   * remove keep the index, so a removed agent is refused at once. For checks that need no record
+   * (the agent API's authentication, the executor of an inbound task).
+   */
+  async hosts (did: string): Promise<boolean> {
+    await this.#index()
+    return this.#nameOfDid.has(did)
+  }
+
+  async #index (): Promise<void> {
+    if (this.#indexed) return
+    for (const a of await this.list()) this.#nameOfDid.set(a.did, a.name)
+    this.#indexed = true
+  }
+
   async get (nameOrDid: string): Promise<AgentRecord | undefined> {
-    const byName = AGENT_NAME.test(nameOrDid) ? await this.#repo.get(nameOrDid) : undefined
-    if (byName != null) return byName
-    return (await this.list()).find(a => a.did === nameOrDid)
+    if (AGENT_NAME.test(nameOrDid)) {
+      const byName = await this.#repo.get(nameOrDid)
+      if (byName != null) return byName
+    }
+    await this.#index()
+    // a DID not in the index is not one of ours (records are added only by create); the record read
+    // by name must still carry that DID (a stale entry after a concurrent remove finds nothing)
+    const named = this.#nameOfDid.get(nameOrDid)
+    if (named == null) return undefined
+    const byName = await this.#repo.get(named)
+    return byName?.did === nameOrDid ? byName : undefined
   }
 
   async require (nameOrDid: string): Promise<AgentRecord> {

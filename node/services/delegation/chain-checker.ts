@@ -5,9 +5,10 @@
  * trusts), the maximum delegation lifetime (on by default) and the warm cache, which it invalidates
  * when a revocation arrives.
  */
-import { createChainCache, decodeDelegation, orgOfResource, validateInvocation, listCapabilities, type ChainCache, type PrincipalRole, type ValidatedChain } from '../../../identity/ucan/index.js'
+import { createChainCache, orgOfResource, validateInvocation, listCapabilities, type ChainCache, type PrincipalRole, type ValidatedChain } from '../../../identity/ucan/index.js'
 import { fail, type Failure, type Result } from '../../../identity/result.js'
 import { checkNotRetired } from '../../../identity/successor-record.js'
+import { decodeLink } from './decoded-links.js'
 import type { PrincipalBook } from './principal-book.js'
 import type { ReplayGuard } from './replay-guard.js'
 import type { RevocationBook } from './revocation-book.js'
@@ -59,7 +60,7 @@ export class ChainChecker {
     for (const [cid, jwt] of entries) {
       let link = this.#revokerFacts.get(jwt)
       if (link == null) {
-        const d = decodeDelegation(jwt)
+        const d = decodeLink(jwt)
         if (!d.ok) continue
         const orgs = listCapabilities(d.value.capabilities).map(c => orgOfResource(c.resource)).filter((o): o is string => o != null)
         link = { issuer: d.value.issuer, proofs: d.value.proofs, orgs }
@@ -113,7 +114,7 @@ export class ChainChecker {
     const retiredAt = this.#d.retiredAt
     if (retiredAt == null || input.proofs == null || typeof input.proofs !== 'object') return undefined
     for (const [cid, jwt] of Object.entries(input.proofs).slice(0, MAX_PROOFS_DECODED)) {
-      const d = decodeDelegation(jwt)
+      const d = decodeLink(jwt)
       if (!d.ok) continue
       const r = checkNotRetired(d.value.issuer, d.value.notBefore, retiredAt, `delegation ${cid}`)
       if (!r.ok) return r

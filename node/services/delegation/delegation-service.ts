@@ -96,7 +96,14 @@ export function createDelegationService (ctx: DelegationComponents, options: Del
         .catch(() => {})
     }
   })
-  const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces))
+  // replay records of concurrent tasks share one atomic synced batch (group commit)
+  const replay = new ReplayGuard(ctx.store.repository<number>(Sublevel.nonces), {
+    commit: async (entries) => {
+      const b = ctx.store.batch()
+      for (const [k, until] of entries) b.put(Sublevel.nonces, k, until)
+      await b.write()
+    }
+  })
   const book = new DelegationBook(ctx.store.repository<StoredDelegation>(Sublevel.delegations))
   const checker = new ChainChecker({ principals, replay, revocations, ...(options.maxTtlSeconds != null ? { maxTtlSeconds: options.maxTtlSeconds } : {}), ...(options.retiredAt != null ? { retiredAt: options.retiredAt } : {}), ...(options.succession != null ? { retiredAt: options.succession.retiredAt, successorsOf: options.succession.successorsOf } : {}) })
   const exchange = new DelegationExchange(ctx, book, principals)

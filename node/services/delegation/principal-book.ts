@@ -15,8 +15,8 @@
  * acceptance), agents are reported under the org's current DID, and a credential the retired key
  * signed after its retirement is refused (KEY_RETIRED), while one it signed before stays valid.
  */
-import { verifyAgentCredential, type VerifiedAgentCredential } from '../../../identity/credentials.js'
-import { verifyAcceptance } from '../../../identity/agent-acceptance.js'
+import type { VerifiedAgentCredential } from '../../../identity/credentials.js'
+import { VerifiedCredentials } from './verified-credentials.js'
 import { cidOfJwt } from '../../../identity/ucan/cid.js'
 import { decodeJwt } from '../../../identity/jwt.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
@@ -46,13 +46,14 @@ interface Binding { org: string, credential: string, acceptance?: string }
 
 export class PrincipalBook {
   readonly #repo: Repository<string>
-  readonly #clock: Clock
   readonly #self: string
   readonly #trustedOrgs: () => string[]
   readonly #revoked: (credentialCid: string, issuer: string) => boolean
   readonly #onConflict: (c: PrincipalConflict) => void
   readonly #succession: KeySuccession | undefined
   readonly #cache = new Map<string, Binding>()
+  /** Credentials and acceptances that verified (only their signature checks are saved). */
+  readonly #verified: VerifiedCredentials
 
   constructor (deps: {
     repo: Repository<string>
@@ -67,12 +68,12 @@ export class PrincipalBook {
     succession?: KeySuccession
   }) {
     this.#repo = deps.repo
-    this.#clock = deps.clock
     this.#self = deps.org
     this.#trustedOrgs = deps.trustedOrgs
     this.#revoked = deps.isRevoked ?? (() => false)
     this.#onConflict = deps.onConflict ?? (() => {})
     this.#succession = deps.succession
+    this.#verified = new VerifiedCredentials(deps.clock)
   }
 
   /** The DID `org` speaks as now (after its key rotations). */
@@ -95,10 +96,15 @@ export class PrincipalBook {
   }
 
   #verify (jwt: string): Result<VerifiedAgentCredential> {
-    const v = verifyAgentCredential(jwt, { clock: this.#clock, expectedIssuer: this.#trustedOrgs() })
+    const v = this.#verified.verify(jwt, this.#trustedOrgs())
     if (!v.ok || this.#succession == null) return v
     const live = checkNotRetired(v.value.issuer, v.value.issuedAt, this.#succession.retiredAt, `AgentCredential of ${v.value.subject.id}`)
     return live.ok ? v : live
+  }
+
+  /** Signature checks of credentials and acceptances made so far (a warm book makes none per task). */
+  get signatureChecks (): number {
+    return this.#verified.verifications
   }
 
   /**
@@ -118,9 +124,9 @@ export class PrincipalBook {
       this.#onConflict({ did, boundTo: bound.org, claimedBy: org, ...(options.from != null ? { from: options.from } : {}) })
       return fail('PRINCIPAL_CONFLICT', `${did} is bound to ${bound.org}; the claim by ${org}${options.from != null && options.from !== org ? ` (sent by ${options.from})` : ''} is refused`)
     }
-    const accepted = options.acceptance != null && verifyAcceptance(options.acceptance, jwt, did, org).ok
+    const accepted = options.acceptance != null && this.#verified.acceptance(options.acceptance, jwt, did, org).ok
     if (bound == null && options.local !== true && !accepted) {
-      const a = verifyAcceptance(options.acceptance, jwt, did, org)
+      const a = this.#verified.acceptance(options.acceptance, jwt, did, org)
       return fail(a.ok ? 'NOT_ACCEPTED' : a.error.code, `${did} is not bound to ${org}: ${a.ok ? 'no acceptance' : a.error.message}`)
     }
     if (this.#revoked(cidOfJwt(jwt), org)) return fail('CREDENTIAL_REVOKED', `the AgentCredential of ${did} was revoked by ${org}`)

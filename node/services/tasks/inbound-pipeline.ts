@@ -15,6 +15,7 @@ import { acceptanceOfCredential, type PrincipalInfo } from '../delegation/princi
 import { issueReceipt, type TaskOutcome } from './receipt.js'
 import type { InboundComponents, InboundParts } from './inbound-components.js'
 import { MAX_LOGGED_OUTPUT_BYTES } from './task-log.js'
+import { decodeLink } from '../delegation/decoded-links.js'
 
 /** How long to wait for carried policies to be fetched before deciding without them (a DENY). */
 const CARRIED_POLICY_WAIT_MS = 5_000
@@ -77,7 +78,7 @@ const decode: Step = async (t) => {
 
 /** 2. It is addressed to an agent of this node. */
 const executorHere: Step = async (t, c) => {
-  if (await c.agents.get(executorOf(t)) == null) return deny('UNKNOWN_EXECUTOR', `no agent ${executorOf(t)} on this node`)
+  if (!await c.agents.hosts(executorOf(t))) return deny('UNKNOWN_EXECUTOR', `no agent ${executorOf(t)} on this node`)
   return next
 }
 
@@ -97,7 +98,7 @@ const credentials: Step = async (t, _c, p) => {
   const inv = t.inv as Delegation
   const agents = new Set([inv.issuer])
   for (const jwt of Object.values(t.req.proofs ?? {})) {
-    const l = decodeDelegation(jwt)
+    const l = decodeLink(jwt)
     if (l.ok) { agents.add(l.value.issuer); agents.add(l.value.audience) }
   }
   for (const did of agents) {

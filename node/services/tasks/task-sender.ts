@@ -21,6 +21,7 @@ import type { TaskLog } from './task-log.js'
 import type { AgentRecord } from '../agents/agent-registry.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
 import { checkRemoteReply } from './reply-check.js'
+import { decodeLink } from '../delegation/decoded-links.js'
 
 export interface SendTaskInput {
   /** The local agent that signed the invocation (the authenticated caller of the agent API). */
@@ -65,6 +66,12 @@ export interface TaskPlan {
   proof: { cid: string, jwt: string }
   notBefore: number
   expiration: number
+  /**
+   * The chain's own window (latest link nbf, earliest link exp, in seconds) and the invocation TTL
+   * this node allows: an agent may sign further invocations under the same proof from these without
+   * asking again (the node checks everything again when it sends).
+   */
+  chain: { notBefore?: number, expiration?: number, invocationTtlSeconds: number }
 }
 
 /** Invocations live this long: long enough to cross the mesh, short enough to be useless later. */
@@ -140,7 +147,7 @@ const proof: Step = async (t, d) => {
   const cid = t.proofCid as string
   const chain = d.book.chainOf(cid)
   if (!chain.ok) return fail(chain.error.code === 'MISSING_PROOF' || d.book.get(cid) == null ? 'NO_DELEGATION' : chain.error.code, `${agent.name} holds no delegation ${cid} here: ${chain.error.message}`)
-  const top = decodeDelegation(chain.value[cid])
+  const top = decodeLink(chain.value[cid])
   if (!top.ok) return top
   if (top.value.audience !== agent.did) return fail('NOT_HOLDER', `delegation ${cid} is addressed to ${top.value.audience}, not ${agent.did}`)
   const invoked = listCapabilities((t.decoded as Delegation).capabilities)[0]
@@ -154,7 +161,7 @@ const credentials: Step = async (t, d) => {
   const agent = t.agent as AgentRecord
   const creds: Record<string, string> = { [agent.did]: agent.credential }
   for (const jwt of Object.values(t.chain ?? {})) {
-    const l = decodeDelegation(jwt)
+    const l = decodeLink(jwt)
     if (!l.ok) continue
     for (const did of [l.value.issuer, l.value.audience]) {
       const c = d.principals.credentialOf(did)
@@ -201,20 +208,25 @@ async function plan (d: SenderDeps, input: PlanTaskInput): Promise<Result<TaskPl
   }
   const chain = d.book.chainOf(proofCid)
   if (!chain.ok) return chain
-  const top = decodeDelegation(chain.value[proofCid])
+  const top = decodeLink(chain.value[proofCid])
   if (!top.ok) return top
   if (top.value.audience !== agent.did) return fail('NOT_HOLDER', `delegation ${proofCid} is addressed to ${top.value.audience}, not ${agent.did}`)
   granted ??= listCapabilities(top.value.capabilities).find(c => capabilityWithin({ resource: input.resource, ability: input.ability, caveats: c.caveats }, c))
   if (granted == null) return fail('ESCALATION', `delegation ${proofCid} does not grant ${input.ability} on ${input.resource}`)
-  let nbf = nowS - 1
-  let exp = nowS + INVOCATION_TTL_S
+  let chainNbf: number | undefined
+  let chainExp: number | undefined
   for (const jwt of Object.values(chain.value)) {
-    const l = decodeDelegation(jwt)
+    const l = decodeLink(jwt)
     if (!l.ok) continue
-    if (l.value.notBefore != null) nbf = Math.max(nbf, l.value.notBefore)
-    if (l.value.expiration != null) exp = Math.min(exp, l.value.expiration)
+    if (l.value.notBefore != null) chainNbf = Math.max(chainNbf ?? l.value.notBefore, l.value.notBefore)
+    if (l.value.expiration != null) chainExp = Math.min(chainExp ?? l.value.expiration, l.value.expiration)
   }
-  return ok({ audience: input.to, resource: input.resource, ability: input.ability, caveats: granted.caveats, proof: { cid: proofCid, jwt: chain.value[proofCid] }, notBefore: nbf, expiration: exp })
+  const nbf = Math.max(nowS - 1, chainNbf ?? nowS - 1)
+  const exp = Math.min(nowS + INVOCATION_TTL_S, chainExp ?? nowS + INVOCATION_TTL_S)
+  return ok({
+    audience: input.to, resource: input.resource, ability: input.ability, caveats: granted.caveats, proof: { cid: proofCid, jwt: chain.value[proofCid] }, notBefore: nbf, expiration: exp,
+    chain: { ...(chainNbf != null ? { notBefore: chainNbf } : {}), ...(chainExp != null ? { expiration: chainExp } : {}), invocationTtlSeconds: INVOCATION_TTL_S }
+  })
 }
 
 /** The org hosting `agentDid`, asking connected partners' agent directories when it is not known yet. */

@@ -2,6 +2,12 @@
  * Persisted first-hand trust evidence, one record per observed task (keyed by invocation CID, so the
  * same outcome never counts twice), held in memory for scoring. Records whose decayed weight has
  * become negligible are pruned.
+ *
+ * Records are written without sync. Evidence is not among the security-relevant writes of DESIGN.md
+ * section 9 and nothing is promised on it: the task it comes from is already durable in the audit log
+ * (synced before the task took effect), a record lost in a crash only means that one outcome does not
+ * count, and the next synced write of the store flushes it. A synced write here put one fsync per task
+ * on the reply path of both nodes (B12 profile).
  */
 import { parseEvidence, decayWeight, type EvidenceRecord } from '../../../trust/index.js'
 import type { Repository } from '../../store/repository.js'
@@ -36,7 +42,7 @@ export class EvidenceStore {
     if (this.#records.has(record.receiptCid)) return false
     this.#records.set(record.receiptCid, p.value)
     try {
-      await this.#repo.put(record.receiptCid, p.value, { sync: true })
+      await this.#repo.put(record.receiptCid, p.value, { sync: false })
     } catch (err) {
       this.#records.delete(record.receiptCid)
       throw err

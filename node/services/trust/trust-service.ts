@@ -17,7 +17,7 @@ import { SUBLEVELS } from '../../store/sublevels.js'
 import type { TaskRecord } from '../tasks/task-log.js'
 import { NEUTRAL_SCORE, DAY_MS, capAgentScore, issueAttestation, shouldPublish, verifyAttestation, type EvidenceRecord } from '../../../trust/index.js'
 import { EvidenceStore } from './evidence-store.js'
-import { evidenceFromReceipt, misbehaviourEvidence, timeoutEvidence } from './evidence-from-receipt.js'
+import { VIOLATION_CODES, evidenceFromReceipt, misbehaviourEvidence, timeoutEvidence } from './evidence-from-receipt.js'
 import { attestationTopic } from './attestation-topic.js'
 import { computeTrustView, countableAttestations, scoreIn, type HeldAttestation, type TrustView } from './trust-engine.js'
 import type { TrustSettings } from './trust-settings.js'
@@ -133,7 +133,9 @@ export class TrustService {
   /** Record what a receipt this node signed or received says (the `receipt` hook). */
   async onReceipt (receipt: string, direction: 'issued' | 'received'): Promise<void> {
     let invokerOrg: string | undefined
-    if (direction === 'issued') invokerOrg = await this.#invokerOrg(receipt)
+    // the invoker's org matters only for a denial for a violation (the only issued receipt that is
+    // evidence): resolving it for every task read the credentials sublevel on every reply (B12 profile)
+    if (direction === 'issued' && isViolationDenial(receipt)) invokerOrg = await this.#invokerOrg(receipt)
     const { record, skipped } = evidenceFromReceipt({ receipt, direction, selfOrg: this.#d.selfOrg, now: this.#d.clock.now(), ...(invokerOrg != null ? { invokerOrg } : {}) })
     if (record == null) { this.#log.debug('receipt is no trust evidence', { direction, reason: skipped }); return }
     await this.#addEvidence(record)
@@ -346,11 +348,32 @@ export class TrustService {
     if (typeof invoker !== 'string') return undefined
     const known = this.#agentOrg.get(invoker)
     if (known != null) return known
-    const jwt = await this.#d.store.repository<string>(SUBLEVELS.credentials).get(invoker).catch(() => undefined)
+    const stored = await this.#d.store.repository<string>(SUBLEVELS.credentials).get(invoker).catch(() => undefined)
+    // the principal book stores a binding ({ org, credential, acceptance }) as JSON, or (older stores) the bare JWT
+    const jwt = typeof stored === 'string' && stored.startsWith('{') ? credentialOfBinding(stored) : stored
     if (typeof jwt !== 'string') return undefined
     const v = verifyAgentCredential(jwt, { clock: this.#d.clock, expectedIssuer: [this.#d.selfOrg, ...this.#d.enrolments.list().map(e => e.orgDid)] })
     if (!v.ok || v.value.subject.id !== invoker) return undefined
     this.#agentOrg.set(invoker, v.value.issuer)
     return v.value.issuer
+  }
+}
+
+/** Whether an issued receipt is a denial for a violation (decoded only; evidenceFromReceipt verifies it). */
+function isViolationDenial (receipt: string): boolean {
+  try {
+    const p = JSON.parse(Buffer.from(receipt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { outcome?: unknown, code?: unknown }
+    return p.outcome === 'denied' && typeof p.code === 'string' && VIOLATION_CODES.has(p.code)
+  } catch {
+    return false
+  }
+}
+
+function credentialOfBinding (stored: string): string | undefined {
+  try {
+    const b = JSON.parse(stored) as { credential?: unknown }
+    return typeof b.credential === 'string' ? b.credential : undefined
+  } catch {
+    return undefined
   }
 }

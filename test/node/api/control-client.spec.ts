@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { createServer as createNetServer } from 'node:net'
+import { createServer as createHttpServer } from 'node:http'
 import type { Server as NetServer, Socket } from 'node:net'
 import { createControlServer } from '../../../node/api/control-server.js'
 import type { ControlServer } from '../../../node/api/control-server.js'
@@ -73,6 +74,28 @@ describe('control client', () => {
       ac.abort()
       expect(await caught(p)).to.have.property('code', 'ABORTED')
     })
+  })
+
+  it('keeps its connection: 20 requests in a row use one socket, and each is signed anew', async () => {
+    let connections = 0
+    const nonces = new Set<string>()
+    const http = createHttpServer({ keepAliveTimeout: 5000 }, (req, res) => {
+      nonces.add(String(req.headers['x-proof']))
+      req.resume()
+      req.on('end', () => { res.setHeader('content-type', 'application/json'); res.end('{"ok":true}') })
+    })
+    http.on('connection', () => { connections++ })
+    await new Promise<void>((resolve) => http.listen(tmp.socketPath, resolve))
+    try {
+      let n = 0
+      const client = createClient({ socketPath: tmp.socketPath, sign: async () => ({ 'x-proof': String(n++) }) })
+      for (let i = 0; i < 20; i++) expect(await client.request('POST', '/v1/x', { i })).to.deep.equal({ ok: true })
+      expect(connections).to.equal(1)
+      expect(nonces.size).to.equal(20)
+    } finally {
+      http.closeAllConnections()
+      await new Promise((resolve) => http.close(resolve))
+    }
   })
 
   it('reports a missing socket as NODE_NOT_RUNNING with the start hint', async () => {

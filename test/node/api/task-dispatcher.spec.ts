@@ -144,6 +144,54 @@ describe('task dispatcher', () => {
     expect(unknown.json).to.have.nested.property('error.code', 'TASK_NOT_FOUND')
   })
 
+  it('a result asking for `next` takes the next queued task in the same exchange (one poll for three tasks)', async () => {
+    await register(['records/read'])
+    const ts = [task(), task(), task()]
+    const pending = ts.map(async t => await dispatcher.dispatch(ALICE, 'records/read', t, { timeoutMs: 5000 }))
+    let got = await pollOnce(['records/read'])
+    const outputs: string[] = []
+    for (let i = 0; i < 3; i++) {
+      expect(got.id).to.equal(ts[i].id)
+      const r = await raw(tmp.socketPath, 'POST', `/v1/agent/tasks/${got.id}/result`, JSON.stringify({ ok: true, output: `out-${i}`, agent: ALICE, next: { abilities: ['records/read'] } }))
+      expect(r.status).to.equal(200)
+      outputs.push(`out-${i}`)
+      const reply = r.json as { accepted: boolean, next?: AgentTask }
+      expect(reply.accepted).to.equal(true)
+      if (i < 2) got = reply.next as AgentTask
+      else expect(reply.next, 'nothing queued: answered at once, without a task').to.equal(undefined)
+    }
+    expect((await Promise.all(pending)).map(o => o.ok ? o.output : o.code)).to.deep.equal(outputs)
+  })
+
+  it('a result with a malformed `next` is refused and settles nothing', async () => {
+    await register(['records/read'])
+    const t = task()
+    const pending = dispatcher.dispatch(ALICE, 'records/read', t, { timeoutMs: 5000 })
+    await pollOnce(['records/read'])
+    const bad = await raw(tmp.socketPath, 'POST', `/v1/agent/tasks/${t.id}/result`, JSON.stringify({ ok: true, output: 'x', agent: ALICE, next: { abilities: ['not an ability'] } }))
+    expect(bad.status).to.equal(400)
+    const good = await raw(tmp.socketPath, 'POST', `/v1/agent/tasks/${t.id}/result`, JSON.stringify({ ok: true, output: 'y', agent: ALICE }))
+    expect(good.status).to.equal(200)
+    expect(await pending).to.deep.equal({ ok: true, output: 'y' })
+  })
+
+  it('onTask under load: queued tasks come with the previous result, not from new polls', async () => {
+    let polls = 0
+    let results = 0
+    const counting = createClient({ dataDir: tmp.dir })
+    const counted = { request: async <T>(method: string, path: string, body?: unknown, o?: { signal?: AbortSignal, timeoutMs?: number }): Promise<T> => {
+      if (path === '/v1/agent/poll') polls++; else results++
+      return await counting.request<T>(method, path, body, o)
+    } }
+    const { runTaskLoop } = await import('../../../client/agent-client.js')
+    loops.push(runTaskLoop(counted, ['records/read'], async (t) => t.args, { agent: ALICE, waitMs: 5000 }))
+    await waitFor(() => dispatcher.hasHandler(ALICE, 'records/read'))
+    const outs = await Promise.all(Array.from({ length: 20 }, async () => { const t = task(); return await dispatcher.dispatch(ALICE, 'records/read', t, { timeoutMs: 5000 }) }))
+    expect(outs.every(o => o.ok)).to.equal(true)
+    expect(results).to.equal(20)
+    expect(polls, 'polls for 20 tasks queued at once').to.be.lessThan(5)
+  })
+
   it('refuses a result for a task not yet delivered, and duplicate task ids', async () => {
     await register(['records/read'])
     const t = task()

@@ -189,7 +189,7 @@ export async function openExecNode (o: ExecNodeOptions): Promise<ExecNode> {
       nodeSigner: principal(`${o.orgName}-node`),
       store,
       enrolments,
-      agents: { get: async (x: string) => records.find(a => a.name === x || a.did === x), list: async () => records } as unknown as Components['agents'],
+      agents: { get: async (x: string) => records.find(a => a.name === x || a.did === x), hosts: async (x: string) => records.some(a => a.did === x), list: async () => records } as unknown as Components['agents'],
       dispatcher: (real ?? stub) as Components['dispatcher'],
       policy: { get: () => policy, set: () => {} },
       audit: {
