@@ -2,6 +2,8 @@
  * identity.json: the public facts of an initialised organisation (no secrets), readable without the
  * passphrase or a running node, so `identity show` works offline.
  */
+import { open, rename } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { readRegularFile } from '../identity/regular-file.js'
 
 export interface IdentityFile {
@@ -15,10 +17,32 @@ export interface IdentityFile {
   orgKey?: string
   /** Org DIDs this org had before key rotations, oldest first. */
   previousOrgDids?: string[]
-  /** Name of the current node key (`keys/<name>.key`); default `node`. Always a file key (see rotate-node-key.ts). */
+  /** Name of the current node key (`keys/<name>.key` or `keys/<name>.pkcs11.json`); default `node`. */
   nodeKey?: string
   /** PeerIds of this node's earlier keys (node key rotations), oldest first; its NodeCredential names them as replaced. */
   previousPeerIds?: string[]
+}
+
+/**
+ * Replace identity.json durably: the new text is synced before it is renamed over the old one and the
+ * directory is synced after, so a crash leaves the old file or the new one, never an empty one.
+ */
+export async function writeIdentityFile (path: string, identity: IdentityFile): Promise<void> {
+  const tmp = `${path}.tmp`
+  const fh = await open(tmp, 'w', 0o600)
+  try {
+    await fh.writeFile(JSON.stringify(identity, null, 2) + '\n')
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  await rename(tmp, path)
+  const dir = await open(dirname(path), 'r')
+  try {
+    await dir.sync()
+  } finally {
+    await dir.close()
+  }
 }
 
 export class NotInitialisedError extends Error {

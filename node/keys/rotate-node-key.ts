@@ -11,7 +11,7 @@
  * token when it is on one (`--file` keeps it in a file). A token node key is used by libp2p through
  * node/libp2p/signer-private-key.ts; its seed is never read. The old key is kept, never deleted.
  */
-import { rename, stat, writeFile } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { KeyStore } from '../../identity/keystore.js'
 import { peerIdStringFromPublicKey } from '../../identity/peer-id.js'
@@ -21,7 +21,7 @@ import type { RotateTokenOptions } from './rotate-org-key.js'
 import { MAX_REPLACED_PEER_IDS } from '../../identity/credential-claims.js'
 import type { DataDirLayout } from '../data-dir.js'
 import { NODE_KEY } from '../data-dir.js'
-import type { IdentityFile } from '../identity-file.js'
+import { writeIdentityFile, type IdentityFile } from '../identity-file.js'
 
 export interface NodeKeyRotation {
   oldPeerId: string
@@ -70,8 +70,11 @@ export async function rotateNodeKey (deps: { layout: DataDirLayout, keys: KeySto
   } else {
     const label = token.label ?? `trustmesh-${name}`
     // made on the token now, opened by the node at its restart (no fallback to a file key then)
-    const { signer } = await openPkcs11Signer({ module: token.module, token: token.token, label, pin: await readPin(token.pinFile), createIfMissing: true })
+    const { signer, created } = await openPkcs11Signer({ module: token.module, token: token.token, label, pin: await readPin(token.pinFile), createIfMissing: true })
     try {
+      // a rotation makes a new key: a label already on the token is another key (this node's current
+      // one, or another node's), and two nodes sharing one PeerId would be worse than no rotation
+      if (!created) throw new NodeKeyRotationError('KEY_EXISTS', `token ${token.token} already holds a key labelled ${label} (${signer.did}): name a new label with --key-label`)
       await writeTokenKeyFile(layout, { key: name, did: signer.did, module: token.module, token: token.token, label, pinFile: token.pinFile })
       made = { did: signer.did, publicKey: signer.publicKey, key: `PKCS#11 token ${token.token} (label ${label})` }
     } finally {
@@ -87,7 +90,6 @@ export async function rotateNodeKey (deps: { layout: DataDirLayout, keys: KeySto
     nodeKey: name,
     previousPeerIds: [...(identity.previousPeerIds ?? []), identity.peerId].slice(-MAX_REPLACED_PEER_IDS)
   }
-  await writeFile(layout.identity + '.tmp', JSON.stringify(updated, null, 2) + '\n', { mode: 0o600 })
-  await rename(layout.identity + '.tmp', layout.identity)
+  await writeIdentityFile(layout.identity, updated)
   return { rotation: { oldPeerId: identity.peerId, newPeerId, newNodeDid: signer.did, key: made.key, where: token == null ? 'file' : 'pkcs11', restartRequired: true }, identity: updated }
 }

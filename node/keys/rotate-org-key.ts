@@ -4,7 +4,6 @@
  * countersigned by the new one, and identity.json naming the new DID and key. The old key is kept
  * (retired), never deleted: tokens it signed before the rotation stay verifiable.
  */
-import { rename, writeFile } from 'node:fs/promises'
 import type { Clock } from '../../identity/clock.js'
 import type { KeyStore } from '../../identity/keystore.js'
 import { openPkcs11Signer } from '../../identity/pkcs11-signer.js'
@@ -12,7 +11,7 @@ import { issueSuccessorRecord } from '../../identity/successor-record.js'
 import type { Signer } from '../../identity/signer.js'
 import type { DataDirLayout } from '../data-dir.js'
 import { ORG_KEY } from '../data-dir.js'
-import type { IdentityFile } from '../identity-file.js'
+import { writeIdentityFile, type IdentityFile } from '../identity-file.js'
 import { readPin, readTokenKeyFile, writeTokenKeyFile, tokenKeyPath, type HeldSigner } from './key-location.js'
 import { join } from 'node:path'
 import { stat } from 'node:fs/promises'
@@ -58,7 +57,6 @@ export async function rotateOrgKey (deps: { layout: DataDirLayout, keys: KeyStor
   // that still starts as the old org, never a new org no partner can follow
   await deps.persistRecord(record)
   const updated: IdentityFile = { ...identity, orgDid: next.signer.did, orgKey: name, previousOrgDids: [...(identity.previousOrgDids ?? []), identity.orgDid] }
-  await writeFile(layout.identity + '.tmp', JSON.stringify(updated, null, 2) + '\n', { mode: 0o600 })
-  await rename(layout.identity + '.tmp', layout.identity)
+  await writeIdentityFile(layout.identity, updated)
   return { next, record, identity: updated }
 }

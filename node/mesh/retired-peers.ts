@@ -19,6 +19,9 @@ export interface RetiredPeer {
   by: string
 }
 
+/** Retired PeerIds kept per org: past this the oldest go (an org's own old nodes only; no other org's). */
+export const MAX_RETIRED_PER_ORG = 64
+
 export class RetiredPeers {
   readonly #repo: Repository<RetiredPeer>
   readonly #sameOrg: (a: string, b: string) => boolean
@@ -59,6 +62,18 @@ export class RetiredPeers {
       this.#byPeer.set(peerId, [...(this.#byPeer.get(peerId) ?? []), r])
       added.push(peerId)
     }
+    if (added.length > 0) await this.#bound(orgDid)
     return added
+  }
+
+  /** Storage stays bounded per org: a partner naming made-up PeerIds at every hello evicts only its own. */
+  async #bound (orgDid: string): Promise<void> {
+    const mine = [...this.#byPeer.values()].flat().filter(r => this.#sameOrg(r.orgDid, orgDid)).sort((a, b) => a.at - b.at)
+    for (const r of mine.slice(0, Math.max(0, mine.length - MAX_RETIRED_PER_ORG))) {
+      await this.#repo.del(`${r.peerId} ${r.orgDid}`)
+      const left = (this.#byPeer.get(r.peerId) ?? []).filter(x => x !== r)
+      if (left.length > 0) this.#byPeer.set(r.peerId, left)
+      else this.#byPeer.delete(r.peerId)
+    }
   }
 }

@@ -127,6 +127,13 @@ export class SuccessorBook implements KeySuccession {
       cur = r.oldDid
     }
     if (from == null) return undefined
+    // a key names one successor: a record that contradicts one we hold (a fork signed by a retired
+    // key, stolen or not) is never followed
+    const fork = path.find(r => { const have = this.#byOld.get(r.oldDid); return have != null && have.newDid !== r.newDid })
+    if (fork != null) {
+      this.#d.logger.warn('successor record refused: its key already names another successor', { code: 'SUCCESSOR_CONFLICT', oldDid: fork.oldDid, claimed: fork.newDid, known: this.#byOld.get(fork.oldDid)?.newDid })
+      return undefined
+    }
     if (!this.#following.has(did)) {
       const done = this.#adopt(from, did, path).catch(err => { this.#d.logger.error('following a successor failed', { from: from?.orgDid, to: did, error: (err as Error).message }) })
         .finally(() => { this.#following.delete(did) })
@@ -136,7 +143,9 @@ export class SuccessorBook implements KeySuccession {
   }
 
   async #adopt (from: Enrolment, did: string, path: SuccessorRecord[]): Promise<void> {
-    for (const r of path) await this.add(r.jwt)
+    for (const r of path) {
+      if (await this.add(r.jwt) == null) throw new Error(`successor record ${r.oldDid} -> ${r.newDid} conflicts with one already held (SUCCESSOR_CONFLICT): not enrolled`)
+    }
     const audited = await this.#d.audit().record({ kind: 'enrolment', subject: did, reason: 'successor', details: { from: from.orgDid, to: did, records: path.map(r => ({ oldDid: r.oldDid, newDid: r.newDid, at: r.at })) } })
     if (!audited.ok) throw new Error(`audit unavailable: ${audited.error.message}`)
     const { enrolledAt: _e, orgDid: _o, ...settings } = from

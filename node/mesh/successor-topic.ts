@@ -5,7 +5,7 @@
  * enrolled, we follow it (enrol the new DID, audited) as hello would.
  */
 import { verifySuccessorRecord } from '../../identity/successor-record.js'
-import { ok } from '../../identity/result.js'
+import { fail, ok } from '../../identity/result.js'
 import type { RecordGossip } from '../gossip/index.js'
 import { RecordTopics } from '../gossip/record-topic.js'
 import { SUBLEVELS as Sublevel } from '../store/sublevels.js'
@@ -22,6 +22,9 @@ export function registerSuccessorTopic (gossip: RecordGossip, successors: Succes
     validate: (record) => {
       const r = verifySuccessorRecord(record)
       if (!r.ok) return r
+      // a key names one successor: a second one (a fork by a retired key) is neither kept nor forwarded
+      const known = successors.successorsOf(r.value.oldDid)[0]
+      if (known != null && known !== r.value.newDid) return fail('SUCCESSOR_CONFLICT', `${r.value.oldDid} already names ${known} as its successor, not ${r.value.newDid}`)
       return ok({ id: `${r.value.oldDid}>${r.value.newDid}`, value: record })
     },
     onAccept: async (record) => {

@@ -235,6 +235,11 @@ describe('org key on a PKCS#11 token (SoftHSM2; needs Debian package softhsm2), 
     expect(leak).to.include({ sensitive: true, extractable: false })
     expect(leak.readCode).to.equal(leak.CKR_ATTRIBUTE_SENSITIVE)
 
+    // a rotation makes a new key: a label already on the token (here the current node key's) is refused
+    const reuse = await cli(a.dir, ['--json', 'identity', 'rotate', '--node-key', '--key-label', 'acme-node', '--pkcs11-module', hsm.module, '--token', TOKEN, '--pin-file', hsm.pinFile()], { env: hsm.env })
+    expect(reuse.code).to.not.equal(0)
+    expect(reuse.stderr).to.match(/KEY_EXISTS/)
+    expect(existsSync(`${dir}/keys/node-2.pkcs11.json`), 'nothing recorded for the refused rotation').to.equal(false)
     // rotation keeps the node key on its token: a new key there, the new PeerId from the restart on
     const rot = await ok<{ newPeerId: string, where: string, key: string }>(a.dir, ['identity', 'rotate', '--node-key'], hsm.env)
     expect(rot).to.include({ where: 'pkcs11' })

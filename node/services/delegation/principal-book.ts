@@ -139,7 +139,9 @@ export class PrincipalBook {
         // except that one issued under the org's newer key replaces one issued under a retired key
         const prevV = this.#verify(bound.credential)
         const reissued = bound.org !== org && this.#succession?.successorsOf(bound.org).includes(org) === true
-        const newer = !prevV.ok || reissued || prevV.value.expiresAt <= v.value.expiresAt || this.#revoked(cidOfJwt(bound.credential), bound.org)
+        // and one under a retired key never displaces one its successor issued
+        const superseded = bound.org !== org && this.#succession?.successorsOf(org).includes(bound.org) === true
+        const newer = !superseded && (!prevV.ok || reissued || prevV.value.expiresAt <= v.value.expiresAt || this.#revoked(cidOfJwt(bound.credential), bound.org))
         next = newer
           ? { org, credential: jwt, ...(accepted ? { acceptance: options.acceptance } : {}) }
           : bound

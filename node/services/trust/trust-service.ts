@@ -146,9 +146,14 @@ export class TrustService {
     this.#agentOrg.set(did, this.#d.selfOrg)
   }
 
-  /** An org DID as the org speaks now (an agent DID, or an org that never rotated, is itself). */
+  /**
+   * An org DID as the org speaks now (an org that never rotated is itself). Only enrolled orgs follow
+   * successor records: an agent that names a successor of its own key (a record anyone can make for
+   * a key they hold) must not shed its evidence that way.
+   */
   #org (did: string): string {
-    return this.#d.currentOrg?.(did) ?? did
+    if (this.#d.currentOrg == null || this.#d.enrolments.get(did) == null) return did
+    return this.#d.currentOrg(did)
   }
 
   /** Evidence and attestations with every org DID as its org speaks now (a rotation keeps standing). */

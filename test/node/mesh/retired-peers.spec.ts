@@ -14,7 +14,7 @@ import { signJwt } from '../../../identity/jwt.js'
 import { verifyHello } from '../../../protocols/hello/verify.js'
 import { openStore, type Store } from '../../../node/store/open-store.js'
 import { SUBLEVELS } from '../../../node/store/sublevels.js'
-import { RetiredPeers, type RetiredPeer } from '../../../node/mesh/retired-peers.js'
+import { MAX_RETIRED_PER_ORG, RetiredPeers, type RetiredPeer } from '../../../node/mesh/retired-peers.js'
 import { fakeClock } from '../../helpers/clock.js'
 import { acme, globex, principal } from '../../helpers/principals.js'
 
@@ -83,4 +83,19 @@ describe('node key rotation: replaced PeerIds', () => {
     expect(again.get(oldPeer, acme.did)).to.deep.equal({ peerId: oldPeer, orgDid: acme.did, at: 100, by: newPeer })
     expect(again.check(globexPeer, globex.did).ok).to.equal(false)
   })
+
+  it('storage stays bounded per org: made-up PeerIds at every hello evict only that org\'s oldest', async () => {
+    const book = new RetiredPeers({ repo: store.repository<RetiredPeer>(SUBLEVELS.retiredPeers) })
+    const fake = (i: number): string => peerIdStringFromPublicKey(principal(`made-up-${i}`).publicKey)
+    const globexOld = fake(-1)
+    await book.retire(globex.did, fake(-2), 1, [globexOld])
+    for (let i = 0; i < 50; i++) await book.retire(acme.did, fake(1000 + i), 10 + i, [fake(4 * i), fake(4 * i + 1), fake(4 * i + 2), fake(4 * i + 3)])
+    const stored = await store.repository<RetiredPeer>(SUBLEVELS.retiredPeers).list()
+    expect(stored.filter(([, r]) => r.orgDid === acme.did)).to.have.length(MAX_RETIRED_PER_ORG)
+    // the newest are kept, the oldest went; another org's retirement is untouched
+    expect(book.check(fake(199), acme.did).ok).to.equal(false)
+    expect(book.check(fake(0), acme.did).ok).to.equal(true)
+    expect(book.check(globexOld, globex.did).ok).to.equal(false)
+  })
 })
+

@@ -71,4 +71,15 @@ describe('trust follows an org key rotation', () => {
     expect(s.trustOf(globex.did)).to.be.below(NEUTRAL_SCORE)
     expect(s.trustOf(globex2.did)).to.equal(NEUTRAL_SCORE)
   })
+
+  it('an agent naming a successor of its own key sheds none of its evidence (only enrolled orgs follow records)', async () => {
+    const bobFresh = principal('bob-fresh')
+    const honest = await serviceWith((did) => did === globex.did ? globex2.did : did)
+    const before = honest.trustOf(bob.did) as number
+    expect(before).to.be.below(NEUTRAL_SCORE)
+    // the same evidence, and a successor record bob -> bob-fresh that bob (or anyone with its key) made
+    const s = await serviceWith((did) => did === globex.did ? globex2.did : did === bob.did ? bobFresh.did : did)
+    expect(s.trustOf(bob.did)).to.equal(before)
+  })
 })
+
