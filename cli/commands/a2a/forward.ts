@@ -8,7 +8,6 @@ import { contextOf, collect } from '../../context.js'
 import { fields } from '../../output.js'
 import { agentAs } from '../../node-client.js'
 import { createLogger, type LogLevel } from '../../../identity/logger.js'
-import { startA2AForward } from '../../../client/a2a/a2a-forward.js'
 import { requireLoopbackUrl } from '../../../client/a2a/local-listen.js'
 
 export function register (a2a: Command): void {
@@ -24,6 +23,8 @@ export function register (a2a: Command): void {
       requireLoopbackUrl(opts.to)
       const logger = createLogger('trustmesh:a2a', { level: opts.logLevel as LogLevel })
       const agent = await agentAs(dataDir, opts.agent, opts.key)
+      // the A2A SDK loads only when an edge runs: `node start` never pays its memory
+      const { startA2AForward } = await import('../../../client/a2a/a2a-forward.js')
       const fwd = await startA2AForward(agent, { to: opts.to, logger, ...(opts.can.length > 0 ? { abilities: opts.can } : {}) })
       out.result({ agent: agent.did, to: opts.to, a2aAgent: fwd.card.name }, () => fields([['forwarding', agent.did], ['to A2A agent', `${fwd.card.name} at ${opts.to}`]]))
       await new Promise<void>(resolve => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve) })

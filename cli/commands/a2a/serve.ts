@@ -8,7 +8,6 @@ import { contextOf } from '../../context.js'
 import { fields } from '../../output.js'
 import { agentAs } from '../../node-client.js'
 import { createLogger, type LogLevel } from '../../../identity/logger.js'
-import { startA2ABridge } from '../../../client/a2a/a2a-bridge.js'
 import { parseListen } from '../../../client/a2a/local-listen.js'
 
 export function register (a2a: Command): void {
@@ -23,6 +22,8 @@ export function register (a2a: Command): void {
       const listen = parseListen(opts.listen)
       const logger = createLogger('trustmesh:a2a', { level: opts.logLevel as LogLevel })
       const agent = await agentAs(dataDir, opts.agent, opts.key)
+      // the A2A SDK loads only when an edge runs: `node start` never pays its memory
+      const { startA2ABridge } = await import('../../../client/a2a/a2a-bridge.js')
       const bridge = await startA2ABridge(agent, { logger, listen })
       out.result({ url: bridge.url, agent: agent.did, agents: `${bridge.url}/agents` }, () => fields([['a2a bridge', bridge.url], ['as agent', agent.did], ['mesh agents', `${bridge.url}/agents`]]))
       await new Promise<void>(resolve => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve) })

@@ -6,7 +6,6 @@ import type { Command } from 'commander'
 import { contextOf } from '../../context.js'
 import { agentAs } from '../../node-client.js'
 import { createLogger, type LogLevel } from '../../../identity/logger.js'
-import { runMcpServer } from '../../../client/mcp/mcp-server.js'
 
 export function register (program: Command): void {
   program.command('mcp')
@@ -18,6 +17,8 @@ export function register (program: Command): void {
       const { dataDir } = contextOf(cmd)
       const logger = createLogger('trustmesh:mcp', { level: opts.logLevel as LogLevel })
       const agent = await agentAs(dataDir, opts.agent, opts.key)
+      // the MCP SDK loads only when the edge runs: `node start` never pays its memory
+      const { runMcpServer } = await import('../../../client/mcp/mcp-server.js')
       const server = await runMcpServer(agent, { logger })
       const stop = (): void => { void server.close() }
       process.once('SIGINT', stop)
