@@ -8,24 +8,16 @@
  * from memory: the node checks the signed invocation against everything again when it sends, so a
  * plan gone stale (a revoked or replaced delegation) is refused there, and then forgotten here.
  */
-import { capabilityWithin, decodeDelegation, listCapabilities, type Capability, type Caveats } from '../identity/ucan/index.js'
+import { capabilityWithin, decodeDelegation, listCapabilities, type Capability } from '../identity/ucan/index.js'
 import type { Clock } from '../identity/clock.js'
+import type { TaskPlan } from '../protocols/control/task-plan.js'
 
 /** How long a plan is reused. */
 export const PLAN_REUSE_MS = 10_000
 const MAX_PLANS = 256
 
-export interface TaskPlanReply {
-  audience: string
-  resource: string
-  ability: string
-  caveats: Caveats
-  proof: { cid: string, jwt: string }
-  notBefore: number
-  expiration: number
-  /** Present from nodes that allow reuse: the chain's own window and the invocation TTL. */
-  chain?: { notBefore?: number, expiration?: number, invocationTtlSeconds: number }
-}
+/** The plan as the node's agent API answers it. */
+export type TaskPlanReply = TaskPlan
 
 export interface PlanRequest { to: string, ability: string, resource: string, proof?: string }
 

@@ -5,7 +5,7 @@
  * proofs and AgentCredentials, sends it to the node of the target agent's org and checks the receipt
  * it gets back. A timeout is reported as such.
  */
-import { decodeDelegation, listCapabilities, capabilityWithin, type Capability, type Caveats, type Delegation } from '../../../identity/ucan/index.js'
+import { decodeDelegation, listCapabilities, capabilityWithin, type Capability, type Delegation } from '../../../identity/ucan/index.js'
 import { verifyJwtSignature } from '../../../identity/jwt.js'
 import { didKeyFromPublicKey } from '../../../identity/did-key.js'
 import { publicKeyFromPeerIdString } from '../../../identity/peer-id.js'
@@ -22,6 +22,7 @@ import type { AgentRecord } from '../agents/agent-registry.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
 import { checkRemoteReply } from './reply-check.js'
 import { decodeLink } from '../delegation/decoded-links.js'
+import type { TaskPlan as WireTaskPlan } from '../../../protocols/control/task-plan.js'
 
 export interface SendTaskInput {
   /** The local agent that signed the invocation (the authenticated caller of the agent API). */
@@ -56,23 +57,8 @@ export interface PreparedTask {
   timeoutMs?: number
 }
 
-/** What the agent needs to sign its invocation. */
-export interface TaskPlan {
-  audience: string
-  resource: string
-  ability: string
-  caveats: Caveats
-  /** CID and JWT of the delegation to name in `prf`. */
-  proof: { cid: string, jwt: string }
-  notBefore: number
-  expiration: number
-  /**
-   * The chain's own window (latest link nbf, earliest link exp, in seconds) and the invocation TTL
-   * this node allows: an agent may sign further invocations under the same proof from these without
-   * asking again (the node checks everything again when it sends).
-   */
-  chain: { notBefore?: number, expiration?: number, invocationTtlSeconds: number }
-}
+/** What the agent needs to sign its invocation (the agent API's wire shape); this node always gives the chain window. */
+export type TaskPlan = WireTaskPlan & { chain: NonNullable<WireTaskPlan['chain']> }
 
 /** Invocations live this long: long enough to cross the mesh, short enough to be useless later. */
 export const INVOCATION_TTL_S = 60
