@@ -9,40 +9,25 @@
  * test/node/services/delegation/delegation-books.spec.ts.)
  */
 import { expect } from 'chai'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { generateAgentKeyFile } from '../../identity/agent-key.js'
 import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
+import { partnerReadPolicy, startExampleAgent, stopExampleAgents } from './example-agents.js'
 
-const EXAMPLE_AGENT = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))
-const POLICY = `version: 1
-name: binding-test
-default: deny
-rings:
-  "*/read": 3
-rules:
-  - id: read-self-and-partners
-    effect: allow
-    match:
-      ability: records/read
-      callerOrg: [self, partner]
-`
+const POLICY = partnerReadPolicy('binding-test')
 
 interface SendReply { outcome: string, code: string, reason?: string, targetOrg: string, output?: { handledBy?: string } }
 
 describe('agent binding: a third org cannot claim another org\'s agent (real processes)', function () {
   this.timeout(150_000)
   let orgs: OrgTemplates
-  const procs = new Set<ChildProcess>()
   before(async function () {
     this.timeout(60_000)
     orgs = await makeOrgTemplates(['acme', 'globex', 'initech'])
   })
   afterEach(async () => {
-    for (const p of procs) if (p.exitCode == null) p.kill('SIGKILL')
-    procs.clear()
+    await stopExampleAgents()
     await stopAllNodes()
     orgs.cleanupCopies()
   })
@@ -56,14 +41,6 @@ describe('agent binding: a third org cannot claim another org\'s agent (real pro
   async function enrol (x: NodeProcess, y: NodeProcess): Promise<void> {
     await ok(x.dir, ['peer', 'add', y.orgDid, '--addr', y.addr, '--name', y.orgName])
     await ok(y.dir, ['peer', 'add', x.orgDid, '--addr', x.addr, '--name', x.orgName])
-  }
-  async function serve (dir: string, name: string): Promise<void> {
-    const proc = spawn(process.execPath, [EXAMPLE_AGENT, '--data-dir', dir, '--agent', name, '--can', 'records/read'], { env: { ...process.env, TRUSTMESH_DATA_DIR: undefined }, stdio: ['ignore', 'pipe', 'pipe'] })
-    procs.add(proc)
-    let out = ''
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => { out += d })
-    await waitUntil(() => out.includes('is serving'), 15_000, `agent ${name} to serve`)
   }
   async function send (dir: string, args: string[]): Promise<SendReply> {
     const r = await cli(dir, ['--json', 'task', 'send', '--timeout', '20000', ...args], { timeoutMs: 40_000 })
@@ -81,7 +58,7 @@ describe('agent binding: a third org cannot claim another org\'s agent (real pro
     await enrol(a, m)
     await waitUntil(async () => (await connectedOrgs(a.dir)).includes(m.orgDid), 20_000, 'A to connect to M')
     await ok(b.dir, ['agent', 'create', 'bob', '--ring', '2', '--can', 'records/read', '--did', bobKey.did])
-    await serve(b.dir, 'bob') // bob's process accepts its credential from B with its key
+    await startExampleAgent(b.dir, 'bob') // bob's process accepts its credential from B with its key
     await enrol(a, b)
     await waitUntil(async () => (await connectedOrgs(a.dir)).length === 2, 20_000, 'A to connect to B')
     await ok(a.dir, ['agent', 'create', 'alice', '--ring', '2', '--can', 'records/read'])

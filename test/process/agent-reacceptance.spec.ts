@@ -7,37 +7,15 @@
  * binds alice by the new credential and her acceptance, and serves her task.
  */
 import { expect } from 'chai'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { createAgent, type Agent } from '../../client/agent.js'
 import { agentKeyPath, cli, connectedOrgs, startNode, stopAllNodes, waitUntil } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
+import { partnerReadPolicy, startExampleAgent, stopExampleAgents } from './example-agents.js'
 
-const EXAMPLE_AGENT = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))
-const POLICY = `version: 1
-name: reacceptance-test
-default: deny
-rings:
-  "*/read": 3
-rules:
-  - id: read-self-and-partners
-    effect: allow
-    match:
-      ability: records/read
-      callerOrg: [self, partner]
-`
-const procs = new Set<ChildProcess>()
+const POLICY = partnerReadPolicy('reacceptance-test')
 const sdk = new Set<Agent>()
 
-async function startAgent (dir: string, name: string): Promise<void> {
-  const proc = spawn(process.execPath, [EXAMPLE_AGENT, '--data-dir', dir, '--agent', name, '--can', 'records/read'], { env: { ...process.env, TRUSTMESH_DATA_DIR: undefined }, stdio: ['ignore', 'pipe', 'pipe'] })
-  procs.add(proc)
-  let out = ''
-  proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => { out += d })
-  await waitUntil(() => { if (proc.exitCode != null) throw new Error(out); return out.includes('is serving') }, 10_000, `agent ${name}`)
-}
 
 async function ok<T = unknown> (dir: string, args: string[]): Promise<T> {
   const r = await cli(dir, ['--json', ...args], { timeoutMs: 60_000 })
@@ -57,8 +35,7 @@ describe('an agent re-accepts its credential re-issued at an org key rotation, r
   afterEach(async () => {
     for (const a of sdk) await a.close().catch(() => {})
     sdk.clear()
-    for (const p of procs) p.kill('SIGKILL')
-    procs.clear()
+    await stopExampleAgents()
     await stopAllNodes()
     orgs.cleanupCopies()
   })
@@ -100,7 +77,7 @@ describe('an agent re-accepts its credential re-issued at an org key rotation, r
     expect(peers, 'the old enrolment is kept beside the new one').to.include.members([oldDid, newDid])
 
     const carol = await ok<{ did: string }>(c.dir, ['agent', 'create', 'carol', '--ring', '2', '--can', 'records/read'])
-    await startAgent(c.dir, 'carol')
+    await startExampleAgent(c.dir, 'carol')
     const g = await ok<{ cid: string }>(c.dir, ['delegation', 'grant', '--from', 'carol', '--to', alice.did, '--can', 'records/read', '--with', `tm:${c.orgDid}/records`, '--ttl', '1h'])
     await waitUntil(async () => (await agent.delegations()).some(d => d.cid === g.cid), 15_000, 'carol\'s delegation to reach alice')
     const r = await cli(a.dir, ['--json', 'task', 'send', '--timeout', '20000', '--as', 'alice', '--to', carol.did, '--can', 'records/read', '--with', `tm:${c.orgDid}/records/1`, '--args', '{}', '--proof', g.cid], { timeoutMs: 40_000 })

@@ -8,26 +8,13 @@
  * CREDENTIAL_REVOKED; alice herself can no longer send.
  */
 import { expect } from 'chai'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
+import { partnerReadPolicy, startExampleAgent, stopExampleAgents } from './example-agents.js'
 
-const EXAMPLE_AGENT = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))
 
-const TEST_POLICY = `version: 1
-name: agent-remove-test
-default: deny
-rings:
-  "*/read": 3
-rules:
-  - id: read-self-and-partners
-    effect: allow
-    match:
-      ability: records/read
-      callerOrg: [self, partner]
-`
+const TEST_POLICY = partnerReadPolicy('agent-remove-test')
 
 /** How long the revocation may take to reach a partner by gossip (pushed at once; this bounds a busy machine). */
 const GOSSIP_WITHIN_MS = 20_000
@@ -38,14 +25,12 @@ interface GrantReply { cid: string, delivered: { ok: boolean, code?: string, mes
 describe('agent remove: every chain through the removed agent is refused at every org (real processes)', function () {
   this.timeout(150_000)
   let orgs: OrgTemplates
-  const agentProcs = new Set<ChildProcess>()
   before(async function () {
     this.timeout(60_000)
     orgs = await makeOrgTemplates(['acme', 'globex', 'initech'])
   })
   afterEach(async () => {
-    for (const p of agentProcs) if (p.exitCode == null && p.signalCode == null) p.kill('SIGKILL')
-    agentProcs.clear()
+    await stopExampleAgents()
     await stopAllNodes()
     orgs.cleanupCopies()
   })
@@ -55,17 +40,6 @@ describe('agent remove: every chain through the removed agent is refused at ever
     const r = await cli(dir, ['--json', ...args])
     expect(r.code, `trustmesh ${args.join(' ')}: ${r.stderr}`).to.equal(0)
     return r.json<T>()
-  }
-  async function serve (dir: string, name: string): Promise<void> {
-    const proc = spawn(process.execPath, [EXAMPLE_AGENT, '--data-dir', dir, '--agent', name, '--can', 'records/read'], { env: { ...process.env, TRUSTMESH_DATA_DIR: undefined }, stdio: ['ignore', 'pipe', 'pipe'] })
-    agentProcs.add(proc)
-    let out = ''
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => { out += d })
-    await waitUntil(() => {
-      if (proc.exitCode != null) throw new Error(`example agent ${name} exited (${String(proc.exitCode)}): ${out}`)
-      return out.includes('is serving')
-    }, 15_000, `agent ${name} to serve`)
   }
   async function send (dir: string, args: string[]): Promise<{ code: number | null, reply: SendReply, stderr: string }> {
     const r = await cli(dir, ['--json', 'task', 'send', '--timeout', '20000', ...args], { timeoutMs: 40_000 })
@@ -92,7 +66,7 @@ describe('agent remove: every chain through the removed agent is refused at ever
       ok<{ did: string }>(b.dir, ['agent', 'create', 'bob', '--ring', '2', '--can', 'reports/write']),
       ok<{ did: string }>(c.dir, ['agent', 'create', 'carol', '--ring', '2', '--can', 'records/read'])
     ])
-    await Promise.all([serve(a.dir, 'archive'), serve(c.dir, 'carol')])
+    await Promise.all([startExampleAgent(a.dir, 'archive'), startExampleAgent(c.dir, 'carol')])
     const records = `tm:${a.orgDid}/records`
     const record42 = `${records}/42`
     const g1 = await ok<GrantReply>(a.dir, ['delegation', 'grant', '--from', 'alice', '--to', bob.did, '--can', 'records/read', '--with', records, '--ttl', '1h'])

@@ -7,56 +7,19 @@
  * Pending (naming the Debian package softhsm2) where SoftHSM2 is not installed.
  */
 import { expect } from 'chai'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
 import { cli, connectedOrgs, initOrg, nodeStatus, removeDir, startNode, stopAllNodes, tempDir, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeSoftHsm, requireSoftHsm, TEST_PIN, type SoftHsm } from '../helpers/softhsm.js'
+import { partnerReadPolicy, startExampleAgent, stopExampleAgents } from './example-agents.js'
 
 const require = createRequire(import.meta.url)
-const EXAMPLE_AGENT = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))
 const KEY_LABEL = 'acme-org'
 
-const PARTNER_READ_POLICY = `version: 1
-name: hsm-test
-default: deny
-rings:
-  "*/read": 3
-rules:
-  - id: read-self-and-partners
-    effect: allow
-    match:
-      ability: records/read
-      callerOrg: [self, partner]
-`
+const PARTNER_READ_POLICY = partnerReadPolicy('hsm-test')
 
-const agentProcs = new Set<ChildProcess>()
 
-async function startExampleAgent (dir: string, name: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [EXAMPLE_AGENT, '--data-dir', dir, '--agent', name, '--can', 'records/read'], {
-    env: { ...process.env, ...env, TRUSTMESH_DATA_DIR: undefined }, stdio: ['ignore', 'pipe', 'pipe']
-  })
-  agentProcs.add(proc)
-  proc.once('exit', () => { agentProcs.delete(proc) })
-  let out = ''
-  proc.stdout?.setEncoding('utf8').on('data', (d: string) => { out += d })
-  proc.stderr?.setEncoding('utf8').on('data', (d: string) => { out += d })
-  await waitUntil(() => {
-    if (proc.exitCode != null) throw new Error(`example agent ${name} exited (${String(proc.exitCode)}): ${out}`)
-    return out.includes('is serving')
-  }, 10_000, `example agent ${name} to register`)
-  return proc
-}
 
-async function stopExampleAgents (): Promise<void> {
-  await Promise.all([...agentProcs].map(async p => {
-    if (p.exitCode != null || p.signalCode != null) return
-    const done = new Promise(resolve => p.once('exit', resolve))
-    p.kill('SIGKILL')
-    await done
-  }))
-}
 
 async function ok<T = unknown> (dir: string, args: string[], env?: NodeJS.ProcessEnv): Promise<T> {
   const r = await cli(dir, ['--json', ...args], env != null ? { env } : {})
@@ -151,7 +114,7 @@ describe('org key on a PKCS#11 token (SoftHSM2; needs Debian package softhsm2), 
     await ok(a.dir, ['agent', 'create', 'alice', '--ring', '2', '--can', 'records/read'])
     const dave = await ok<{ did: string }>(a.dir, ['agent', 'create', 'dave', '--ring', '2', '--can', 'records/read'])
     const bob = await ok<{ did: string }>(b.dir, ['agent', 'create', 'bob', '--ring', '2', '--can', 'reports/write'])
-    await startExampleAgent(a.dir, 'dave', hsm.env)
+    await startExampleAgent(a.dir, 'dave', { env: hsm.env })
     const records = `tm:${a.orgDid}/records`
     const g = await ok<{ cid: string, delivered: { ok: boolean } }>(a.dir, ['delegation', 'grant', '--from', 'alice', '--to', bob.did, '--can', 'records/read', '--with', records, '--ttl', '1h'])
     expect(g.delivered.ok).to.equal(true)
@@ -178,7 +141,7 @@ describe('org key on a PKCS#11 token (SoftHSM2; needs Debian package softhsm2), 
     const a2 = await startNode(acme.dir, { env: hsm.env, listen: `/ip4/127.0.0.1/tcp/${a.port}` })
     expect(a2.orgDid).to.equal(acme.orgDid)
     await waitUntil(async () => (await connectedOrgs(b.dir)).includes(a.orgDid), 20_000, 'globex to reconnect to acme')
-    await startExampleAgent(a.dir, 'dave', hsm.env)
+    await startExampleAgent(a.dir, 'dave', { env: hsm.env })
     const second = await sendTask()
     expect(second.outcome, JSON.stringify(second)).to.equal('ok')
 
@@ -222,7 +185,7 @@ describe('org key on a PKCS#11 token (SoftHSM2; needs Debian package softhsm2), 
     const dave = await ok<{ did: string }>(a.dir, ['agent', 'create', 'dave', '--ring', '2', '--can', 'records/read'])
     await ok(a.dir, ['agent', 'create', 'alice', '--ring', '2', '--can', 'records/read'])
     const bob = await ok<{ did: string }>(b.dir, ['agent', 'create', 'bob', '--ring', '2', '--can', 'reports/write'])
-    await startExampleAgent(a.dir, 'dave', hsm.env)
+    await startExampleAgent(a.dir, 'dave', { env: hsm.env })
     const records = `tm:${a.orgDid}/records`
     const g = await ok<{ cid: string }>(a.dir, ['delegation', 'grant', '--from', 'alice', '--to', bob.did, '--can', 'records/read', '--with', records, '--ttl', '1h'])
     const r = await cli(b.dir, ['--json', 'task', 'send', '--timeout', '20000', '--as', 'bob', '--to', dave.did, '--can', 'records/read', '--with', `${records}/7`, '--args', '{"q":1}', '--proof', g.cid], { timeoutMs: 40_000 })

@@ -6,35 +6,13 @@
  * with KEY_RETIRED at both partners.
  */
 import { expect } from 'chai'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { cli, connectedOrgs, nodeStatus, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
+import { partnerReadPolicy, startExampleAgent, stopExampleAgents } from './example-agents.js'
 
-const EXAMPLE_AGENT = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))
-const POLICY = `version: 1
-name: rotation-test
-default: deny
-rings:
-  "*/read": 3
-rules:
-  - id: read-self-and-partners
-    effect: allow
-    match:
-      ability: records/read
-      callerOrg: [self, partner]
-`
-const agents = new Set<ChildProcess>()
+const POLICY = partnerReadPolicy('rotation-test')
 
-async function startAgent (dir: string, name: string, extra: string[] = []): Promise<void> {
-  const proc = spawn(process.execPath, [EXAMPLE_AGENT, '--data-dir', dir, '--agent', name, '--can', 'records/read', ...extra], { env: { ...process.env, TRUSTMESH_DATA_DIR: undefined }, stdio: ['ignore', 'pipe', 'pipe'] })
-  agents.add(proc)
-  let out = ''
-  proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => { out += d })
-  await waitUntil(() => { if (proc.exitCode != null) throw new Error(out); return out.includes('is serving') }, 10_000, `agent ${name}`)
-}
 
 async function ok<T = unknown> (dir: string, args: string[]): Promise<T> {
   const r = await cli(dir, ['--json', ...args], { timeoutMs: 60_000 })
@@ -51,7 +29,7 @@ describe('org key rotation with connected and offline partners, real node proces
     this.timeout(60_000)
     orgs = await makeOrgTemplates(['acme', 'globex', 'initech'])
   })
-  afterEach(async () => { for (const p of agents) p.kill('SIGKILL'); agents.clear(); await stopAllNodes(); orgs.cleanupCopies() })
+  afterEach(async () => { await stopExampleAgents(); await stopAllNodes(); orgs.cleanupCopies() })
   after(() => { orgs?.cleanup() })
 
   it('a task in flight completes; globex follows on the same connection, initech on reconnect; tasks flow; the retired key is refused', async () => {
@@ -64,8 +42,8 @@ describe('org key rotation with connected and offline partners, real node proces
     const dave = await ok<{ did: string }>(a.dir, ['agent', 'create', 'dave', '--ring', '2', '--can', 'records/read'])
     const erin = await ok<{ did: string }>(a.dir, ['agent', 'create', 'erin', '--ring', '2', '--can', 'records/read'])
     const bob = await ok<{ did: string }>(b.dir, ['agent', 'create', 'bob', '--ring', '2', '--can', 'reports/write'])
-    await startAgent(a.dir, 'dave')
-    await startAgent(a.dir, 'erin', ['--delay-ms', '4000']) // holds its task across the rotation
+    await startExampleAgent(a.dir, 'dave')
+    await startExampleAgent(a.dir, 'erin', { args: ['--delay-ms', '4000'] }) // holds its task across the rotation
     const g1 = await ok<{ cid: string }>(a.dir, ['delegation', 'grant', '--from', 'alice', '--to', bob.did, '--can', 'records/read', '--with', `tm:${oldDid}/records`, '--ttl', '1h'])
     const send = async (resource: string, proof: string, to = dave.did): Promise<{ outcome: string, code: string, reason?: string }> => {
       const r = await cli(b.dir, ['--json', 'task', 'send', '--timeout', '20000', '--as', 'bob', '--to', to, '--can', 'records/read', '--with', resource, '--args', '{}', '--proof', proof], { timeoutMs: 40_000 })
@@ -109,7 +87,7 @@ describe('org key rotation with connected and offline partners, real node proces
 
     // the retired key runs a node again (its identity restored): both partners refuse its NodeCredential
     const idFile = JSON.parse(readFileSync(`${a.dir}/identity.json`, 'utf8')) as Record<string, unknown>
-    for (const p of agents) p.kill('SIGKILL')
+    await stopExampleAgents()
     await a.stop()
     writeFileSync(`${a.dir}/identity.json`, JSON.stringify({ ...idFile, orgDid: oldDid, orgKey: 'org', previousOrgDids: [] }))
     const stale = await startNode(a.dir, { listen: `/ip4/127.0.0.1/tcp/${a.port}` })
