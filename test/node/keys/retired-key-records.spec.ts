@@ -123,7 +123,7 @@ describe('KEY_RETIRED: records signed by a retired org key after its successor r
 
   it('successor records are exempt (signed by the key they retire): the record itself is accepted', async () => {
     let topic: RecordTopic<string> | undefined
-    registerSuccessorTopic({ register: (t: RecordTopic<string>) => { topic = t } } as never, { follow: () => undefined, add: async () => undefined } as never)
+    registerSuccessorTopic({ register: (t: RecordTopic<string>) => { topic = t } } as never, { follow: () => undefined, add: async () => undefined, successorsOf: () => [] } as never)
     const clock = fakeClock(ROTATED_AT * 1000)
     const record = await issueSuccessorRecord(acme, acme2, clock)
     const out = await intakeOf(topic as RecordTopic<string>, at(clock, ROTATED_AT + 30)).offer(record, globex.did)
