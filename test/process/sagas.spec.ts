@@ -224,7 +224,8 @@ describe('sagas across three organisations (real node processes)', function () {
       const end = await waitEnd(a.dir, s.id, 90_000)
       states[end.state] = (states[end.state] ?? 0) + 1
       const created = [runs(m.bob, 'orders/create', `${s.ref}-s1`), runs(m.carol, 'orders/create', `${s.ref}-s2`), runs(m.bob, 'orders/create', `${s.ref}-s3`)]
-      for (const n of created) expect(n, `${s.id} ${JSON.stringify(end.steps)}`).to.be.at.most(1)
+      const lines = (a: Agent, ref: string): string[] => a.log().split('\n').filter(l => l.includes(`"ref":"${ref}"`))
+      for (const n of created) expect(n, `${s.id} ${JSON.stringify(end.steps)}\nbob: ${lines(m.bob, `${s.ref}-s1`).concat(lines(m.bob, `${s.ref}-s3`)).join('\n')}\ncarol: ${lines(m.carol, `${s.ref}-s2`).join('\n')}`).to.be.at.most(1)
       if (end.state === 'completed') {
         expect(created, s.id).to.deep.equal([1, 1, 1])
         expect(s.fails).to.equal(false)

@@ -54,16 +54,24 @@ export class SagaCoordinator {
 
   #now (): number { return this.#d.c.clock.now() }
 
-  /** Timeline, audit (a failure to audit is returned), then the synced write. */
-  async #record (rec: SagaRecord, e: Omit<TimelineEvent, 'at'>): Promise<boolean> {
-    const ev: TimelineEvent = { at: this.#now(), ...e }
-    const a = await this.#d.c.audit.record({
-      kind: 'saga', subject: e.hop === 'saga' ? rec.id : `${rec.id}/${e.hop}`, reason: e.code,
-      details: { saga: rec.id, hop: e.hop, event: e.kind, outcome: e.outcome, ...(e.reason != null ? { message: e.reason } : {}), ...(e.taskId != null ? { task: e.taskId } : {}) }
-    })
-    SagaStore.event(rec, ev)
+  /**
+   * Audit each event (a failure to audit is returned), add them to the timeline, then one synced
+   * write. Events that belong together (a step's failure and the saga turning back) are recorded in
+   * one write: a coordinator killed between them would otherwise resume with a failed step in a saga
+   * still going forward, and send that step again.
+   */
+  async #record (rec: SagaRecord, ...events: Array<Omit<TimelineEvent, 'at'>>): Promise<boolean> {
+    let audited = true
+    for (const e of events) {
+      const a = await this.#d.c.audit.record({
+        kind: 'saga', subject: e.hop === 'saga' ? rec.id : `${rec.id}/${e.hop}`, reason: e.code,
+        details: { saga: rec.id, hop: e.hop, event: e.kind, outcome: e.outcome, ...(e.reason != null ? { message: e.reason } : {}), ...(e.taskId != null ? { task: e.taskId } : {}) }
+      })
+      if (!a.ok) audited = false
+      SagaStore.event(rec, { at: this.#now(), ...e })
+    }
     await this.#d.store.save(rec, this.#now())
-    return a.ok
+    return audited
   }
 
   /** Runs the saga until it is completed, compensated or stuck (or the node stops). */
@@ -74,19 +82,26 @@ export class SagaCoordinator {
     }
   }
 
-  async #turnBack (rec: SagaRecord, step: string, code: string, reason: string): Promise<void> {
+  /** The saga turns back (in memory): the event to record, with whatever caused it, in one write. */
+  #turningBack (rec: SagaRecord, step: string, code: string, reason: string): Omit<TimelineEvent, 'at'> {
     rec.failure = { step, code, reason }
     rec.state = 'compensating'
     rec.compensateUntil = Math.max(rec.deadline, this.#now() + this.#d.settings.compensationGraceMs)
     for (const s of rec.steps) if (s.state === 'pending' || (s.state === 'undo-requested' && s.task == null)) s.state = 'skipped'
-    await this.#record(rec, { hop: 'saga', kind: 'state', outcome: 'compensating', code, reason: `step ${step}: ${reason}` })
+    return { hop: 'saga', kind: 'state', outcome: 'compensating', code, reason: `step ${step}: ${reason}` }
   }
 
+  async #turnBack (rec: SagaRecord, step: string, code: string, reason: string): Promise<void> {
+    await this.#record(rec, this.#turningBack(rec, step, code, reason))
+  }
+
+  /** A step's outcome; a failed step turns the saga back in the same write. */
   async #settle (rec: SagaRecord, step: StepRecord, o: HopOutcome): Promise<boolean> {
     step.result = o
     step.state = o.outcome === 'ok' ? 'done' : 'failed'
-    await this.#record(rec, { hop: step.id, kind: 'step', outcome: o.outcome, code: o.code, ...(o.reason != null ? { reason: o.reason } : {}), ...(step.task != null ? { taskId: step.task.taskId } : {}) })
-    if (step.state === 'failed') await this.#turnBack(rec, step.id, o.code, o.reason ?? o.code)
+    const ev: Omit<TimelineEvent, 'at'> = { hop: step.id, kind: 'step', outcome: o.outcome, code: o.code, ...(o.reason != null ? { reason: o.reason } : {}), ...(step.task != null ? { taskId: step.task.taskId } : {}) }
+    if (step.state === 'done') await this.#record(rec, ev)
+    else await this.#record(rec, ev, this.#turningBack(rec, step.id, o.code, o.reason ?? o.code))
     return step.state === 'done'
   }
 
@@ -103,6 +118,12 @@ export class SagaCoordinator {
         if (!await this.#settle(rec, step, o)) return
         continue
       }
+      if (step.state !== 'pending' && step.state !== 'undo-requested') {
+        // a step that ended (failed, refused) in a saga still going forward: a record written before
+        // its failure and the turn back were one write; it is never sent again
+        await this.#turnBack(rec, step.id, step.result?.code ?? 'STEP_FAILED', step.result?.reason ?? `step ${step.id} is ${step.state}`)
+        return
+      }
       if (rec.cancelRequested === true) { await this.#turnBack(rec, step.id, 'CANCELLED', 'cancelled by the operator'); return }
       if (this.#now() >= rec.deadline) { await this.#turnBack(rec, step.id, 'SAGA_DEADLINE', 'the saga\'s deadline passed before this step'); return }
       if (step.undo == null) {
@@ -113,8 +134,8 @@ export class SagaCoordinator {
         if (!g.ok) {
           step.state = 'undo-refused'
           step.result = { outcome: 'denied', code: g.error.code, reason: g.error.message }
-          await this.#record(rec, { hop: step.id, kind: 'undo-grant', outcome: 'denied', code: g.error.code, reason: g.error.message })
-          await this.#turnBack(rec, step.id, g.error.code, `undo not granted, the step never started: ${g.error.message}`)
+          await this.#record(rec, { hop: step.id, kind: 'undo-grant', outcome: 'denied', code: g.error.code, reason: g.error.message },
+            this.#turningBack(rec, step.id, g.error.code, `undo not granted, the step never started: ${g.error.message}`))
           return
         }
         step.undo = g.value
@@ -137,8 +158,8 @@ export class SagaCoordinator {
       const o = finalOutcome(reply)
       if (o == null) {
         // no answer we can trust: the step timed out (or the reply was lost); its real outcome is settled on the way back
-        await this.#record(rec, { hop: step.id, kind: 'step', outcome: 'unknown', code: reply.code, ...(reply.reason != null ? { reason: reply.reason } : {}), taskId: prepared.value.id })
-        await this.#turnBack(rec, step.id, reply.code === 'TASK_TIMEOUT' ? 'STEP_TIMEOUT' : reply.code, reply.reason ?? reply.code)
+        await this.#record(rec, { hop: step.id, kind: 'step', outcome: 'unknown', code: reply.code, ...(reply.reason != null ? { reason: reply.reason } : {}), taskId: prepared.value.id },
+          this.#turningBack(rec, step.id, reply.code === 'TASK_TIMEOUT' ? 'STEP_TIMEOUT' : reply.code, reply.reason ?? reply.code))
         return
       }
       if (!await this.#settle(rec, step, o)) return
