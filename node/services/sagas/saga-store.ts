@@ -9,6 +9,7 @@ import { MAX_TIMELINE, type SagaRecord, type TimelineEvent } from '../../../saga
 export class SagaStore {
   readonly #repo: Repository<SagaRecord>
   readonly #byId = new Map<string, SagaRecord>()
+  readonly #writes = new Map<string, Promise<void>>()
 
   constructor (repo: Repository<SagaRecord>) {
     this.#repo = repo
@@ -26,11 +27,24 @@ export class SagaStore {
     return [...this.#byId.values()].sort((a, b) => a.createdAt - b.createdAt)
   }
 
-  /** Persist (synced) and then remember: what is in memory was on disk first. */
+  /**
+   * Persist (synced) and then remember: what is in memory was on disk first. Writes of one saga land
+   * in the order they were asked for (an operator's cancel saves while the coordinator does): two
+   * puts of one key in flight at once may otherwise finish in either order, leaving the older state.
+   */
   async save (rec: SagaRecord, now: number): Promise<void> {
     rec.updatedAt = now
     if (rec.timeline.length > MAX_TIMELINE) rec.timeline.splice(1, rec.timeline.length - MAX_TIMELINE)
-    await this.#repo.put(rec.id, rec, { sync: true })
+    // encoded now: the record keeps changing while the write waits its turn
+    const snapshot = JSON.parse(JSON.stringify(rec)) as SagaRecord
+    const prev = this.#writes.get(rec.id) ?? Promise.resolve()
+    const write = prev.catch(() => {}).then(async () => { await this.#repo.put(rec.id, snapshot, { sync: true }) })
+    this.#writes.set(rec.id, write)
+    try {
+      await write
+    } finally {
+      if (this.#writes.get(rec.id) === write) this.#writes.delete(rec.id)
+    }
     this.#byId.set(rec.id, rec)
   }
 
