@@ -116,7 +116,13 @@ export function backoffMs (attempt: number, baseMs = 200, maxMs = 10_000): numbe
 /** Task codes where the executing node may still have run the task: ask for its outcome. */
 export const UNCERTAIN_CODES: readonly string[] = ['TASK_TIMEOUT', 'PEER_UNREACHABLE', 'TASK_FAILED', 'NO_RECEIPT', 'BAD_RECEIPT', 'ABORTED']
 
+/**
+ * Final step codes after which the step may still have run: the executing node stopped waiting for
+ * its agent (a timeout, the node stopping), but an agent that had taken the task may finish it later.
+ */
+export const MAY_HAVE_RUN_CODES: readonly string[] = ['TASK_TIMEOUT', 'DISPATCHER_STOPPED']
+
 /** The steps to compensate, in reverse order: those that completed (or may have). */
 export function stepsToCompensate (r: SagaRecord): StepRecord[] {
-  return r.steps.filter(s => s.state === 'done' || s.state === 'compensating').reverse()
+  return r.steps.filter(s => s.state === 'done' || s.state === 'compensating' || (s.state === 'failed' && s.result != null && MAY_HAVE_RUN_CODES.includes(s.result.code))).reverse()
 }

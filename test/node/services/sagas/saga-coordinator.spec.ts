@@ -29,12 +29,17 @@ class Executor {
   readonly outcomes = new Map<string, TaskReply>()
   readonly undoAsks = new Set<string>()
 
+  /** Refs whose task the executing node gives up on (TASK_TIMEOUT, with its receipt) while the agent runs it. */
+  readonly timesOut = new Set<string>()
+
   execute (p: PreparedTask): TaskReply {
     if (this.outcomes.has(p.id)) return { outcome: 'denied', code: 'REPLAYED', reason: 'seen before', receipt: `receipt:${p.id}:replayed` }
     const args = (p.request as { args?: { ref?: string, fail?: boolean } }).args ?? {}
     const key = `${p.ability} ${String(args.ref)}`
     this.runs.set(key, (this.runs.get(key) ?? 0) + 1)
-    const reply: TaskReply = args.fail === true
+    const reply: TaskReply = this.timesOut.has(String(args.ref)) && p.ability === 'orders/create'
+      ? { outcome: 'error', code: 'TASK_TIMEOUT', reason: 'the agent did not answer in time', receipt: `receipt:${p.id}` }
+      : args.fail === true
       ? { outcome: 'error', code: 'EXAMPLE_FAILURE', reason: 'fails with args.fail', receipt: `receipt:${p.id}` }
       : { outcome: 'ok', code: 'OK', reason: 'done', output: { args }, receipt: `receipt:${p.id}` }
     this.outcomes.set(p.id, reply)
@@ -48,11 +53,11 @@ class Executor {
   }
 }
 
-function sagaRecord (opts: { failAt3: boolean }): SagaRecord {
+function sagaRecord (opts: { failAt3: boolean, undoArgs?: unknown }): SagaRecord {
   const steps = ['s1', 's2', 's3'].map((id, i) => ({
     id, to: AGENT, ability: 'orders/create', resource: `tm:${ORG}/orders`, timeoutSeconds: 15,
     args: { ref: id, ...(i === 2 && opts.failAt3 ? { fail: true } : {}) },
-    compensate: { ability: 'orders/cancel', resource: `tm:${ORG}/orders`, args: { ref: '${output.args.ref}' } }
+    compensate: { ability: 'orders/cancel', resource: `tm:${ORG}/orders`, args: opts.undoArgs ?? { ref: '${output.args.ref}' } }
   }))
   return {
     id: 'saga-1', invoker: AGENT, invokerName: 'alice', coordinator: AGENT, state: 'running', createdAt: 0, updatedAt: 0,
@@ -189,5 +194,31 @@ describe('saga coordinator resuming a record an older version wrote', () => {
     expect(final.failure).to.include({ step: 's2', code: 'EXAMPLE_FAILURE' })
     expect(final.steps.map(s => s.state)).to.deep.equal(['compensated', 'failed', 'skipped'])
     expect([exec.runs.get('orders/create s2') ?? 0, exec.runs.get('orders/create s3') ?? 0, exec.runs.get('orders/cancel s1') ?? 0]).to.deep.equal([0, 0, 1])
+  })
+})
+
+describe('saga coordinator: a step its executing node timed out', () => {
+  it('may still have run, so it is compensated with the completed ones', async () => {
+    const repo = new MemoryRepository<SagaRecord>('sagas')
+    const exec = new Executor()
+    exec.timesOut.add('s2')
+    await repo.put('saga-1', sagaRecord({ failAt3: false, undoArgs: { all: true } }))
+    await runUntilCrash(repo, exec, 0)
+    const final = await repo.get('saga-1') as SagaRecord
+    expect(final.state).to.equal('compensated')
+    expect(final.failure).to.include({ step: 's2', code: 'TASK_TIMEOUT' })
+    expect(final.steps.map(s => s.state)).to.deep.equal(['compensated', 'compensated', 'skipped'])
+    expect(exec.runs.get('orders/cancel undefined')).to.equal(2)
+  })
+
+  it('whose undo needs its output (it has none) is stuck for an operator, never silently left', async () => {
+    const repo = new MemoryRepository<SagaRecord>('sagas')
+    const exec = new Executor()
+    exec.timesOut.add('s2')
+    await repo.put('saga-1', sagaRecord({ failAt3: false }))
+    await runUntilCrash(repo, exec, 0)
+    const final = await repo.get('saga-1') as SagaRecord
+    expect(final.state).to.equal('stuck')
+    expect(final.steps.map(s => s.state)).to.deep.equal(['done', 'stuck', 'skipped'])
   })
 })
