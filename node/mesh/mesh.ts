@@ -228,6 +228,11 @@ export class Mesh {
     return () => { this.#verifiedListeners.delete(listener) }
   }
 
+  /** One org under two DIDs: the same DID, or linked by successor records (an org key rotation). */
+  sameOrg (a: string, b: string): boolean {
+    return a === b || (this.#c.successors != null && this.#c.successors.current(a) === this.#c.successors.current(b))
+  }
+
   /** The verified org behind a connection, if hello completed on it. */
   verifiedPeer (connectionId: string): VerifiedHello | undefined {
     return this.#c.registry.get(connectionId)

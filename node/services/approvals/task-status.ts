@@ -8,7 +8,7 @@ import { didKeyFromPublicKey } from '../../../identity/did-key.js'
 import { publicKeyFromPeerIdString } from '../../../identity/peer-id.js'
 import type { Components } from '../../components.js'
 import { TASK_STATUS_MAX_INBOUND_STREAMS, TASK_STATUS_PROTOCOL, TASK_STATUS_TIMEOUT_MS, createTaskStatusHandler, requestTaskStatus, type TaskStatusReply } from '../../../protocols/task-status/index.js'
-import { verifyReceipt } from '../tasks/receipt.js'
+import { checkStatusReceipt } from '../tasks/reply-check.js'
 import type { TaskLog, TaskRecord } from '../tasks/task-log.js'
 import type { ApprovalQueue, ParkedRecord } from './approval-queue.js'
 
@@ -90,10 +90,9 @@ export class TaskStatusService {
     }
     if (!reply.found) throw new TaskStatusError('UNKNOWN_TASK', `the executing node does not know task ${id} (or not for this org)`)
     if (reply.outcome === 'pending' || reply.outcome == null) return { ...rec, ...(reply.deadline != null ? { deadline: reply.deadline } : {}) }
-    const r = verifyReceipt(reply.receipt, { expectedInvocation: id, ...(signer != null ? { expectedNode: signer } : {}) })
-    if (!r.ok || r.value.outcome !== reply.outcome || r.value.code !== reply.code || r.value.org !== rec.peerOrg) {
-      throw new TaskStatusError('BAD_RECEIPT', `the executing node's answer about ${id} has no matching receipt${r.ok ? '' : `: ${r.error.message}`}`)
-    }
+    // a partner that rotated its org key since the task was sent answers under its new DID
+    const r = checkStatusReceipt(reply, { taskId: id, targetOrg: rec.peerOrg, ...(signer != null ? { node: signer } : {}), sameOrg: (a, b) => this.#ctx.mesh.sameOrg(a, b) })
+    if (!r.ok) throw new TaskStatusError('BAD_RECEIPT', `the executing node's answer about ${id} has no matching receipt: ${r.error.message}`)
     const done: TaskRecord = { ...rec, outcome: reply.outcome, code: reply.code ?? r.value.code, ...(reply.reason != null ? { reason: reply.reason } : {}), receipt: reply.receipt as string }
     await this.#tasks.put(done)
     await this.#ctx.trust.onReceipt(done.receipt as string, 'received').catch(() => {})

@@ -12,7 +12,7 @@ import type { TaskReply } from '../../../protocols/task/messages.js'
 import { backoffMs, UNCERTAIN_CODES, type HopOutcome, type SentTask } from '../../../sagas/index.js'
 import type { Components } from '../../components.js'
 import type { PreparedTask, TaskSender } from '../tasks/task-sender.js'
-import { verifyReceipt } from '../tasks/receipt.js'
+import { checkStatusReceipt } from '../tasks/reply-check.js'
 
 /** A refusal of the re-sent invocation counts as "never ran" only once the first copy must have ended. */
 const NOT_RUN_GRACE_MS = 30_000
@@ -60,8 +60,9 @@ export class HopOutcomes {
     if (!reply.found) return 'unknown-task'
     if (reply.outcome == null || reply.outcome === 'pending') return 'running'
     if (task.targetOrg !== c.identity.orgDid) {
-      const r = verifyReceipt(reply.receipt, { expectedInvocation: task.taskId, ...(node != null ? { expectedNode: node } : {}) })
-      if (!r.ok || r.value.outcome !== reply.outcome || r.value.code !== reply.code || r.value.org !== task.targetOrg) return 'unreachable'
+      // a partner that rotated its org key since the task was sent answers under its new DID
+      const r = checkStatusReceipt(reply, { taskId: task.taskId, targetOrg: task.targetOrg, ...(node != null ? { node } : {}), sameOrg: (a, b) => c.mesh.sameOrg(a, b) })
+      if (!r.ok) return 'unreachable'
     }
     return { outcome: reply.outcome, code: reply.code ?? 'UNKNOWN', ...(reply.reason != null ? { reason: reply.reason } : {}), ...(reply.output !== undefined ? { output: reply.output } : {}), ...(reply.receipt != null ? { receipt: reply.receipt } : {}) }
   }

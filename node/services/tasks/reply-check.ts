@@ -21,6 +21,19 @@ export interface ExpectedReply {
   readonly sameOrg?: (a: string, b: string) => boolean
 }
 
+/**
+ * The receipt in a task-status answer (the executing node asked again what became of a task): signed
+ * by the node asked, naming this invocation, from the org the task was sent to (or that org under its
+ * new DID after a key rotation), and agreeing with the answer. Else `BAD_RECEIPT`.
+ */
+export function checkStatusReceipt (answer: { outcome?: string, code?: string, receipt?: string }, expected: { taskId: string, targetOrg: string, node?: string, sameOrg?: (a: string, b: string) => boolean }): Result<ReceiptClaims> {
+  const r = verifyReceipt(answer.receipt, { expectedInvocation: expected.taskId, ...(expected.node != null ? { expectedNode: expected.node } : {}) })
+  if (!r.ok) return fail('BAD_RECEIPT', r.error.message)
+  const fromTarget = r.value.org === expected.targetOrg || expected.sameOrg?.(r.value.org, expected.targetOrg) === true
+  if (!fromTarget || r.value.outcome !== answer.outcome || r.value.code !== answer.code) return fail('BAD_RECEIPT', 'the receipt does not match the answer')
+  return ok(r.value)
+}
+
 /** Check a remote reply's receipt; the error code is `NO_RECEIPT` or `BAD_RECEIPT`. */
 export function checkRemoteReply (reply: TaskReply, expected: ExpectedReply): Result<ReceiptClaims> {
   if (reply.receipt == null) return fail('NO_RECEIPT', 'the target node answered without a receipt')

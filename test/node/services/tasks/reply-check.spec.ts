@@ -2,7 +2,7 @@
 import { expect } from 'chai'
 import { issueDelegation, issueInvocation } from '../../../../identity/ucan/index.js'
 import { issueReceipt, type ReceiptClaims } from '../../../../node/services/tasks/receipt.js'
-import { checkRemoteReply } from '../../../../node/services/tasks/reply-check.js'
+import { checkRemoteReply, checkStatusReceipt } from '../../../../node/services/tasks/reply-check.js'
 import type { TaskReply } from '../../../../protocols/task/messages.js'
 import { acme, alice, bob, globex, mallory, principal } from '../../../helpers/principals.js'
 
@@ -60,5 +60,21 @@ describe('tasks: the invoking node checks the receipt of a remote reply', () => 
     expect(r.ok ? r.value.org : r.error.code).to.equal(globex2.did)
     const other = checkRemoteReply(await reply({ org: acme.did }), { targetOrg: globex.did, invocation, node: globexNode.did, sameOrg: succession })
     expect(other.ok ? 'ok' : other.error.code).to.equal('BAD_RECEIPT')
+  })
+
+  it('a task-status answer: its receipt may come from the target org under its successor DID (a saga resumed after the partner rotated), no other org, and must agree', async () => {
+    const globex2 = principal('globex-2')
+    const succession = (a: string, b: string): boolean => a === b || (new Set([a, b]).has(globex.did) && new Set([a, b]).has(globex2.did))
+    const rotated = await reply({ org: globex2.did })
+    const expected = { taskId: invCid, targetOrg: globex.did, node: globexNode.did }
+    expect(checkStatusReceipt(rotated, expected).ok, 'without the successor record').to.equal(false)
+    expect(checkStatusReceipt(rotated, { ...expected, sameOrg: succession }).ok).to.equal(true)
+    expect(checkStatusReceipt(await reply(), expected).ok).to.equal(true)
+    const other = await reply({ org: acme.did })
+    expect(checkStatusReceipt(other, { ...expected, sameOrg: succession }).ok).to.equal(false)
+    // the answer must agree with its receipt, and the receipt name the task asked about
+    expect(checkStatusReceipt({ ...(await reply()), outcome: 'error' }, expected).ok).to.equal(false)
+    expect(checkStatusReceipt(await reply(), { ...expected, taskId: 'bafkreiother' }).ok).to.equal(false)
+    expect(checkStatusReceipt(await reply(), { ...expected, node: mallory.did }).ok).to.equal(false)
   })
 })
