@@ -128,7 +128,7 @@ describe('rings and policies at node processes', function () {
     await Promise.all([enrol(A, B), enrol(A, C), enrol(B, A), enrol(B, C), enrol(C, A), enrol(C, B, 1)])
     await waitUntil(async () => (await connectedOrgs(C.dir)).length === 2 && (await connectedOrgs(B.dir)).length === 2, 20_000, 'the three nodes to connect')
     const agent = async (n: NodeProcess, name: string, ring: number, can: string): Promise<string> => (await registerAgent(n.dir, { name, ring, capabilities: [can] })).did
-    const [alice, bob, carol, cleo] = await Promise.all([agent(A, 'alice', 3, 'records/read'), agent(B, 'bob', 3, 'notes/read'), agent(C, 'carol', 3, 'records/read'), agent(C, 'cleo', 1, 'payments/send')])
+    const [, bob, carol, cleo] = await Promise.all([agent(A, 'alice', 3, 'records/read'), agent(B, 'bob', 3, 'notes/read'), agent(C, 'carol', 3, 'records/read'), agent(C, 'cleo', 1, 'payments/send')])
     const ag = spawn(process.execPath, [EXAMPLE_AGENT, '--data-dir', C.dir, '--agent', 'carol', '--can', 'records/read'], { stdio: ['ignore', 'pipe', 'ignore'] })
     procs.push(ag)
     let agentOut = ''

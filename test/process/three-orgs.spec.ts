@@ -129,7 +129,7 @@ describe('three organisations: a delegation chain across A -> B -> C with real n
   }
 
   it('C runs B\'s task and A runs C\'s under the chain; after A revokes the first link both are refused with REVOKED', async () => {
-    const { a, b, c, bob, carol, dave, records, record42, g1, g2 } = await threeOrgs()
+    const { a, b, c, carol, dave, records, record42, g1, g2 } = await threeOrgs()
     // a link that would widen its proof cannot even be granted
     const wide = await cli(b.dir, ['delegation', 'grant', '--from', 'bob', '--to', carol.did, '--can', 'records/write', '--with', record42])
     expect(wide.code).to.equal(1)

@@ -18,7 +18,6 @@ import { eventually, startFakeWorkloadApi, x509Response, type FakeWorkloadApi } 
 import { T0 } from './test-pki.js'
 
 const PEER = '12D3KooWAcmeNode'
-const DAY = 24 * 3600 * 1000
 
 interface Harness {
   feature: Service
