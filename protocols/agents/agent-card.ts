@@ -6,11 +6,17 @@
  * (the interface's `tenant` is the agent DID, `provider.url` the org DID): canonicalisation drops
  * anything else, so nothing outside the schema would be covered by the signature.
  */
-import { canonicalizeAgentCard, verifyAgentCardSignature } from '@a2a-js/sdk'
 import { isDidKey, publicKeyFromDidKey } from '../../identity/did-key.js'
 import { ed25519PublicKeyObject } from '../../identity/native-ed25519.js'
 import { fail, ok, type Result } from '../../identity/result.js'
 import type { Signer } from '../../identity/signer.js'
+
+/**
+ * The A2A SDK (canonical card JSON, JWS check), loaded the first time a card is signed or verified:
+ * it and its JOSE library are ~9 MiB of code that an idle node, or one with no partner yet, never needs.
+ */
+let sdk: Promise<typeof import('@a2a-js/sdk')> | undefined
+const a2aSdk = async (): Promise<typeof import('@a2a-js/sdk')> => await (sdk ??= import('@a2a-js/sdk'))
 
 /** The A2A protocol version the cards declare. */
 export const AGENT_CARD_PROTOCOL_VERSION = '1.0'
@@ -66,6 +72,7 @@ export function buildAgentCard (a: AgentCardInput): AgentCardJson {
 export async function signAgentCard (card: AgentCardJson, org: Signer): Promise<AgentCardJson> {
   const { signatures: _old, ...unsigned } = card
   const header = Buffer.from(JSON.stringify({ alg: org.algorithm, kid: org.did, typ: 'JOSE' })).toString('base64url')
+  const { canonicalizeAgentCard } = await a2aSdk()
   const payload = Buffer.from(canonicalizeAgentCard(unsigned as never), 'utf8').toString('base64url')
   const sig = await org.sign(new TextEncoder().encode(`${header}.${payload}`))
   return { ...unsigned, signatures: [{ protected: header, signature: Buffer.from(sig).toString('base64url') }] }
@@ -96,6 +103,7 @@ export async function verifyAgentCard (card: unknown, expectedOrg?: string): Pro
   // only signatures by the org itself count; the SDK verifies the JWS over the canonical card
   const own = c.signatures.filter(s => s != null && typeof s.protected === 'string' && kidOf(s.protected) === orgDid)
   if (own.length === 0) return fail('CARD_BAD_SIGNATURE', `no signature on the card by its org ${orgDid}`)
+  const { verifyAgentCardSignature } = await a2aSdk()
   const verify = verifyAgentCardSignature(async (kid) => {
     if (kid !== orgDid) throw new Error(`signature key ${kid} is not the card's org`)
     return ed25519PublicKeyObject(publicKeyFromDidKey(kid))
