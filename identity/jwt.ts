@@ -107,12 +107,16 @@ export function decodeJwt (token: unknown, options: DecodeOptions = {}): Result<
   if (!algOk) return fail(JwtErrorCode.UNSUPPORTED_ALG, `alg ${JSON.stringify(alg)} is not accepted (EdDSA only)`)
   if (header.value.crit !== undefined) return fail(JwtErrorCode.MALFORMED_TOKEN, 'critical header parameters are not supported')
   if (sb.length !== 64) return fail(JwtErrorCode.BAD_SIGNATURE, `Ed25519 signature must be 64 bytes, got ${sb.length}`)
+  // decoded tokens are kept (chain cache, credential memory): each gets memory of its own size, not a
+  // slice of Node's shared 8 KiB Buffer pool, which a kept slice would pin whole
+  const n = h.length + 1 + p.length
+  const signingInput = Buffer.allocUnsafeSlow(n)
+  signingInput.write(token, 0, n, 'latin1')
   return ok({
     header: header.value,
     payload: payload.value,
-    // Buffers are Uint8Arrays: no second copy of either
-    signingInput: Buffer.from(token.slice(0, h.length + 1 + p.length), 'latin1'),
-    signature: sb,
+    signingInput,
+    signature: new Uint8Array(sb),
     token
   })
 }

@@ -54,3 +54,15 @@ describe('JWT decoding: canonical base64url', () => {
     }
   })
 })
+
+describe('JWT decoding: what a kept token holds', () => {
+  it('its signed input and signature own memory of their size (a slice of the shared Buffer pool would pin 8 KiB)', async () => {
+    const jwt = await signJwt({ a: 'x'.repeat(100) }, Ed25519Signer.generate())
+    const r = decodeJwt(jwt)
+    expect(r.ok).to.equal(true)
+    if (!r.ok) return
+    const [h, p] = jwt.split('.')
+    expect(r.value.signingInput.buffer.byteLength).to.equal(h.length + 1 + p.length)
+    expect(r.value.signature.buffer.byteLength).to.equal(64)
+  })
+})

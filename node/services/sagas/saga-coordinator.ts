@@ -190,11 +190,23 @@ export class SagaCoordinator {
     for (const step of stepsToCompensate(rec)) {
       if (!await this.#compensate(rec, step, until)) return
     }
+    // a step whose undo could not even be built waits for an operator; the others were still undone
+    const left = rec.steps.filter(s => s.state === 'stuck')
+    if (left.length > 0) {
+      rec.state = 'stuck'
+      this.#d.c.logger.warn('saga stuck: an operator must finish it', { saga: rec.id, steps: left.map(s => s.id) })
+      await this.#record(rec, { hop: 'saga', kind: 'state', outcome: 'stuck', code: rec.timeline.findLast(e => e.hop === left[0].id && e.kind === 'compensation')?.code ?? 'UNDO_UNBUILDABLE', reason: `step(s) ${left.map(s => s.id).join(', ')}: the undo could not be built; the other steps were compensated` })
+      return
+    }
     rec.state = 'compensated'
     await this.#record(rec, { hop: 'saga', kind: 'state', outcome: 'compensated', code: rec.failure?.code ?? 'COMPENSATED', ...(rec.failure != null ? { reason: `step ${rec.failure.step}: ${rec.failure.reason}` } : {}) })
   }
 
-  /** One step's compensation, retried with backoff; false when the saga is stuck (or the node stops). */
+  /**
+   * One step's compensation, retried with backoff (so a compensation must be idempotent: after a
+   * failure or a timeout it is sent again). False when the saga is stuck (or the node stops); a step
+   * whose undo args cannot be built is marked stuck and the others are still compensated.
+   */
   async #compensate (rec: SagaRecord, step: StepRecord, until: number): Promise<boolean> {
     const spec = rec.document.steps[step.index].compensate
     const comp = step.compensation ??= { attempts: 0 }
@@ -224,7 +236,11 @@ export class SagaCoordinator {
         continue
       }
       const args = renderArgs(spec.args, step.result?.output)
-      if (!args.ok) { await this.#stuck(rec, step, args.error.code, args.error.message); return false }
+      if (!args.ok) {
+        step.state = 'stuck'
+        await this.#record(rec, { hop: step.id, kind: 'compensation', outcome: 'stuck', code: args.error.code, reason: `the undo cannot be built: ${args.error.message}` })
+        return true
+      }
       comp.attempts++
       const prepared = await this.#d.prepare({ to: rec.document.steps[step.index].to, ability: spec.ability, resource: spec.resource, args: args.value, ...(step.undo != null ? { proof: step.undo } : {}), timeoutMs: rec.document.steps[step.index].timeoutSeconds * 1000 })
       if (!prepared.ok) {

@@ -31,6 +31,8 @@ class Executor {
 
   /** Refs whose task the executing node gives up on (TASK_TIMEOUT, with its receipt) while the agent runs it. */
   readonly timesOut = new Set<string>()
+  /** Refs whose reply is lost on the way back (the task ran): the sender sees PEER_UNREACHABLE, no receipt. */
+  readonly lost = new Set<string>()
 
   execute (p: PreparedTask): TaskReply {
     if (this.outcomes.has(p.id)) return { outcome: 'denied', code: 'REPLAYED', reason: 'seen before', receipt: `receipt:${p.id}:replayed` }
@@ -93,7 +95,10 @@ async function runUntilCrash (repo: MemoryRepository<SagaRecord>, exec: Executor
   const sender = {
     deliver: async (p: PreparedTask): Promise<TaskReply & { id: string, targetOrg: string }> => {
       if (crashed) throw new Crash('delivered after the crash')
-      return { ...exec.execute(p), id: p.id, targetOrg: p.targetOrg }
+      const r = exec.execute(p)
+      const ref = String((p.request as { args?: { ref?: string } }).args?.ref)
+      if (exec.lost.has(ref) && r.code !== 'REPLAYED') return { outcome: 'error', code: 'PEER_UNREACHABLE', reason: 'the reply was lost', id: p.id, targetOrg: p.targetOrg }
+      return { ...r, id: p.id, targetOrg: p.targetOrg }
     }
   }
   let n = 0
@@ -152,6 +157,7 @@ describe('saga coordinator killed at every save', () => {
     const saves = await killedAtEverySave({ failAt3: true }, (final, exec) => {
       expect(final.state).to.equal('compensated')
       for (const s of ['s1', 's2', 's3']) expect(exec.runs.get(`orders/create ${s}`) ?? 0, s).to.be.at.most(1)
+      for (const s of ['s1', 's2']) expect(exec.runs.get(`orders/cancel ${s}`) ?? 0, `cancel ${s}`).to.equal(1)
       expect(final.steps.map(s => s.state)).to.deep.equal(['compensated', 'compensated', 'failed'])
     })
     expect(saves).to.be.greaterThan(8)
@@ -211,7 +217,7 @@ describe('saga coordinator: a step its executing node timed out', () => {
     expect(exec.runs.get('orders/cancel undefined')).to.equal(2)
   })
 
-  it('whose undo needs its output (it has none) is stuck for an operator, never silently left', async () => {
+  it('whose undo needs its output (it has none) is stuck for an operator; the steps that completed are still compensated', async () => {
     const repo = new MemoryRepository<SagaRecord>('sagas')
     const exec = new Executor()
     exec.timesOut.add('s2')
@@ -219,6 +225,30 @@ describe('saga coordinator: a step its executing node timed out', () => {
     await runUntilCrash(repo, exec, 0)
     const final = await repo.get('saga-1') as SagaRecord
     expect(final.state).to.equal('stuck')
-    expect(final.steps.map(s => s.state)).to.deep.equal(['done', 'stuck', 'skipped'])
+    expect(final.steps.map(s => s.state)).to.deep.equal(['compensated', 'stuck', 'skipped'])
+    expect([exec.runs.get('orders/cancel s1') ?? 0, exec.runs.get('orders/cancel s2') ?? 0]).to.deep.equal([1, 0])
+    expect(final.timeline.at(-1)).to.include({ hop: 'saga', kind: 'state', outcome: 'stuck' })
+    expect(final.timeline.at(-1)?.code).to.match(/^[A-Z][A-Z_]+$/)
+  })
+
+  it('killed at every save, with s2 timed out or its reply lost: every step and compensation runs at most once', async () => {
+    for (const variant of ['timeout', 'lost'] as const) {
+      const mk = (): Executor => { const e = new Executor(); if (variant === 'timeout') e.timesOut.add('s2'); else e.lost.add('s2'); return e }
+      const base = new MemoryRepository<SagaRecord>('sagas')
+      await base.put('saga-1', sagaRecord({ failAt3: true }))
+      const whole = await runUntilCrash(base, mk(), 0)
+      for (let k = 1; k <= whole.saves; k++) {
+        const repo = new MemoryRepository<SagaRecord>('sagas')
+        await repo.put('saga-1', sagaRecord({ failAt3: true }))
+        const exec = mk()
+        await runUntilCrash(repo, exec, k)
+        await runUntilCrash(repo, exec, 0)
+        const final = await repo.get('saga-1') as SagaRecord
+        for (const [key, n] of exec.runs) expect(n, `${variant}, killed at save ${k}: ${key}`).to.be.at.most(1)
+        expect(['compensated', 'stuck'], `${variant}, killed at save ${k}`).to.include(final.state)
+        // s1 certainly completed: it is undone whatever became of s2
+        expect(final.steps[0].state, `${variant}, killed at save ${k}`).to.equal('compensated')
+      }
+    }
   })
 })
