@@ -17,6 +17,7 @@ import type { Signer } from '../identity/signer.js'
 import { createClient, type ControlClient, type RequestOptions } from './control-client.js'
 import { runTaskLoop, type TaskHandler, type TaskLoop } from './agent-client.js'
 import { PlanMemory, type TaskPlanReply } from './plan-memory.js'
+import { agentSagas, type AgentSagas } from './agent-sagas.js'
 
 export const AGENT_SOCKET_NAME = 'agent.sock'
 /** How often a long-lived agent checks whether its node renewed its credential (and accepts it). */
@@ -63,6 +64,8 @@ export interface Agent {
   trust: (did: string, options?: RequestOptions) => Promise<TrustScore>
   directory: (options?: RequestOptions) => Promise<DirectoryEntry[]>
   delegations: (options?: RequestOptions) => Promise<HeldDelegation[]>
+  /** Sagas this agent runs (steps across organisations, undone in reverse if a later one fails). */
+  sagas: AgentSagas
   /** A signed request to any agent API route. */
   request: ControlClient['request']
   /** Stops serving loops and the renewal check. */
@@ -184,6 +187,7 @@ export async function createAgent (options: CreateAgentOptions): Promise<Agent> 
     async trust (did, o = {}) { return await request<TrustScore>('GET', `/v1/agent/trust/${encodeURIComponent(did)}`, undefined, o) },
     async directory (o = {}) { return await request<DirectoryEntry[]>('GET', '/v1/agent/directory', undefined, o) },
     async delegations (o = {}) { return await request<HeldDelegation[]>('GET', '/v1/agent/delegations', undefined, o) },
+    sagas: agentSagas(request, signer),
     async close () {
       if (timer != null) clearInterval(timer)
       await Promise.all([...loops].map(async l => { await l.stop() }))

@@ -8,6 +8,8 @@ export type { Agent, CreateAgentOptions, AgentInfo, SendInput, TaskOutcome, Dele
 export { createClient, controlSocketPath } from './control-client.js'
 export type { ControlClient, ClientOptions, RequestOptions } from './control-client.js'
 export type { TaskHandler, OnTaskOptions, TaskLoop } from './agent-client.js'
+export type { AgentSagas, SagaRunOptions } from './agent-sagas.js'
+export type { SagaView, SagaStepView, SagaTimelineEvent } from '../protocols/control/saga.js'
 export type { AgentTask, AgentTaskResult } from '../protocols/control/agent-task.js'
 export { generateAgentKeyFile, loadAgentKeyFile, AgentKeyError } from '../identity/agent-key.js'
 export type { Signer } from '../identity/signer.js'

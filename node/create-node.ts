@@ -271,7 +271,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
       ...(settings.agentSocketGroup != null ? { gid: settings.agentSocketGroup } : {}),
       authenticate: createAgentAuthenticator({ agents, nodeDid: nodeSigner.did, clock, startedAt })
     })
-    registerAgentRoutes(agentApi, all, { delegation, tasks, taskStatus: approvals.taskStatus })
+    registerAgentRoutes(agentApi, all, { delegation, tasks, taskStatus: approvals.taskStatus, sagas })
     const rotation = createOrgKeyRotation({ ctx: all, keys, signer: orgKey, successors, credentials, roots: () => delegation.roots, publish: async (jwt) => { await gossip.publish(RecordTopics.successors, jwt) } })
     identityRoutes(control, { rotate: async (o) => await rotation.rotate(o), successors: () => successors.chainTo(identity.orgDid), rotateNodeKey: async (o) => await rotation.rotateNodeKey(o) })
     let started = false

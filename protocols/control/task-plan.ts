@@ -5,7 +5,8 @@
  */
 import type { Caveats } from '../../identity/ucan/index.js'
 
-export interface TaskPlan {
+/** What an agent signs a token from: one capability for `audience`, under `proof`, in a window (seconds). */
+export interface SigningPlan {
   audience: string
   resource: string
   ability: string
@@ -14,6 +15,9 @@ export interface TaskPlan {
   proof: { cid: string, jwt: string }
   notBefore: number
   expiration: number
+}
+
+export interface TaskPlan extends SigningPlan {
   /**
    * The chain's own window (latest link nbf, earliest link exp, in seconds) and the invocation TTL
    * the node allows: an agent may sign further invocations under the same proof from these without

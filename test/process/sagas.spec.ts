@@ -8,9 +8,10 @@
  */
 import { expect } from 'chai'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { agentOf, cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
+import { ControlApiError } from '../../client/errors.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
 
 const EXAMPLE_AGENT = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))
@@ -191,6 +192,31 @@ describe('sagas across three organisations (real node processes)', function () {
     expect(s.failure?.code).to.match(/^[A-Z][A-Z_]+$/)
     expect(runs(m.carol, 'orders/create', 'nu-s3')).to.equal(0)
     expect((await cli(m.c.dir, ['--json', 'audit', 'show', '--limit', '500'])).stdout).to.include('undo-refused')
+  })
+
+  it('an agent runs a saga through the SDK with its own key; other agents cannot see or cancel it', async () => {
+    const m = await threeOrgs()
+    const alice = await agentOf(m.a.dir, 'alice')
+    const s = await alice.sagas.run(readFileSync(sagaFile(m, 'sdk', { failAt3: true }), 'utf8'), { waitMs: 90_000 })
+    expect(s.state).to.equal('compensated')
+    expect(s.invoker).to.equal('alice')
+    expect(s.failure).to.include({ step: 's3', code: 'EXAMPLE_FAILURE' })
+    expect(s.steps.map(x => [x.id, x.state])).to.deep.equal([['s1', 'compensated'], ['s2', 'compensated'], ['s3', 'failed']])
+    expect([runs(m.dave, 'orders/create', 'sdk-s1'), runs(m.bob, 'orders/create', 'sdk-s2'), runs(m.carol, 'orders/create', 'sdk-s3')]).to.deep.equal([1, 1, 1])
+    expect([runs(m.dave, 'orders/cancel', 'sdk-s1'), runs(m.bob, 'orders/cancel', 'sdk-s2')]).to.deep.equal([1, 1])
+    expect((await alice.sagas.list()).map(x => x.id)).to.deep.equal([s.id])
+    expect((await alice.sagas.show(s.id)).timeline?.some(e => e.kind === 'compensation' && e.outcome === 'ok')).to.equal(true)
+    // dave is an agent of the same node: alice's saga does not exist for him
+    const dave = await agentOf(m.a.dir, 'dave')
+    expect(await dave.sagas.list()).to.deep.equal([])
+    for (const attempt of [async () => await dave.sagas.show(s.id), async () => await dave.sagas.cancel(s.id)]) {
+      const err = await attempt().then(() => undefined, (e: unknown) => e)
+      expect(err, 'refused').to.be.instanceOf(ControlApiError)
+      expect((err as ControlApiError).code).to.equal('UNKNOWN_SAGA')
+    }
+    // an agent runs sagas only as itself
+    const as = await alice.request('POST', '/v1/agent/sagas/plan', { as: 'dave', document: '{}' }).then(() => undefined, (e: unknown) => e)
+    expect((as as ControlApiError).code).to.equal('BAD_REQUEST')
   })
 
   it('a bad document is refused naming the step and field', async () => {

@@ -1,19 +1,9 @@
 /** The shared printer of saga commands: a saga's steps and its timeline as tables. */
 import { fields, table } from '../../output.js'
+import { TERMINAL_SAGA_VIEW_STATES, type SagaView } from '../../../protocols/control/saga.js'
 
-export interface SagaView {
-  id: string
-  name: string | null
-  state: string
-  invoker: string
-  createdAt: number
-  deadline: number
-  failure?: { step: string, code: string, reason: string }
-  steps: Array<{ id: string, state: string, to?: string, ability?: string, task?: string, outcome?: string, code?: string, compensation?: { attempts: number, outcome?: string, code?: string } }>
-  timeline?: Array<{ at: number, hop: string, kind: string, outcome: string, code: string, reason?: string }>
-}
-
-export const TERMINAL = ['completed', 'compensated', 'stuck']
+export type { SagaView }
+export const TERMINAL = TERMINAL_SAGA_VIEW_STATES
 
 export function formatSaga (s: SagaView): string {
   const head = fields([

@@ -4,22 +4,16 @@
  * node, signs one delegation a step from the agent to the node's coordinator, and submits them with
  * the document. Waits until the saga ends unless --no-wait.
  */
-import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { issueDelegation, type Caveats } from '../../../identity/ucan/index.js'
 import { loadAgentKeyFile } from '../../../identity/agent-key.js'
+import { signSagaGrants } from '../../../client/saga-grants.js'
+import type { SagaPlan } from '../../../protocols/control/saga.js'
 import { agentKeyFile, dataDirLayout } from '../../../node/data-dir.js'
 import { contextOf } from '../../context.js'
 import { EXIT_FAILED, UsageError } from '../../output.js'
 import { call } from '../../node-client.js'
 import { formatSaga, TERMINAL, type SagaView } from './format.js'
-
-interface SagaPlanView {
-  coordinator: string
-  invoker: string
-  grants: Array<{ step: string, audience: string, resource: string, ability: string, caveats: Caveats, proof: { cid: string, jwt: string }, notBefore: number, expiration: number }>
-}
 
 export function register (saga: Command): void {
   saga.command('run')
@@ -37,17 +31,10 @@ export function register (saga: Command): void {
       const keyFile = opts.key ?? (opts.as.startsWith('did:') ? undefined : agentKeyFile(dataDirLayout(dataDir), opts.as))
       if (keyFile == null) throw new UsageError(`running a saga as ${opts.as} needs its key: --key FILE`)
       const signer = await loadAgentKeyFile(keyFile)
-      const plan = await call<SagaPlanView>(dataDir, 'POST', '/v1/sagas/plan', { as: opts.as, document })
+      const plan = await call<SagaPlan>(dataDir, 'POST', '/v1/sagas/plan', { as: opts.as, document })
       if (plan.invoker !== signer.did) throw Object.assign(new Error(`the key ${keyFile} is ${signer.did}, not ${opts.as} (${plan.invoker})`), { code: 'WRONG_KEY' })
       // the agent's own delegations to the coordinator, signed here with its key (the node never holds it)
-      const delegations: Record<string, string> = {}
-      for (const g of plan.grants) {
-        const d = await issueDelegation(signer, {
-          audience: g.audience, capabilities: { [g.resource]: { [g.ability]: g.caveats } },
-          notBefore: g.notBefore, expiration: g.expiration, nonce: randomBytes(8).toString('base64url'), proofs: [g.proof.jwt]
-        })
-        delegations[g.step] = d.jwt
-      }
+      const delegations = await signSagaGrants(signer, plan)
       let s = await call<SagaView>(dataDir, 'POST', '/v1/sagas', { as: opts.as, document, delegations })
       const until = Date.now() + timeoutMs
       while (opts.wait && !TERMINAL.includes(s.state) && Date.now() < until) {

@@ -3,7 +3,7 @@
  * from the operator API. Every request is signed by the calling agent's key (agent-auth.ts), and an
  * agent acts only as itself: it sends tasks whose invocation it signed, grants and revokes delegations
  * it issued, polls and answers tasks addressed to it, reads its own credential and delegations, and
- * asks after tasks it sent (pending ones included), queries trust and the partners' agent directory. No operator route exists here.
+ * asks after tasks it sent (pending ones included), runs, follows and cancels its own sagas, queries trust and the partners' agent directory. No operator route exists here.
  */
 import type { Components } from '../../components.js'
 import type { ControlServer } from '../control-server.js'
@@ -15,6 +15,7 @@ import { agentActRoutes } from './act-routes.js'
 import { agentSelfRoutes } from './self-routes.js'
 import { agentTaskStatusRoute } from './task-status-route.js'
 import type { TaskStatusService } from '../../services/approvals/task-status.js'
+import { agentSagaRoutes, type AgentSagas } from './saga-routes.js'
 
 export { createAgentAuthenticator, callerOf, AGENT_NODE_PATH } from './agent-auth.js'
 
@@ -24,6 +25,8 @@ export interface AgentApiServices {
   delegation: Pick<DelegationService, 'parts' | 'submitRevocation'>
   tasks: Pick<TasksService, 'sender'>
   taskStatus: Pick<TaskStatusService, 'status'>
+  /** Sagas the agent runs as itself (absent: the routes are not served). */
+  sagas?: AgentSagas
 }
 
 export function registerAgentRoutes (server: ControlServer, c: AgentApiComponents, s: AgentApiServices): void {
@@ -32,5 +35,6 @@ export function registerAgentRoutes (server: ControlServer, c: AgentApiComponent
   agentSelfRoutes(server, c, s.delegation.parts)
   agentActRoutes(server, { grants, sender: s.tasks.sender, submitRevocation: s.delegation.submitRevocation })
   agentTaskStatusRoute(server, s.taskStatus)
+  if (s.sagas != null) agentSagaRoutes(server, s.sagas)
   c.dispatcher.registerRoutes(server, callerOf)
 }

@@ -9,7 +9,8 @@ import type { Components } from '../../components.js'
 import type { SagasService } from '../../services/sagas/sagas-service.js'
 import type { SagaRecord } from '../../../sagas/index.js'
 
-const STATUS: Record<string, number> = { UNKNOWN_SAGA: 404, UNKNOWN_AGENT: 404, NOT_ISSUER: 403, BAD_SIGNATURE: 403, WRONG_AUDIENCE: 403, ESCALATION: 403, NO_DELEGATION: 403, SAGA_FINISHED: 409, NOT_STARTED: 503 }
+/** HTTP status of each saga error code (400 for the rest). */
+export const SAGA_ERROR_STATUS: Record<string, number> = { UNKNOWN_SAGA: 404, UNKNOWN_AGENT: 404, NOT_ISSUER: 403, BAD_SIGNATURE: 403, WRONG_AUDIENCE: 403, ESCALATION: 403, NO_DELEGATION: 403, SAGA_FINISHED: 409, NOT_STARTED: 503 }
 
 /** A saga as listed: no invocations or receipts, just where it stands. */
 export function sagaSummary (r: SagaRecord): Record<string, unknown> {
@@ -37,7 +38,7 @@ export function sagaDetail (r: SagaRecord): Record<string, unknown> {
 }
 
 export function sagaRoutes (ctx: Pick<Components, 'control'>, s: SagasService): void {
-  const bad = (code: string, message: string): never => { throw new ControlRouteError(code, message, STATUS[code] ?? 400) }
+  const bad = (code: string, message: string): never => { throw new ControlRouteError(code, message, SAGA_ERROR_STATUS[code] ?? 400) }
 
   const body = (req: { body?: unknown }): { as: string, document: unknown, delegations?: Record<string, string> } => {
     const b = (req.body ?? {}) as Record<string, unknown>

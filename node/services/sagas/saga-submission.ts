@@ -8,13 +8,16 @@
  * the agent holds here) and is audited before they are kept.
  */
 import { randomBytes } from 'node:crypto'
-import { capabilityWithin, decodeDelegation, listCapabilities, type Caveats } from '../../../identity/ucan/index.js'
+import { capabilityWithin, decodeDelegation, listCapabilities } from '../../../identity/ucan/index.js'
 import { verifyJwtSignature } from '../../../identity/jwt.js'
 import { fail, ok, type Result } from '../../../identity/result.js'
 import { parseSagaDocument, validateSagaDocument, type SagaDocument, type SagaRecord } from '../../../sagas/index.js'
 import type { Components } from '../../components.js'
+import type { SagaPlan, SagaStepGrant } from '../../../protocols/control/saga.js'
 import type { AgentRecord } from '../agents/agent-registry.js'
 import type { DelegationBook } from '../delegation/delegation-book.js'
+
+export type { SagaPlan, SagaStepGrant }
 
 export interface SagaSubmission {
   /** Local agent (name or DID) that runs the saga. */
@@ -23,26 +26,6 @@ export interface SagaSubmission {
   document: unknown
   /** Step id -> the delegation (JWT) the agent signed to the coordinator for that step (see `planSaga`). */
   delegations?: Record<string, string>
-}
-
-/** One delegation the agent signs: to the coordinator, the step's ability on its resource, under `proof`. */
-export interface SagaStepGrant {
-  step: string
-  audience: string
-  resource: string
-  ability: string
-  caveats: Caveats
-  proof: { cid: string, jwt: string }
-  notBefore: number
-  expiration: number
-}
-
-export interface SagaPlan {
-  coordinator: string
-  invoker: string
-  /** The saga's deadline if submitted now (ms since the epoch). */
-  deadline: number
-  grants: SagaStepGrant[]
 }
 
 /** Grants to the coordinator outlive the deadline by this much (in flight invocations finish). */
