@@ -80,6 +80,11 @@ export interface ParkedChainLink {
 }
 
 /** Where a task that policy holds back waits for a human decision. */
+/** Sagas this node coordinates, counted by state (a metric). */
+export interface SagaCounts {
+  byState: () => Record<string, number>
+}
+
 export interface ApprovalParking {
   park: (task: ParkedTask) => Promise<string>
   /** Tasks waiting for a decision now (a metric). */
@@ -167,6 +172,7 @@ export interface Components {
   startedAt: number
   audit: AuditRecorder
   approvals: ApprovalParking
+  sagas: SagaCounts
   parkedTasks: ParkedTaskRunner
   carriedPolicies: CarriedPolicies
   trust: TrustLookup & ReceiptSink & AgentLifecycle

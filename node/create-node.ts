@@ -226,6 +226,7 @@ export async function createNode (config: NodeConfig): Promise<TrustmeshNode> {
     components.set('trust', trust)
     const credentials = createCredentialRenewalService(view({ name: 'credentials', deps: CREDENTIALS_DEPENDENCIES }), { get: () => nodeCredential, set: (jwt) => { nodeCredential = jwt } }, settings.credentials)
     const sagas = createSagasService(view({ name: 'sagas', deps: SAGAS_DEPENDENCIES }), { delegation: delegation.parts, sender: tasks.sender, taskStatus: approvals.taskStatus }, settings.sagas)
+    components.set('sagas', { byState: () => sagas.byState() })
     const services: Service[] = [audit, spiffe, delegation, approvals, metrics, tasks, trust, credentials, sagas]
     // every declared dependency must be there before anything starts
     components.check('mesh', ['hello'])

@@ -156,13 +156,13 @@ export function checkPassphrase (generatedFile: { path: string, present: boolean
 export function checkNodeCredential (f: FileFacts, path: string, identity: IdentityFile | undefined, nowMs: number): Finding {
   if (!f.present) return warning('credential.node', `${path} is missing`, 'start the node (`trustmesh node start`): it issues a fresh NodeCredential')
   const r = verifyNodeCredential((f.text ?? '').trim(), { clock: { now: () => nowMs }, ...(identity != null ? { expectedIssuer: identity.orgDid } : {}) })
-  if (!r.ok) return error('credential.node', `the NodeCredential in ${path} is not valid: ${r.error.code}: ${r.error.message}`, 'restart the node (`trustmesh node start`): it renews an invalid or expiring NodeCredential at start')
+  if (!r.ok) return error('credential.node', `the NodeCredential in ${path} is not valid: ${r.error.code}: ${r.error.message}`, 'start the node (`trustmesh node start`): it replaces an invalid or expiring NodeCredential at start, and renews it while it runs')
   if (identity != null && r.value.subject.id !== identity.peerId) {
     return warning('credential.node', `a node key rotation waits for the node's restart: the NodeCredential is for PeerId ${r.value.subject.id}, ${path.replace(/[^/]+$/, 'identity.json')} names ${identity.peerId}`, 'restart the node: it then runs as the new PeerId with a NodeCredential for it, and partners refuse the old one')
   }
   const left = r.value.expiresAt - Math.floor(nowMs / 1000)
   const days = (left / 86400).toFixed(1)
-  if (left < NEAR_EXPIRY_SECONDS) return error('credential.node', `the NodeCredential expires in ${days} days (${new Date(r.value.expiresAt * 1000).toISOString()})`, 'restart the node (`trustmesh node start`): it renews a NodeCredential near expiry at start')
+  if (left < NEAR_EXPIRY_SECONDS) return error('credential.node', `the NodeCredential expires in ${days} days (${new Date(r.value.expiresAt * 1000).toISOString()})`, 'a running node renews it before it expires (while it runs and at start): if this stays, the node is not running or cannot sign with the org key; start it (`trustmesh node start`) and read its log')
   return pass('credential.node', `NodeCredential valid for ${days} more days`)
 }
 

@@ -2,12 +2,15 @@
  * Prometheus metrics of one node (DESIGN.md section 15), on a registry of its own (never prom-client's
  * global one, so two nodes in one process do not mix). The task pipeline reports each decision
  * through the `metrics` component (TaskMetrics); the other figures are read from narrow components
- * when scraped: peers connected, gossip records in/out/rejected, audit log size, approvals pending.
+ * when scraped: peers connected, gossip records in/out/rejected, audit log size, approvals pending,
+ * sagas by state.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Components, Service, TaskMetrics } from '../../components.js'
 
-export const METRICS_DEPENDENCIES = ['registry', 'gossip', 'audit', 'approvals'] as const
+export const METRICS_DEPENDENCIES = ['registry', 'gossip', 'audit', 'approvals', 'sagas'] as const
+/** Every saga state, each reported (0 included) so a dashboard sees the series before the first saga. */
+const SAGA_STATES = ['running', 'compensating', 'completed', 'compensated', 'stuck'] as const
 export type MetricsComponents = Pick<Components, typeof METRICS_DEPENDENCIES[number]>
 
 /** Decision latency buckets, in seconds (a decision is expected within milliseconds). */
@@ -27,6 +30,16 @@ export function createMetricsService (ctx: MetricsComponents): MetricsService {
   new Gauge({ name: 'trustmesh_peers_connected', help: 'Partner nodes connected with a verified hello', registers: [registry], collect () { this.set(ctx.registry.peers().length) } })
   new Gauge({ name: 'trustmesh_audit_log_entries', help: 'Entries in this node\'s audit log', registers: [registry], collect () { this.set(ctx.audit.size()) } })
   new Gauge({ name: 'trustmesh_approvals_pending', help: 'Tasks parked for a human decision', registers: [registry], collect () { this.set(ctx.approvals.pending()) } })
+  new Gauge({
+    name: 'trustmesh_sagas',
+    help: 'Sagas this node coordinates, by state (stuck ones wait for an operator)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect () {
+      const by = ctx.sagas.byState()
+      for (const state of SAGA_STATES) this.set({ state }, by[state] ?? 0)
+    }
+  })
   // gossip intake counters live in record gossip; they only grow, so a counter mirrors them at scrape time
   new Counter({
     name: 'trustmesh_gossip_records_total',

@@ -45,7 +45,7 @@ export class SagaError extends Error {
   }
 }
 
-/** What the operator API (and later the agent API) uses. */
+/** What the operator API, the agent API and metrics use. */
 export interface SagasService extends Service {
   /** What the invoking agent must sign: a delegation to the coordinator for each step (checked again at submit). */
   plan: (input: Pick<SagaSubmission, 'as' | 'document'>) => Promise<Result<SagaPlan>>
@@ -55,6 +55,8 @@ export interface SagasService extends Service {
   cancel: (id: string) => Promise<Result<SagaRecord>>
   /** Sagas that wait for an operator (for `doctor`). */
   stuck: () => SagaRecord[]
+  /** Sagas by state (metrics). */
+  byState: () => Record<string, number>
 }
 
 export interface SagasParts {
@@ -159,6 +161,12 @@ export function createSagasService (c: SagasComponents, parts: SagasParts, setti
     c, store, sender: parts.sender, prepare: prepareHop, hops, requestUndo, sleep, signal: stopper.signal, settings
   })
 
+  const byState = (): Record<string, number> => {
+    const by: Record<string, number> = {}
+    for (const r of store.list()) by[r.state] = (by[r.state] ?? 0) + 1
+    return by
+  }
+
   const drive = (rec: SagaRecord): void => {
     if (running.has(rec.id) || isTerminal(rec.state)) return
     const p = coordinator().drive(rec)
@@ -199,11 +207,8 @@ export function createSagasService (c: SagasComponents, parts: SagasParts, setti
       await store.save(rec, c.clock.now())
       return ok(rec)
     },
-    status: () => {
-      const by: Record<string, number> = {}
-      for (const r of store.list()) by[r.state] = (by[r.state] ?? 0) + 1
-      return by
-    },
+    byState,
+    status: byState,
     async start () {
       if (started) return
       started = true
