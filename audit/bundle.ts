@@ -15,7 +15,7 @@
  * it names signed this history. Pass the node's DID and the cosigners you trust to pin them.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fail, type Result } from '../identity/result.js'
 import type { AuditLog } from './audit-log.js'
@@ -23,6 +23,7 @@ import { parseCheckpoint, type KnownKey } from './checkpoint.js'
 import { canonicalJson } from './entry.js'
 import { verifyInclusion } from './merkle.js'
 import { verifyEntries, type LogVerification } from './verify-log.js'
+import { readRegularFileBytes } from '../identity/regular-file.js'
 
 export const BUNDLE_FORMAT = 'trustmesh-audit-bundle/1'
 export const BUNDLE_FILES = ['entries.jsonl', 'checkpoint.txt', 'log-key.json', 'cosigners.json', 'proofs.json'] as const
@@ -87,8 +88,8 @@ export async function exportBundle (log: AuditLog, dir: string, options: ExportB
 
 async function readBytes (dir: string, name: string): Promise<Uint8Array | undefined> {
   try {
-    const b = await readFile(join(dir, name))
-    return b.length > MAX_BUNDLE_FILE_BYTES ? undefined : new Uint8Array(b)
+    // a regular file of bounded size (a FIFO or a device in a bundle would block or never end)
+    return new Uint8Array(await readRegularFileBytes(join(dir, name), { maxBytes: MAX_BUNDLE_FILE_BYTES }))
   } catch {
     return undefined
   }

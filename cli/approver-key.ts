@@ -3,13 +3,14 @@
  * the format WebCrypto imports too, so the same key can sign in the CLI or in the web console. The
  * node never holds it: the CLI signs the approval and sends only the signed JWT.
  */
-import { readFile, writeFile, chmod } from 'node:fs/promises'
+import { writeFile, chmod } from 'node:fs/promises'
 import { Ed25519Signer } from '../identity/signer.js'
 import { UsageError } from './output.js'
+import { readRegularFile } from '../identity/regular-file.js'
 
 export async function readApproverKey (file: string): Promise<Ed25519Signer> {
   let text: string
-  try { text = await readFile(file, 'utf8') } catch (err) { throw new UsageError(`--key: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`) }
+  try { text = await readRegularFile(file) } catch (err) { throw new UsageError(`--key: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`) }
   let jwk: { kty?: unknown, crv?: unknown, d?: unknown, x?: unknown }
   try { jwk = JSON.parse(text) as typeof jwk } catch { throw new UsageError(`--key: ${file} is not a JSON Web Key`) }
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') throw new UsageError(`--key: ${file} is not an Ed25519 private JWK (kty OKP, crv Ed25519, d)`)

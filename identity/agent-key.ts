@@ -6,9 +6,10 @@
  * be given when it is loaded. A file readable by group or others is refused, as ssh refuses one.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto'
-import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises'
+import { chmod, mkdir, open, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Ed25519Signer, privateKeyObjectFromSeed } from './signer.js'
+import { readRegularFile } from './regular-file.js'
 
 export const AgentKeyErrorCode = {
   AGENT_KEY_NOT_FOUND: 'AGENT_KEY_NOT_FOUND',
@@ -78,7 +79,7 @@ export async function loadAgentKeyFile (path: string, options: AgentKeyFileOptio
     throw err
   }
   if ((mode & 0o077) !== 0) throw new AgentKeyError(AgentKeyErrorCode.AGENT_KEY_PERMISSIONS, `agent key file ${path} has mode ${mode.toString(8)}: it must be readable by its owner only (chmod 600 ${path})`)
-  const pem = await readFile(path, 'utf8')
+  const pem = await readRegularFile(path)
   const encrypted = pem.includes('ENCRYPTED PRIVATE KEY')
   const passphrase = options.passphrase ?? (options.env ?? process.env)[AGENT_PASSPHRASE_ENV]
   if (encrypted && (passphrase == null || passphrase === '')) throw new AgentKeyError(AgentKeyErrorCode.AGENT_KEY_PASSPHRASE, `agent key file ${path} is encrypted: give its passphrase (${AGENT_PASSPHRASE_ENV})`)

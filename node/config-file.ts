@@ -16,8 +16,8 @@
  * approvalDeadlineSeconds: 3600
  * ```
  */
-import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
+import { readRegularFile } from '../identity/regular-file.js'
 
 export interface ConfigFile {
   listen?: string[]
@@ -78,7 +78,7 @@ export function validateConfigFile (value: unknown, file: string): ConfigFile {
 export async function readConfigFile (file: string, options: { signal?: AbortSignal } = {}): Promise<ConfigFile> {
   let text: string
   try {
-    text = await readFile(file, { encoding: 'utf8', ...(options.signal != null ? { signal: options.signal } : {}) })
+    text = await readRegularFile(file, { ...(options.signal != null ? { signal: options.signal } : {}) })
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
     throw new ConfigFileError(file, undefined, `cannot be read: ${(err as Error).message}`)

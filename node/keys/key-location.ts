@@ -5,12 +5,13 @@
  * any failure to open it (module, token, PIN, key, a different key) stops the node with a named
  * error; it never falls back to a file key.
  */
-import { chmod, open, readFile } from 'node:fs/promises'
+import { chmod, open } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { KeyStore } from '../../identity/keystore.js'
 import type { Signer } from '../../identity/signer.js'
 import { openPkcs11Signer, type Pkcs11KeyRef } from '../../identity/pkcs11-signer.js'
 import type { DataDirLayout } from '../data-dir.js'
+import { readRegularFile } from '../../identity/regular-file.js'
 
 export class KeyLocationError extends Error {
   override readonly name = 'KeyLocationError'
@@ -47,7 +48,7 @@ export async function readTokenKeyFile (layout: DataDirLayout, name: string): Pr
   const path = tokenKeyPath(layout, name)
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readRegularFile(path)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err
@@ -77,7 +78,7 @@ export async function writeTokenKeyFile (layout: DataDirLayout, f: Omit<TokenKey
 export async function readPin (pinFile: string): Promise<string> {
   let text: string
   try {
-    text = await readFile(pinFile, 'utf8')
+    text = await readRegularFile(pinFile)
   } catch (err) {
     throw new KeyLocationError('PIN_FILE_UNREADABLE', `cannot read the PKCS#11 PIN file ${pinFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }

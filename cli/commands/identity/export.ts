@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander'
 import { decodeJwt } from '../../../identity/jwt.js'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { rename, writeFile } from 'node:fs/promises'
 import { contextOf, collect } from '../../context.js'
 import { fields, UsageError } from '../../output.js'
 import { nodeClient } from '../../node-client.js'
@@ -14,6 +14,7 @@ import { readIdentityFile } from '../../../node/identity-file.js'
 import { buildIdentityExport } from '../../../node/identity-export.js'
 import { parseLanMultiaddr } from '../../../node/libp2p/lan-only.js'
 import { systemClock } from '../../../identity/clock.js'
+import { readRegularFile } from '../../../identity/regular-file.js'
 
 /** Addresses a partner can dial: not the wildcard, not loopback unless it is all there is. */
 function dialable (addrs: string[]): string[] {
@@ -41,7 +42,7 @@ export function register (identity: Command): void {
         if ((err as { code?: string }).code !== 'NODE_NOT_RUNNING') throw err
         if (opts.addr.length === 0) out.note('note: the node is not running, so the file lists no addresses; pass --addr or start the node first')
       }
-      const nodeCredential = (await readFile(layout.nodeCredential, 'utf8').catch(() => { throw new UsageError(`no NodeCredential at ${layout.nodeCredential}: start the node once`) })).trim()
+      const nodeCredential = (await readRegularFile(layout.nodeCredential).catch(() => { throw new UsageError(`no NodeCredential at ${layout.nodeCredential}: start the node once`) })).trim()
       // after `identity rotate --node-key` and before the restart, identity.json names the new PeerId while
       // the NodeCredential is still the old one's: a file partners could not use
       const sub = decodeJwt(nodeCredential)

@@ -4,7 +4,6 @@
  * node, signs one delegation a step from the agent to the node's coordinator, and submits them with
  * the document. Waits until the saga ends unless --no-wait.
  */
-import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { loadAgentKeyFile } from '../../../identity/agent-key.js'
 import { signSagaGrants } from '../../../client/saga-grants.js'
@@ -14,6 +13,7 @@ import { contextOf } from '../../context.js'
 import { EXIT_FAILED, UsageError } from '../../output.js'
 import { call } from '../../node-client.js'
 import { formatSaga, TERMINAL, type SagaView } from './format.js'
+import { readRegularFile } from '../../../identity/regular-file.js'
 
 export function register (saga: Command): void {
   saga.command('run')
@@ -25,7 +25,7 @@ export function register (saga: Command): void {
     .option('--timeout <ms>', 'how long to wait for the saga to end', '600000')
     .action(async (file: string, opts: { as: string, key?: string, wait: boolean, timeout: string }, cmd: Command) => {
       const { dataDir, out } = contextOf(cmd)
-      const document = await readFile(file, 'utf8').catch((err: Error) => { throw new UsageError(`cannot read ${file}: ${err.message}`) })
+      const document = await readRegularFile(file).catch((err: Error) => { throw new UsageError(`cannot read ${file}: ${err.message}`) })
       const timeoutMs = Number(opts.timeout)
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive number of milliseconds')
       const keyFile = opts.key ?? (opts.as.startsWith('did:') ? undefined : agentKeyFile(dataDirLayout(dataDir), opts.as))

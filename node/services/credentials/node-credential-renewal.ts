@@ -5,10 +5,11 @@
  * connected partners by running hello again on their connections, so their hello state follows
  * without a reconnect.
  */
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises'
+import { chmod, rename, writeFile } from 'node:fs/promises'
 import { nowSeconds } from '../../../identity/clock.js'
 import { issueNodeCredential, verifyNodeCredential } from '../../../identity/credentials.js'
 import type { Components, Service } from '../../components.js'
+import { readRegularFile } from '../../../identity/regular-file.js'
 
 export const CREDENTIALS_DEPENDENCIES = ['clock', 'logger', 'identity', 'orgSigner', 'layout', 'mesh'] as const
 type Ctx = Pick<Components, typeof CREDENTIALS_DEPENDENCIES[number]>
@@ -47,7 +48,7 @@ function renewalReason (ctx: Ctx, jwt: string, o: CredentialRenewalOptions): str
 
 /** The credential on disk, renewed first if it is missing, invalid or due (the node's start). */
 export async function currentNodeCredential (ctx: Omit<Ctx, 'mesh'>, o: CredentialRenewalOptions): Promise<string> {
-  const jwt = (await readFile(ctx.layout.nodeCredential, 'utf8').catch(() => '')).trim()
+  const jwt = (await readRegularFile(ctx.layout.nodeCredential).catch(() => '')).trim()
   const reason = renewalReason(ctx as Ctx, jwt, o)
   if (reason == null) return jwt
   return await issueAndStore(ctx, o, reason)
