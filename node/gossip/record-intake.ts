@@ -19,6 +19,8 @@ export interface IntakeCounters {
   accepted: number
   duplicate: number
   invalid: number
+  /** Valid records not kept: over a per-peer or per-issuer cap, signed by a retired key, or ignorable for the topic. */
+  ignored: number
   /** Of `accepted`, how many came through sync. */
   synced: number
   /** Of `accepted`, how many this node published itself (the rest came in from peers). */
@@ -83,7 +85,11 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: TopicIntakeDe
   const countStored = async (): Promise<void> => {
     for await (const v of repo.values()) { bump(perPeer, v.fromOrg, 1); bump(perIssuer, v.issuer, 1) }
   }
-  const counters: IntakeCounters = { accepted: 0, duplicate: 0, invalid: 0, synced: 0, published: 0 }
+  const counters: IntakeCounters = { accepted: 0, duplicate: 0, invalid: 0, ignored: 0, synced: 0, published: 0 }
+  const ignore = (error: { code: string, message: string }): IntakeOutcome => {
+    counters.ignored++
+    return { status: 'ignored', error } as IntakeOutcome
+  }
   const invalid = (code: string, message: string): IntakeOutcome => {
     counters.invalid++
     return { status: 'invalid', error: fail(code, message).error }
@@ -111,13 +117,13 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: TopicIntakeDe
         return invalid('VALIDATOR_FAILED', `validator of ${topic.name} failed`)
       }
       if (!v.ok) {
-        if (topic.ignorable?.includes(v.error.code) === true) return { status: 'ignored', error: v.error }
+        if (topic.ignorable?.includes(v.error.code) === true) return ignore(v.error)
         counters.invalid++
         return { status: 'invalid', error: v.error }
       }
       const { id, value } = v.value
       const retired = retiredSigner(topic, value, record, deps.retiredAt)
-      if (retired != null) return { status: 'ignored', error: retired.error }
+      if (retired != null) return ignore(retired.error)
       if (typeof id !== 'string' || id.length === 0 || id.length > SYNC_MAX_ID_CHARS || !wellFormed(id)) {
         return invalid('BAD_RECORD_ID', `validator of ${topic.name} returned an unusable record id`)
       }
@@ -137,10 +143,10 @@ export function createTopicIntake<T> (topic: RecordTopic<T>, deps: TopicIntakeDe
           return { status: 'duplicate', id }
         }
         if ((perPeer.get(fromOrg) ?? 0) >= topic.limits.perPeer) {
-          return { status: 'ignored', error: fail('PEER_QUOTA_EXCEEDED', `${fromOrg} already has ${topic.limits.perPeer} records of ${topic.name} stored here`).error }
+          return ignore(fail('PEER_QUOTA_EXCEEDED', `${fromOrg} already has ${topic.limits.perPeer} records of ${topic.name} stored here`).error)
         }
         if (issuer != null && (perIssuer.get(issuer) ?? 0) >= topic.limits.perIssuer) {
-          return { status: 'ignored', error: fail('ISSUER_QUOTA_EXCEEDED', `${issuer} already has ${topic.limits.perIssuer} records of ${topic.name} stored here`).error }
+          return ignore(fail('ISSUER_QUOTA_EXCEEDED', `${issuer} already has ${topic.limits.perIssuer} records of ${topic.name} stored here`).error)
         }
       }
       // reserve: counted now, released below unless the record is stored

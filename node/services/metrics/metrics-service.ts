@@ -43,7 +43,7 @@ export function createMetricsService (ctx: MetricsComponents): MetricsService {
   // gossip intake counters live in record gossip; they only grow, so a counter mirrors them at scrape time
   new Counter({
     name: 'trustmesh_gossip_records_total',
-    help: 'Signed gossip records by topic and direction (in: accepted from peers, out: published, rejected: invalid)',
+    help: 'Signed gossip records by topic and direction (in: accepted from peers, out: published, rejected: invalid, ignored: valid but not kept: over a per-peer or per-issuer cap, or signed by a retired key)',
     labelNames: ['topic', 'direction'] as const,
     registers: [registry],
     collect () {
@@ -52,6 +52,7 @@ export function createMetricsService (ctx: MetricsComponents): MetricsService {
         this.inc({ topic, direction: 'in' }, Math.max(0, c.accepted - c.published))
         this.inc({ topic, direction: 'out' }, c.published)
         this.inc({ topic, direction: 'rejected' }, c.invalid)
+        this.inc({ topic, direction: 'ignored' }, c.ignored)
       }
     }
   })

@@ -52,6 +52,8 @@ describe('record intake caps per peer and per issuer', () => {
     expect(stored).to.equal(200)
     expect(statuses.get('accepted')).to.equal(200)
     expect(statuses.get('PEER_QUOTA_EXCEEDED')).to.equal(1_300)
+    // the flood is visible to an operator: counted as ignored (metrics: direction="ignored")
+    expect(intake.counters.ignored).to.equal(1_300)
     const honest = await intake.offer(JSON.stringify({ issuer: 'did:org:globex', n: 1 }), 'did:org:globex')
     expect(honest.status).to.equal('accepted')
   })

@@ -15,7 +15,7 @@ describe('metrics service', () => {
     let sagas: Record<string, number> = { stuck: 2, completed: 5 }
     const ctx = {
       registry: { peers: () => [] },
-      gossip: { stats: () => ({}) },
+      gossip: { stats: () => ({ revocations: { accepted: 5, duplicate: 1, invalid: 2, ignored: 3, synced: 0, published: 1 } }) },
       audit: { size: () => 7 },
       approvals: { pending: () => 1 },
       sagas: { byState: () => sagas }
@@ -27,6 +27,10 @@ describe('metrics service', () => {
     expect(metricValue(text, 'trustmesh_sagas', '{state="running"}')).to.equal(0)
     expect(metricValue(text, 'trustmesh_approvals_pending')).to.equal(1)
     expect(metricValue(text, 'trustmesh_audit_log_entries')).to.equal(7)
+    // gossip: a flood over the caps shows as ignored, forged records as rejected
+    expect(metricValue(text, 'trustmesh_gossip_records_total', '{topic="revocations",direction="ignored"}')).to.equal(3)
+    expect(metricValue(text, 'trustmesh_gossip_records_total', '{topic="revocations",direction="rejected"}')).to.equal(2)
+    expect(metricValue(text, 'trustmesh_gossip_records_total', '{topic="revocations",direction="in"}')).to.equal(4)
     sagas = { running: 1 }
     text = (await m.scrape()).body
     expect(metricValue(text, 'trustmesh_sagas', '{state="running"}')).to.equal(1)
