@@ -34,6 +34,12 @@ export const ALLOWED_IMPORTS: Readonly<Record<LayeredFolder, readonly LayeredFol
   cli: LAYERED_FOLDERS
 }
 
+/**
+ * Inside `node/`: services decide and never speak HTTP, so nothing under `node/services/` imports
+ * `node/api/` (the API layer maps their result codes to statuses).
+ */
+export const FORBIDDEN_WITHIN: ReadonlyArray<{ from: string, to: string }> = [{ from: 'node/services/', to: 'node/api/' }]
+
 /** One relative import from one source file to another, paths relative to the root with `/`. */
 export interface ImportEdge {
   readonly from: string
@@ -186,11 +192,13 @@ export function checkImportGraph (sources: ReadonlyMap<string, string>): ImportV
   for (const e of edges) {
     const a = folderOf(e.from)
     const b = folderOf(e.to)
-    if (a === undefined || b === undefined || ALLOWED_IMPORTS[a].includes(b)) continue
+    const within = FORBIDDEN_WITHIN.find(f => e.from.startsWith(f.from) && e.to.startsWith(f.to))
+    if (within == null && (a === undefined || b === undefined || ALLOWED_IMPORTS[a].includes(b))) continue
     const key = `${e.from} ${e.to}`
     if (seen.has(key)) continue
     seen.add(key)
-    violations.push({ kind: 'upward', from: e.from, to: e.to, message: `upward import: ${e.from} (${a}/) imports ${e.to} (${b}/)` })
+    const message = within != null ? `upward import: ${e.from} (${within.from}) imports ${e.to} (${within.to})` : `upward import: ${e.from} (${String(a)}/) imports ${e.to} (${String(b)}/)`
+    violations.push({ kind: 'upward', from: e.from, to: e.to, message })
   }
   return violations
 }

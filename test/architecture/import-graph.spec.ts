@@ -75,4 +75,15 @@ describe('import graph checker', () => {
       'upward import: authz/evil.ts (authz/) imports protocols/task/messages.ts (protocols/)'
     ])
   })
+
+  it('finds a service importing the API layer inside node/ (services never speak HTTP), and allows the API importing services', () => {
+    const sources = new Map([
+      ['node/services/tasks/d.ts', "import { E } from '../../api/errors.js'\nexport const d = E\n"],
+      ['node/api/errors.ts', "export const E = 1\n"],
+      ['node/api/agent/r.ts', "import { d } from '../../services/tasks/d.js'\nexport const r = d\n"]
+    ])
+    expect(checkImportGraph(sources).map((v) => v.message)).to.deep.equal([
+      'upward import: node/services/tasks/d.ts (node/services/) imports node/api/errors.ts (node/api/)'
+    ])
+  })
 })

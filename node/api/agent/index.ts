@@ -16,6 +16,7 @@ import { agentSelfRoutes } from './self-routes.js'
 import { agentTaskStatusRoute } from './task-status-route.js'
 import type { TaskStatusService } from '../../services/approvals/task-status.js'
 import { agentSagaRoutes, type AgentSagas } from './saga-routes.js'
+import { registerTaskRoutes } from './task-routes.js'
 
 export { createAgentAuthenticator, callerOf, AGENT_NODE_PATH } from './agent-auth.js'
 
@@ -36,5 +37,5 @@ export function registerAgentRoutes (server: ControlServer, c: AgentApiComponent
   agentActRoutes(server, { grants, sender: s.tasks.sender, submitRevocation: s.delegation.submitRevocation })
   agentTaskStatusRoute(server, s.taskStatus)
   if (s.sagas != null) agentSagaRoutes(server, s.sagas)
-  c.dispatcher.registerRoutes(server, callerOf)
+  registerTaskRoutes(server, c.dispatcher, callerOf)
 }

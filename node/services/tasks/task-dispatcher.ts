@@ -8,12 +8,17 @@
 import type { Clock } from '../../../identity/clock.js'
 import { systemClock } from '../../../identity/clock.js'
 import type { Logger } from '../../../identity/logger.js'
-import type { ControlRequest, ControlServer } from '../../api/control-server.js'
-import { ControlRouteError } from '../../api/errors.js'
-import { abilityMatches, isAbility, isAbilityPattern } from '../../api/ability-match.js'
-import { AGENT_POLL_PATH, AGENT_RESULT_PATH } from './task-types.js'
+import { isAbility, isGrantPattern as isAbilityPattern, grantMatches as abilityMatches } from '../../../identity/ability.js'
 import type { AgentTask, DispatchOutcome } from './task-types.js'
 import type { AgentResultReply } from '../../../protocols/control/agent-task.js'
+
+/** A poll or result the dispatcher refuses, with a stable code (the agent API maps it to an HTTP status). */
+export class DispatchRequestError extends Error {
+  override readonly name = 'DispatchRequestError'
+  constructor (readonly code: string, message: string) {
+    super(message)
+  }
+}
 
 export const DEFAULT_POLL_WAIT_MS = 20_000
 export const MAX_POLL_WAIT_MS = 30_000
@@ -38,7 +43,10 @@ export interface DispatchOptions {
 export interface TaskDispatcher {
   dispatch: (agentDid: string, ability: string, task: AgentTask, options?: DispatchOptions) => Promise<DispatchOutcome>
   /** Poll and result routes; `callerOf` names the authenticated agent of a request (the agent API's proof). */
-  registerRoutes: (server: ControlServer, callerOf: (req: ControlRequest) => string) => void
+  /** An agent's poll (body `{ agent?, abilities, waitMs? }`): a task for it, or none within the wait. */
+  poll: (agent: string, body: unknown, signal: AbortSignal) => Promise<AgentTask | undefined>
+  /** An agent's result for task `id` (body `{ ok, output?, error?, next? }`), maybe with its next task. */
+  result: (id: string, agent: string, body: unknown, signal: AbortSignal) => Promise<AgentResultReply>
   /** Whether `agentDid` currently polls (or recently polled) for a pattern covering `ability`. */
   hasHandler: (agentDid: string, ability: string) => boolean
   start: () => Promise<void>
@@ -212,22 +220,22 @@ export function createTaskDispatcher (options: TaskDispatcherOptions): TaskDispa
 
   const checkPatterns = (abilities: unknown): string[] => {
     if (!Array.isArray(abilities) || abilities.length === 0 || abilities.length > MAX_ABILITIES_PER_POLL || !abilities.every(isAbilityPattern)) {
-      throw new ControlRouteError('BAD_REQUEST', `abilities must be 1 to ${MAX_ABILITIES_PER_POLL} patterns like "records/read" or "records/*"`)
+      throw new DispatchRequestError('BAD_REQUEST', `abilities must be 1 to ${MAX_ABILITIES_PER_POLL} patterns like "records/read" or "records/*"`)
     }
     return abilities as string[]
   }
 
-  const poll = async (req: ControlRequest, agent: string): Promise<AgentTask | undefined> => {
-    if (stopped) throw new ControlRouteError('DISPATCHER_STOPPED', 'the node is stopping', 503)
-    const body = req.body as { agent?: unknown, abilities?: unknown, waitMs?: unknown } | undefined
-    if (body == null || typeof body !== 'object') throw new ControlRouteError('BAD_REQUEST', 'poll body must be { agent, abilities, waitMs? }')
+  const poll = async (agent: string, reqBody: unknown, signal: AbortSignal): Promise<AgentTask | undefined> => {
+    if (stopped) throw new DispatchRequestError('DISPATCHER_STOPPED', 'the node is stopping')
+    const body = reqBody as { agent?: unknown, abilities?: unknown, waitMs?: unknown } | undefined
+    if (body == null || typeof body !== 'object') throw new DispatchRequestError('BAD_REQUEST', 'poll body must be { agent, abilities, waitMs? }')
     const { waitMs } = body
-    if (typeof agent !== 'string' || !agent.startsWith('did:') || agent.length > 512) throw new ControlRouteError('BAD_REQUEST', 'agent must be a DID')
+    if (typeof agent !== 'string' || !agent.startsWith('did:') || agent.length > 512) throw new DispatchRequestError('BAD_REQUEST', 'agent must be a DID')
     // an agent polls only for tasks addressed to itself
-    if (body.agent !== undefined && body.agent !== agent) throw new ControlRouteError('WRONG_AGENT', `${agent} cannot poll for ${String(body.agent).slice(0, 80)}`, 403)
+    if (body.agent !== undefined && body.agent !== agent) throw new DispatchRequestError('WRONG_AGENT', `${agent} cannot poll for ${String(body.agent).slice(0, 80)}`)
     const patterns = checkPatterns(body.abilities)
-    if (waitMs !== undefined && (typeof waitMs !== 'number' || !Number.isFinite(waitMs) || waitMs < 0)) throw new ControlRouteError('BAD_REQUEST', 'waitMs must be a non-negative number')
-    return await take(agent, patterns, Math.min(waitMs ?? DEFAULT_POLL_WAIT_MS, MAX_POLL_WAIT_MS), req.signal)
+    if (waitMs !== undefined && (typeof waitMs !== 'number' || !Number.isFinite(waitMs) || waitMs < 0)) throw new DispatchRequestError('BAD_REQUEST', 'waitMs must be a non-negative number')
+    return await take(agent, patterns, Math.min(waitMs ?? DEFAULT_POLL_WAIT_MS, MAX_POLL_WAIT_MS), signal)
   }
 
   /** A queued task of `agent` matching `patterns`, else one offered within `wait` ms, else undefined. */
@@ -248,7 +256,7 @@ export function createTaskDispatcher (options: TaskDispatcherOptions): TaskDispa
     const queued = s.queue.find((e) => patterns.some((p) => abilityMatches(p, e.ability)))
     if (queued != null) return deliver(queued)
     if (wait === 0 || signal.aborted) { notify(); return undefined }
-    if (s.waiters.size >= MAX_POLLS_PER_AGENT) throw new ControlRouteError('TOO_MANY_POLLS', `agent ${agent} already has ${MAX_POLLS_PER_AGENT} open polls`, 429)
+    if (s.waiters.size >= MAX_POLLS_PER_AGENT) throw new DispatchRequestError('TOO_MANY_POLLS', `agent ${agent} already has ${MAX_POLLS_PER_AGENT} open polls`)
 
     return await new Promise<AgentTask | undefined>((resolve) => {
       const end = (task: AgentTask | undefined): void => {
@@ -272,27 +280,26 @@ export function createTaskDispatcher (options: TaskDispatcherOptions): TaskDispa
    * next queued task (without waiting): under load an agent answers one task and receives the next in
    * one request, half the HTTP exchanges and signed proofs per task of a poll then a result.
    */
-  const result = async (req: ControlRequest, agent: string): Promise<AgentResultReply> => {
-    const id = req.params.id ?? ''
+  const result = async (id: string, agent: string, reqBody: unknown, signal: AbortSignal): Promise<AgentResultReply> => {
     const entry = tasks.get(id)
     // a task addressed to another agent does not exist for this one
-    if (entry != null && entry.agent !== agent) throw new ControlRouteError('TASK_NOT_FOUND', `no pending task ${id}`, 404)
+    if (entry != null && entry.agent !== agent) throw new DispatchRequestError('TASK_NOT_FOUND', `no pending task ${id}`)
     if (entry == null) {
-      if (finished.has(id)) throw new ControlRouteError('TASK_ALREADY_FINISHED', `task ${id} already has a result or timed out`, 409)
-      throw new ControlRouteError('TASK_NOT_FOUND', `no pending task ${id}`, 404)
+      if (finished.has(id)) throw new DispatchRequestError('TASK_ALREADY_FINISHED', `task ${id} already has a result or timed out`)
+      throw new DispatchRequestError('TASK_NOT_FOUND', `no pending task ${id}`)
     }
-    const body = req.body as { ok?: unknown, output?: unknown, error?: { code?: unknown, message?: unknown }, agent?: unknown, next?: { abilities?: unknown } } | undefined
-    if (body == null || typeof body !== 'object' || typeof body.ok !== 'boolean') throw new ControlRouteError('BAD_REQUEST', 'result body must be { ok, output?, error?, next? }')
-    if (body.next !== undefined && (body.next == null || typeof body.next !== 'object')) throw new ControlRouteError('BAD_REQUEST', 'next must be { abilities }')
+    const body = reqBody as { ok?: unknown, output?: unknown, error?: { code?: unknown, message?: unknown }, agent?: unknown, next?: { abilities?: unknown } } | undefined
+    if (body == null || typeof body !== 'object' || typeof body.ok !== 'boolean') throw new DispatchRequestError('BAD_REQUEST', 'result body must be { ok, output?, error?, next? }')
+    if (body.next !== undefined && (body.next == null || typeof body.next !== 'object')) throw new DispatchRequestError('BAD_REQUEST', 'next must be { abilities }')
     // checked before the result settles anything: a malformed request changes nothing
     const nextPatterns = body.next !== undefined ? checkPatterns(body.next.abilities) : undefined
-    if (body.agent !== undefined && body.agent !== entry.agent) throw new ControlRouteError('WRONG_AGENT', `task ${id} was not given to ${String(body.agent)}`, 403)
-    if (entry.state !== 'delivered') throw new ControlRouteError('TASK_NOT_DELIVERED', `task ${id} has not been delivered to an agent`, 409)
+    if (body.agent !== undefined && body.agent !== entry.agent) throw new DispatchRequestError('WRONG_AGENT', `task ${id} was not given to ${String(body.agent)}`)
+    if (entry.state !== 'delivered') throw new DispatchRequestError('TASK_NOT_DELIVERED', `task ${id} has not been delivered to an agent`)
     if (body.ok) {
       const size = body.output === undefined ? 0 : Buffer.byteLength(JSON.stringify(body.output))
       if (size > maxOutput) {
         entry.settle(fail('OUTPUT_TOO_LARGE', `agent output is ${size} bytes, more than ${maxOutput}`))
-        throw new ControlRouteError('OUTPUT_TOO_LARGE', `output is ${size} bytes, more than ${maxOutput}`, 413)
+        throw new DispatchRequestError('OUTPUT_TOO_LARGE', `output is ${size} bytes, more than ${maxOutput}`)
       }
       entry.settle({ ok: true, output: body.output })
     } else {
@@ -302,18 +309,16 @@ export function createTaskDispatcher (options: TaskDispatcherOptions): TaskDispa
       entry.settle(fail(code, message))
     }
     // an agent that already went away is handed nothing (the task would wait for its timeout)
-    if (nextPatterns == null || stopped || req.signal.aborted) return { accepted: true }
-    const next = await take(agent, nextPatterns, 0, req.signal)
+    if (nextPatterns == null || stopped || signal.aborted) return { accepted: true }
+    const next = await take(agent, nextPatterns, 0, signal)
     return { accepted: true, ...(next != null ? { next } : {}) }
   }
 
   return {
     dispatch,
     hasHandler,
-    registerRoutes: (server, callerOf) => {
-      server.route('POST', AGENT_POLL_PATH, async (req) => await poll(req, callerOf(req)))
-      server.route('POST', AGENT_RESULT_PATH, async (req) => await result(req, callerOf(req)))
-    },
+    poll,
+    result,
     start: async () => { stopped = false },
     stop: async () => {
       if (stopped) return

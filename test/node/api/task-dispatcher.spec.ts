@@ -10,6 +10,7 @@ import type { TaskLoop } from '../../../client/agent-client.js'
 import { silentLogger } from '../../../identity/logger.js'
 import { raw, tempDir, waitFor } from './control-fixtures.js'
 import type { TempDir } from './control-fixtures.js'
+import { registerTaskRoutes } from '../../../node/api/agent/task-routes.js'
 
 const ALICE = 'did:key:z6MkAlice'
 const BOB = 'did:key:z6MkBob'
@@ -33,7 +34,7 @@ describe('task dispatcher', () => {
     server = createControlServer({ socketPath: tmp.socketPath, logger: silentLogger() })
     dispatcher = createTaskDispatcher({ logger: silentLogger(), graceMs: 150, ...opts })
     // no proofs in this unit test: the body names the agent (the agent API names it from the proof)
-    dispatcher.registerRoutes(server, (req) => String((req.body as { agent?: unknown } | undefined)?.agent ?? ''))
+    registerTaskRoutes(server, dispatcher, (req) => String((req.body as { agent?: unknown } | undefined)?.agent ?? ''))
     await server.start()
   }
   const onTask = (abilities: string | string[], handler: (t: AgentTask) => Promise<unknown>, agent = ALICE): TaskLoop => {
