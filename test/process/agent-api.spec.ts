@@ -73,7 +73,10 @@ describe('the agent API: an agent process acts only as itself', function () {
     for (const route of ['GET /v1/status', 'POST /v1/approvals/x/approve', 'POST /v1/rings/elevations', 'POST /v1/policy/load', 'POST /v1/agents', 'POST /v1/delegations/x/revoke']) {
       expect(out[route], route).to.equal('NOT_FOUND')
     }
-    expect(out).to.include({ noProof: 'PROOF_MISSING', firstUse: 200, replay: 'PROOF_REPLAYED', asOther: 'PROOF_BAD_SIGNATURE', pollOther: 'WRONG_AGENT', sendAsOther: 'NOT_INVOKER' })
+    expect(out).to.include({ noProof: 'PROOF_MISSING', firstUse: 200, replay: 'PROOF_REPLAYED', asOther: 'PROOF_BAD_SIGNATURE', pollOther: 'WRONG_AGENT', sendAsOther: 'NOT_INVOKER', resultNotMine: 'TASK_NOT_FOUND' })
+    // revoking what its org issued to it is refused with a code (an agent revokes only what it issued or is above)
+    expect(out.revokeNotOwn).to.be.a('string').and.match(/^[A-Z][A-Z_]+$/)
+    expect(out.revokeNotOwn).to.not.be.oneOf(['ok', 'NONE_HELD'])
     // the org still runs its own agents' lives on control.sock, and an agent is never ring 0
     const ring0 = await createClient({ dataDir: dir }).request('POST', '/v1/agents', { name: 'root', did: Ed25519Signer.generate().did, ring: 0, capabilities: ['*'] }).catch((e: { code?: string }) => e.code)
     expect(ring0).to.equal('INVALID_RING')

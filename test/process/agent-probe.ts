@@ -72,6 +72,16 @@ async function main (): Promise<void> {
   const impostor = Ed25519Signer.generate()
   const inv = await issueInvocation({ did: other, publicKey: impostor.publicKey, algorithm: 'EdDSA', sign: async (d) => await impostor.sign(d) }, { audience: other, resource: `${resource}/2`, ability: 'records/read', proof: plan.proof.jwt, nonce: 'n-' + String(Date.now()), expiration: nowS() + 30 })
   await attempt('sendAsOther', async () => await agent.request('POST', '/v1/agent/tasks', { invocation: inv.jwt }))
+  // a delegation this agent holds but did not issue (its org's root grant) is not its to revoke
+  const notMine = (await agent.delegations()).find(d => d.issuer !== agent.did)
+  await attempt('revokeNotOwn', async () => {
+    if (notMine == null) throw Object.assign(new Error('no delegation from another issuer is held'), { code: 'NONE_HELD' })
+    await agent.revoke(notMine.cid, { reason: 'probe' })
+  })
+  // a result for a task that was never given to this agent
+  const resultPath = '/v1/agent/tasks/bafkreinotgiventothisagent/result'
+  const resultBody = { ok: true, output: 'forged' }
+  out.resultNotMine = (await raw('POST', resultPath, resultBody, await signed('POST', resultPath, resultBody))).code
   await agent.close()
   process.stdout.write(JSON.stringify(out) + '\n')
 }
