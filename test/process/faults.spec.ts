@@ -7,15 +7,13 @@
  * TRUSTMESH_LONG=1 runs 20 crash rounds instead of 3.
  */
 import { expect } from 'chai'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { Ed25519Signer } from '../../identity/signer.js'
 import { createClient } from '../../client/control-client.js'
 import { PROMISES, cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
+import { partnerReadPolicy, startExampleAgent, stopExampleAgents } from './example-agents.js'
 
-const EXAMPLE_AGENT = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))
 const CONNECT_TIMEOUT_MS = PROMISES.reconnectMs
 /** The requester's `--timeout` in the kill test. */
 const SEND_TIMEOUT_MS = 3_000
@@ -24,54 +22,13 @@ const CATCH_UP_TIMEOUT_MS = 15_000
 const CRASH_ROUNDS = process.env.TRUSTMESH_LONG === '1' ? 20 : 3
 
 /** Partners may read without a trust condition (the trust feature is tested elsewhere). */
-const TEST_POLICY = `version: 1
-name: faults-test
-default: deny
-rings:
-  "*/read": 3
-rules:
-  - id: read-self-and-partners
-    effect: allow
-    match:
-      ability: records/read
-      callerOrg: [self, partner]
-`
+const TEST_POLICY = partnerReadPolicy('faults-test')
 
 interface TaskReplyView { id: string, outcome: string, code: string, reason?: string, targetOrg?: string }
 interface TaskRow { id: string, direction: string, outcome: string, code: string }
 interface DelegationRow { cid: string, issuer: string, audience: string, revoked: boolean }
 interface AgentRow { name: string, did: string, credential: string }
 
-/** Example agents started by this file (killed in afterEach, also on failure). */
-const agentProcs = new Set<ChildProcess>()
-
-interface AgentProcess { proc: ChildProcess, output: () => string }
-
-async function startAgent (dir: string, name: string, delayMs = 0): Promise<AgentProcess> {
-  const proc = spawn(process.execPath, [EXAMPLE_AGENT, '--data-dir', dir, '--agent', name, '--can', 'records/read', '--delay-ms', String(delayMs)], {
-    env: { ...process.env, TRUSTMESH_DATA_DIR: undefined }, stdio: ['ignore', 'pipe', 'pipe']
-  })
-  agentProcs.add(proc)
-  proc.once('exit', () => { agentProcs.delete(proc) })
-  let out = ''
-  proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => { out += d })
-  await waitUntil(() => {
-    if (proc.exitCode != null) throw new Error(`example agent ${name} exited (${String(proc.exitCode)}): ${out}`)
-    return out.includes('is serving')
-  }, 10_000, `example agent ${name} to register`)
-  return { proc, output: () => out }
-}
-
-async function stopAgents (): Promise<void> {
-  await Promise.all([...agentProcs].map(async p => {
-    if (p.exitCode != null || p.signalCode != null) return
-    const done = new Promise(resolve => p.once('exit', resolve))
-    p.kill('SIGKILL')
-    await done
-  }))
-  agentProcs.clear()
-}
 
 async function ok (dir: string, args: string[]): Promise<unknown> {
   const r = await cli(dir, ['--json', ...args])
@@ -102,7 +59,7 @@ describe('faults with real node processes', function () {
     this.timeout(60_000)
     orgs = await makeOrgTemplates(['acme', 'globex'])
   })
-  afterEach(async () => { await stopAgents(); await stopAllNodes(); orgs.cleanupCopies() })
+  afterEach(async () => { await stopExampleAgents(); await stopAllNodes(); orgs.cleanupCopies() })
   after(() => { orgs?.cleanup() })
 
   function orgDir (org: 'acme' | 'globex'): string {
@@ -125,7 +82,7 @@ describe('faults with real node processes', function () {
 
   it('a partner killed or frozen mid-task: a prompt, clear error naming it; nothing pending; not run again after its restart', async () => {
     const { a, b, bob } = await pair()
-    let agent = await startAgent(b.dir, 'bob', 20_000)
+    let agent = await startExampleAgent(b.dir, 'bob', { args: ['--delay-ms', String(20_000)] })
     const resource = `tm:${a.orgDid}/records/1`
     const send = async (n: number): Promise<{ code: number | null, reply: TaskReplyView, ms: number }> => {
       const t0 = Date.now()
@@ -137,12 +94,12 @@ describe('faults with real node processes', function () {
       await waitUntil(() => /task \S+: records\/read/.test(agent.output()), 15_000, `bob to start on task ${n}`)
     }
     const restartGlobex = async (prev: NodeProcess, delayMs: number): Promise<NodeProcess> => {
-      await stopAgents()
+      await stopExampleAgents()
       const next = await startNode(prev.dir, { listen: `/ip4/127.0.0.1/tcp/${prev.port}` })
       expect(next.orgDid, 'same org after restart').to.equal(prev.orgDid)
       expect(next.peerId, 'same PeerId after restart').to.equal(prev.peerId)
       await waitConnected(a, next)
-      agent = await startAgent(next.dir, 'bob', delayMs)
+      agent = await startExampleAgent(next.dir, 'bob', { args: ['--delay-ms', String(delayMs)] })
       return next
     }
     const expectClearError = (r: { code: number | null, reply: TaskReplyView }, codes: string[], what: string): void => {

@@ -7,14 +7,12 @@
  * Replay of a captured invocation is covered in process (test/node/tasks/task-executor.spec.ts).
  */
 import { expect } from 'chai'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { verifyReceipt } from '../../node/services/tasks/receipt.js'
 import { cli, connectedOrgs, startNode, stopAllNodes, waitUntil, type NodeProcess } from '../helpers/node-process.js'
 import { makeOrgTemplates, type OrgTemplates } from './org-templates.js'
+import { startExampleAgent, stopExampleAgents } from './example-agents.js'
 
-const EXAMPLE_AGENT = fileURLToPath(new URL('../../scripts/example-agent.js', import.meta.url))
 
 /** Partners may read without a trust condition (trust scores are tested elsewhere). */
 const TEST_POLICY = `version: 1
@@ -36,32 +34,6 @@ interface GrantReply { cid: string, delivered: { ok: boolean, code?: string, mes
 interface TaskRow { id: string, direction: string, outcome: string, code: string }
 interface DelegationRow { cid: string, revoked: boolean }
 
-const agentProcs = new Set<ChildProcess>()
-
-async function startAgent (dir: string, name: string, extra: string[] = []): Promise<void> {
-  const proc = spawn(process.execPath, [EXAMPLE_AGENT, '--data-dir', dir, '--agent', name, '--can', 'records/read', ...extra], {
-    env: { ...process.env, TRUSTMESH_DATA_DIR: undefined }, stdio: ['ignore', 'pipe', 'pipe']
-  })
-  agentProcs.add(proc)
-  proc.once('exit', () => { agentProcs.delete(proc) })
-  let out = ''
-  proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d })
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => { out += d })
-  await waitUntil(() => {
-    if (proc.exitCode != null) throw new Error(`example agent ${name} exited (${String(proc.exitCode)}): ${out}`)
-    return out.includes('is serving')
-  }, 10_000, `example agent ${name} to register`)
-}
-
-async function stopAgents (): Promise<void> {
-  await Promise.all([...agentProcs].map(async p => {
-    if (p.exitCode != null || p.signalCode != null) return
-    const done = new Promise(resolve => p.once('exit', resolve))
-    p.kill('SIGKILL')
-    await done
-  }))
-  agentProcs.clear()
-}
 
 async function ok<T = unknown> (dir: string, args: string[]): Promise<T> {
   const r = await cli(dir, ['--json', ...args])
@@ -96,7 +68,7 @@ describe('three organisations: a delegation chain across A -> B -> C with real n
     this.timeout(60_000)
     orgs = await makeOrgTemplates(['acme', 'globex', 'initech'])
   })
-  afterEach(async () => { await stopAgents(); await stopAllNodes(); orgs.cleanupCopies() })
+  afterEach(async () => { await stopExampleAgents(); await stopAllNodes(); orgs.cleanupCopies() })
   after(() => { orgs?.cleanup() })
 
   interface Mesh { a: NodeProcess, b: NodeProcess, c: NodeProcess, bob: { did: string }, carol: { did: string }, dave: { did: string }, records: string, record42: string, g1: GrantReply, g2: GrantReply }
@@ -118,8 +90,8 @@ describe('three organisations: a delegation chain across A -> B -> C with real n
     const records = `tm:${a.orgDid}/records`
     const record42 = `${records}/42`
     // carol's agent answers and passes a sub-task on to acme's dave (as herself, under bob -> carol)
-    await startAgent(a.dir, 'dave')
-    await startAgent(c.dir, 'carol', ['--forward-to', dave.did])
+    await startExampleAgent(a.dir, 'dave')
+    await startExampleAgent(c.dir, 'carol', { args: ['--forward-to', dave.did] })
 
     const g1 = await ok<GrantReply>(a.dir, ['delegation', 'grant', '--from', 'alice', '--to', bob.did, '--can', 'records/read', '--with', records, '--ttl', '1h'])
     expect(g1.delivered.ok, JSON.stringify(g1.delivered)).to.equal(true)
