@@ -337,7 +337,7 @@ export class Mesh {
     retiredPeers.retire(peer.orgDid, peer.peerId, peer.credentialIssuedAt ?? Math.floor(this.#c.clock.now() / 1000), peer.replaces).then(added => {
       // the hello check refuses them from now on (durably, with KEY_RETIRED in the log); open connections close
       // only the connections of this org's own old nodes: naming another org's PeerId closes nothing
-      const sameOrg = (org: string | undefined): boolean => org != null && (org === peer.orgDid || (this.#c.successors != null && this.#c.successors.current(org) === this.#c.successors.current(peer.orgDid)))
+      const sameOrg = (org: string | undefined): boolean => org != null && this.sameOrg(org, peer.orgDid)
       for (const old of added) {
         if (!sameOrg(this.#c.registry.orgOfPeer(old))) continue
         for (const conn of this.#c.libp2p.getConnections().filter(c => c.remotePeer.toString() === old)) conn.abort(new ProtocolError(KEY_RETIRED, `node PeerId ${old} was retired by its org (now ${peer.peerId})`))
